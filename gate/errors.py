@@ -1,0 +1,62 @@
+"""One error root for the whole tool; the face maps these kinds to exit codes in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where in an input file something was found (1-based line and column)."""
+
+    file: str
+    line: int = 1
+    column: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class InputError:
+    """One finding that makes an input file unusable (exit 2)."""
+
+    location: Location
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}"
+
+
+class GateError(Exception):
+    """Root of every error the tool raises on purpose; carries its own user-facing text."""
+
+    exit_code = 3
+
+
+class InputErrors(GateError):
+    """The input cannot be used: every finding at once (exit 2)."""
+
+    exit_code = 2
+
+    def __init__(self, errors: list[InputError]) -> None:
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))
+
+
+class UsageError(GateError):
+    """A command was asked something it cannot do with this input (exit 2)."""
+
+    exit_code = 2
+
+
+class GateFailed(GateError):
+    """The gate says no: integrity failure, false GO claim, refused action (exit 1)."""
+
+    exit_code = 1
+
+
+class ExternalError(GateError):
+    """A service the gate depends on failed or could not be trusted (exit 1: fail closed)."""
+
+    exit_code = 1
