@@ -1,0 +1,71 @@
+"""Plain value types shared by the GitHub rules, the client Protocol and its adapters.
+
+The rules in `codeowners.py` and `reviews.py` only ever see these; the PyGithub adapter converts to them,
+so no PyGithub object crosses into the rules and tests can build them by hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+ReviewState = Literal["APPROVED", "CHANGES_REQUESTED", "DISMISSED", "COMMENTED", "PENDING"]
+
+
+@dataclass(frozen=True)
+class Review:
+    """One pull-request review as GitHub's REST API reports it (state upper-case)."""
+
+    id: int
+    user: str
+    state: ReviewState
+    commit_id: str
+    submitted_at: datetime | None = None
+    user_is_bot: bool = False
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    """The facts about a pull request that the review rules need."""
+
+    number: int
+    author: str
+    head_sha: str
+    base_sha: str
+    files: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+    merged: bool = False
+    merge_commit_sha: str | None = None
+    base_ref: str = "main"
+    author_is_bot: bool = False
+
+
+@dataclass(frozen=True)
+class Team:
+    """`@org/slug` split into its parts."""
+
+    org: str
+    slug: str
+
+    @classmethod
+    def parse(cls, handle: str) -> Team:
+        name = handle.removeprefix("@")
+        org, sep, slug = name.partition("/")
+        if not sep or not org or not slug:
+            raise ValueError(f"not a team handle (@org/team): {handle!r}")
+        return cls(org, slug)
+
+    def __str__(self) -> str:
+        return f"@{self.org}/{self.slug}"
+
+
+@dataclass(frozen=True)
+class Membership:
+    """Who is in which team, and where that knowledge came from (API or the checklist's roster)."""
+
+    members: dict[str, frozenset[str]] = field(default_factory=dict)
+    source: Literal["api", "roster"] = "roster"
+
+    def of(self, team: str) -> frozenset[str]:
+        return self.members.get(team.lower(), frozenset())
