@@ -1,0 +1,63 @@
+"""The strict base model and the small value types every file shares."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints
+
+from gate.placeholders import find_placeholders
+
+
+class Model(BaseModel):
+    """Frozen, strict, and unknown keys rejected: a typo in a hand-edited file is an error, not a no-op."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=128)]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
+Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+Login = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$")]
+TeamHandle = Annotated[str, StringConstraints(pattern=r"^@[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$")]
+Duration = Annotated[str, StringConstraints(pattern=r"^[0-9]+[smh]$")]
+
+
+def parse_time(text: str) -> datetime:
+    """Parse an RFC 3339 / ISO 8601 time, or the seed's `YYYY-MM-DD HH:MM UTC`; no zone is an error."""
+    norm = text[:-4] + "+00:00" if text.endswith(" UTC") else text
+    try:
+        when = datetime.fromisoformat(norm)
+    except ValueError:
+        raise ValueError(f"not a time: {text!r} (expected e.g. 2027-03-02T14:00:00Z)") from None
+    if when.tzinfo is None:
+        raise ValueError(f"time {text!r} has no zone: write it in UTC with a trailing Z")
+    return when.astimezone(UTC)
+
+
+def _utc(value: object) -> object:
+    if isinstance(value, str):
+        return parse_time(value)
+    if isinstance(value, datetime) and value.tzinfo is None:
+        raise ValueError("time has no zone: write it in UTC with a trailing Z")
+    return value
+
+
+def format_time(when: datetime) -> str:
+    """The one way times are written: RFC 3339 in UTC with a trailing Z, to the second."""
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+UtcTime = Annotated[datetime, BeforeValidator(_utc)]
+
+
+def _time_or_placeholder(value: str) -> str:
+    if not find_placeholders(value):
+        parse_time(value)
+    return value
+
+
+# A launch-specific time may still be an unfilled placeholder: that is a FAIL of the items it feeds,
+# not an unusable file, so this repository can say NO-GO honestly before it is scheduled.
+PlannedTime = Annotated[str, AfterValidator(_time_or_placeholder)]

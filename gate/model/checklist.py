@@ -1,0 +1,314 @@
+"""`checklist.yaml`: the launch, its prerequisites, items A–J, sign-off areas, windows, rollback, comms."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, model_validator
+
+from gate.model.base import Duration, Id, Model, PlannedTime, TeamHandle, Text
+
+Priority = Literal["P0", "P1", "P2"]
+TemplateVar = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]*$")]
+SectionId = Literal["A", "B", "C", "D", "E", "F", "G", "H", "I", "J"]
+EvidenceKind = Literal["document", "report", "command", "record"]
+Rule = Literal[
+    "launch-window",
+    "backup-window",
+    "blackouts",
+    "freeze",
+    "rollback-criteria",
+    "internal-comms",
+    "external-comms",
+    "status-templates",
+    "decision-process",
+]
+
+
+class Launch(Model):
+    """What is being launched, and the tag a GO releases."""
+
+    name: Text
+    network: Text
+    release_tag: Text
+    owner: Text
+    last_updated: Text
+    source: Text | None = None
+
+
+class Role(Model):
+    """A role named by the seed (Security Lead, Release Manager, …)."""
+
+    title: Text
+    area: Id | None = None
+
+
+class EvidenceRequirement(Model):
+    """Evidence an item needs: its `id` is the id the manifest entry (artifact or command) must carry."""
+
+    id: Id
+    description: Text
+    kind: EvidenceKind = "document"
+    source: Text | None = None
+
+
+class Mitigation(Model):
+    """Why a P1 that does not pass may still be accepted as a WARN."""
+
+    description: Text
+    owner: str = ""
+    due: PlannedTime | None = None
+
+
+class NotApplicable(Model):
+    """An item that does not apply, with the reason and who accepted it (never skipped silently)."""
+
+    justification: str = ""
+    accepted_by: str = ""
+
+
+class Item(Model):
+    """One line of the checklist: a stable id, a priority, an owner and the evidence it needs."""
+
+    id: Id
+    title: Text
+    priority: Priority
+    owner: Id
+    area: Id
+    validation: Text
+    evidence: list[EvidenceRequirement] = Field(default_factory=list)
+    rule: Rule | None = None
+    why: Text | None = None
+    mitigation: Mitigation | None = None
+    not_applicable: NotApplicable | None = None
+
+
+class SectionItem(Item):
+    """An item of sections A–J."""
+
+    section: SectionId
+
+
+class Area(Model):
+    """A sign-off area (seed A and B): who approves, which team owns its sign-off file."""
+
+    id: Id
+    name: Text
+    approver_role: Id
+    team: TeamHandle
+    evidence_links: list[Text] = Field(default_factory=list)
+    validation: Text
+
+
+class Span(Model):
+    """A planned interval; either end may still be an unfilled placeholder."""
+
+    start: PlannedTime
+    end: PlannedTime
+
+
+class Blackout(Span):
+    """A period no launch may touch, with the external conflict it documents."""
+
+    reason: Text
+
+
+class Windows(Model):
+    """Seed C: launch windows (UTC)."""
+
+    primary: Span
+    backup: Span | None = None
+    blackouts: list[Blackout] = Field(default_factory=list)
+
+
+class AllowedChange(Model):
+    """A kind of change still allowed during the freeze, and how a pull request proves it is one."""
+
+    id: Id
+    description: Text
+    label: Text | None = None
+    approver_role: Id | None = None
+
+    @model_validator(mode="after")
+    def _provable(self) -> AllowedChange:
+        if self.label is None and self.approver_role is None:
+            raise ValueError("an allowed change needs a `label` or an `approver_role` that proves it")
+        return self
+
+
+class Freeze(Span):
+    """Seed C: the code/config freeze and its exceptions."""
+
+    allowed_changes: list[AllowedChange]
+    paths_always_allowed: list[Text] = Field(
+        default_factory=lambda: [
+            "evidence/**",
+            "evidence-manifest.json",
+            "signoffs/**",
+            "decisions/**",
+        ]
+    )
+
+
+Comparison = Literal[">", ">=", "<", "<="]
+Signal = Literal[
+    "halted_blocks",
+    "participation",
+    "block_time",
+    "verification_error_rate",
+    "billing_mismatch",
+    "dispute_workflow_failing",
+]
+
+
+# The metrics each signal is computed from; their names are configurable per condition.
+SIGNAL_METRICS: dict[str, tuple[str, ...]] = {
+    "halted_blocks": ("height",),
+    "participation": ("missing_power", "total_power"),
+    "block_time": ("interval",),
+    "verification_error_rate": ("errors", "total"),
+    "billing_mismatch": ("mismatch_ratio",),
+    "dispute_workflow_failing": ("healthy",),
+}
+
+
+class RollbackCondition(Model):
+    """One measurable threshold: `signal comparison threshold`, sustained `for`, over a `window`."""
+
+    signal: Signal
+    comparison: Comparison
+    threshold: float
+    unit: Literal["blocks", "percent", "ratio_to_target", "boolean"]
+    window: Duration | None = None
+    sustained_for: Duration | None = Field(default=None, alias="for")
+    metrics: dict[Id, Text]
+
+    @model_validator(mode="after")
+    def _names_its_metrics(self) -> RollbackCondition:
+        need = SIGNAL_METRICS[self.signal]
+        missing = [m for m in need if m not in self.metrics]
+        extra = [m for m in self.metrics if m not in need]
+        if missing or extra:
+            raise ValueError(
+                f"signal {self.signal} takes metrics {', '.join(need)}; "
+                f"missing: {', '.join(missing) or '-'}, unknown: {', '.join(extra) or '-'}"
+            )
+        return self
+
+
+class RollbackCriterion(Model):
+    """A seed C rollback criterion; any of its conditions triggers it."""
+
+    id: Id
+    title: Text
+    seed: Text
+    any_of: list[RollbackCondition] = Field(min_length=1)
+
+
+class Rollback(Model):
+    """Seed C: rollback criteria, with the chain parameters their thresholds refer to."""
+
+    target_block_time: Duration | Text
+    criteria: list[RollbackCriterion] = Field(min_length=1)
+
+
+class Channel(Model):
+    """A communications channel or notice (seed F)."""
+
+    id: Id
+    audience: Literal["internal", "external"]
+    title: Text
+    value: Text
+
+
+class StatusTemplate(Model):
+    """A status-page template; `<NAME>` in its text must be one of its declared variables."""
+
+    id: Id
+    name: Text
+    text: Text
+    variables: list[TemplateVar] = Field(default_factory=list)
+
+
+class Communications(Model):
+    """Seed F."""
+
+    channels: list[Channel]
+    status_page_templates: list[StatusTemplate]
+
+
+class PriorityRule(Model):
+    """Seed G: how one priority scores."""
+
+    description: Text
+    blocks: bool
+    max_warnings: int | None = None
+
+
+class Scoring(Model):
+    """Seed G: scoring."""
+
+    P0: PriorityRule
+    P1: PriorityRule
+    P2: PriorityRule
+
+
+class Step(Model):
+    """One step of the decision process."""
+
+    n: int
+    actor: Text
+    action: Text
+
+
+class DecisionProcess(Model):
+    """Seed G: the four steps, the quorum of areas, and where the decision is recorded."""
+
+    steps: list[Step]
+    quorum: list[Id] = Field(min_length=1)
+    record: Text
+
+
+class Packet(Model):
+    """Seed H: where the launch packet lives and how artifacts are hashed."""
+
+    location: Text
+    hashing: Literal["sha256"]
+    include: list[Text]
+
+
+class Meeting(Model):
+    """Seed I: the go/no-go meeting record and who must attend."""
+
+    record: Text
+    required_attendees: list[Id] = Field(min_length=1)
+
+
+class Section(Model):
+    """A section heading of the seed, with what it says beyond its items."""
+
+    id: SectionId
+    title: Text
+    references: list[Text] = Field(default_factory=list)
+
+
+class Checklist(Model):
+    """The whole of `checklist.yaml`."""
+
+    version: Literal[1]
+    launch: Launch
+    purpose: Text
+    roles: dict[Id, Role]
+    roster: dict[TeamHandle, list[Text]] = Field(default_factory=dict)
+    sections: list[Section]
+    prerequisites: list[Item]
+    areas: list[Area] = Field(min_length=1)
+    windows: Windows
+    freeze: Freeze
+    rollback: Rollback
+    communications: Communications
+    scoring: Scoring
+    decision_process: DecisionProcess
+    packet: Packet
+    meeting: Meeting
+    items: list[SectionItem]

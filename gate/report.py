@@ -1,0 +1,148 @@
+"""Render one Scorecard as text, JSON, Markdown or GitHub workflow annotations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from gate.model.scorecard import ItemResult, Scorecard, SignoffResult, Where
+
+STICKY_MARKER = "<!-- gate:scorecard -->"
+FORMATS = ("text", "json", "markdown", "github")
+
+
+def render(card: Scorecard, fmt: str) -> str:
+    """The scorecard in the named format."""
+    renderers: dict[str, Callable[[Scorecard], str]] = {
+        "text": text,
+        "json": as_json,
+        "markdown": markdown,
+        "github": github,
+    }
+    return renderers[fmt](card)
+
+
+def as_json(card: Scorecard) -> str:
+    """The machine format; its schema is schemas/scorecard.schema.json."""
+    return card.model_dump_json(by_alias=True, indent=2) + "\n"
+
+
+def _when(card: Scorecard) -> str:
+    return card.evaluated_at.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _totals_line(card: Scorecard) -> str:
+    t = card.totals
+    return (
+        f"{t.PASS} PASS · {t.WARN} WARN · {t.FAIL} FAIL · {t.NA} N/A"
+        f"  (P1 warnings {t.p1_warnings}/{t.p1_warning_limit})"
+    )
+
+
+def text(card: Scorecard) -> str:
+    """For a person at a terminal: verdict first, every blocking reason, then the detail."""
+    if card.errors:
+        lines = [f"{e.file}:{e.line}:{e.column}: {e.message}" for e in card.errors]
+        return "\n".join([*lines, f"NO-GO: {len(card.errors)} input error(s), nothing evaluated"]) + "\n"
+    out = [f"{card.launch} · {card.network} · release {card.release_tag}", ""]
+    out += [*_text_items(card.items), "", *_text_signoffs(card.signoffs)]
+    if card.integrity:
+        out += ["", f"Integrity: {len(card.integrity)} failure(s)"]
+        out += [f"  {f.path}: {f.message}" for f in card.integrity]
+    if card.recorded_decision:
+        rd = card.recorded_decision
+        out += [
+            "",
+            f"Recorded decision {rd.file}: {rd.decision} — {'holds' if rd.holds else 'DOES NOT HOLD'}",
+        ]
+        out += [] if rd.holds else [f"  - {r}" for r in rd.reasons]
+    if card.upcoming:
+        out += ["", "Next: " + "; ".join(card.upcoming[:3])]
+    if card.blocking:
+        out += ["", f"Blocking ({len(card.blocking)}):"] + [f"  - {b}" for b in card.blocking]
+    out += ["", f"Items: {_totals_line(card)}", f"Decision: {card.decision} (as of {_when(card)})"]
+    return "\n".join(out) + "\n"
+
+
+def _text_items(items: list[ItemResult]) -> list[str]:
+    out = ["Items:"]
+    for i in items:
+        out.append(f"  {i.state:<4} {i.priority} {i.id:<28} {i.title}")
+        if i.state != "PASS":
+            out += [f"         - {r}" for r in i.reasons]
+    return out
+
+
+def _text_signoffs(signoffs: list[SignoffResult]) -> list[str]:
+    out = ["Sign-offs:"]
+    for s in signoffs:
+        standing = s.status + ("" if s.status != "approved" else (", fresh" if s.fresh else ", STALE"))
+        out.append(f"  {s.name:<20} {standing:<18} {'; '.join(s.reasons)}")
+    return out
+
+
+def _md(text_: str) -> str:
+    return text_.replace("|", "\\|").replace("\n", " ")
+
+
+def markdown(card: Scorecard) -> str:
+    """For a pull-request comment or a job summary; starts with the sticky-comment marker."""
+    out = [STICKY_MARKER]
+    if card.errors:
+        out += ["## ⛔ NO-GO — input errors", ""]
+        out += [f"- `{e.file}:{e.line}:{e.column}` {_md(e.message)}" for e in card.errors]
+        return "\n".join(out) + "\n"
+    icon = "✅" if card.decision == "GO" else "⛔"
+    out += [
+        f"## {icon} {card.decision} — {_md(card.launch)} ({_md(card.network)}, {_md(card.release_tag)})",
+        "",
+    ]
+    out += [f"Evaluated {_when(card)} · {_totals_line(card)}", ""]
+    if card.blocking:
+        out += [f"<details open><summary><b>Blocking ({len(card.blocking)})</b></summary>", ""]
+        out += [f"- {_md(b)}" for b in card.blocking] + ["", "</details>", ""]
+    out += ["| Area | Sign-off | Fresh | Notes |", "| --- | --- | --- | --- |"]
+    out += [
+        f"| {s.name} | {s.status} | {'yes' if s.fresh else 'no'} | {_md('; '.join(s.reasons))} |" for s in card.signoffs
+    ]
+    out += ["", "| State | P | Item | Title | Reasons |", "| --- | --- | --- | --- | --- |"]
+    out += [
+        f"| {i.state} | {i.priority} | `{i.id}` | {_md(i.title)} | {_md('; '.join(i.reasons))} |" for i in card.items
+    ]
+    if card.integrity:
+        out += ["", "**Integrity failures**", ""] + [f"- `{f.path}`: {_md(f.message)}" for f in card.integrity]
+    return "\n".join(out) + "\n"
+
+
+def _escape_data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_prop(value: str) -> str:
+    return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation(level: str, where: Where | None, title: str, message: str) -> str:
+    """One workflow command, e.g. `::error file=checklist.yaml,line=3,col=5,title=…::message`."""
+    props = [f"file={_escape_prop(where.file)},line={where.line},col={where.column}"] if where else []
+    props.append(f"title={_escape_prop(title)}")
+    return f"::{level} {','.join(props)}::{_escape_data(message)}"
+
+
+def github(card: Scorecard) -> str:
+    """Annotations on the exact YAML lines, then a one-line verdict."""
+    out = [
+        annotation("error", Where(file=e.file, line=e.line, column=e.column), "input error", e.message)
+        for e in card.errors
+    ]
+    out += [annotation("error", f.where, "integrity", f"{f.path}: {f.message}") for f in card.integrity]
+    for i in card.items:
+        if i.state in ("FAIL", "WARN"):
+            level = "error" if i.state == "FAIL" else "warning"
+            out.append(annotation(level, i.where, f"{i.state} {i.priority} {i.id}", "; ".join(i.reasons)))
+    for s in card.signoffs:
+        if not (s.status == "approved" and s.fresh):
+            out.append(annotation("warning", s.where, f"sign-off {s.area}", "; ".join(s.reasons)))
+    if card.recorded_decision and not card.recorded_decision.holds:
+        out.append(annotation("error", None, "decision", "; ".join(card.recorded_decision.reasons)))
+    out.append(f"gate: {card.decision} ({len(card.blocking)} blocking reason(s))")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,349 @@
+"""Items -> PASS/WARN/FAIL/N/A, sign-off freshness, and the decision with every blocking reason."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from gate.evidence import ArtifactCheck, area_digest, sha256_text
+from gate.load import CHECKLIST, Loaded
+from gate.model import Artifact, Command, Decision, Item
+from gate.model.base import parse_time
+from gate.model.checklist import Checklist
+from gate.model.scorecard import ItemResult, SignoffResult, State, Totals, Where
+from gate.placeholders import find_placeholders
+from gate.rules import CHANNEL_RULES, RULE_SOURCES, RULES
+from gate.windows import blackout_clashes, chosen_window, interval
+
+
+@dataclass
+class Readiness:
+    """The launch's readiness at one moment, before any decision file is considered."""
+
+    items: list[ItemResult]
+    signoffs: list[SignoffResult]
+    blocking: list[str]
+    totals: Totals
+
+    def digest(self) -> str:
+        """SHA-256 of what a decision is taken on: each item's state and each sign-off's standing."""
+        core = {
+            "items": [[i.id, i.state] for i in self.items],
+            "signoffs": [[s.area, s.status, s.fresh, s.current_digest] for s in self.signoffs],
+        }
+        return sha256_text(json.dumps(core, separators=(",", ":")))
+
+
+@dataclass
+class Context:
+    """What item evaluation looks things up in."""
+
+    loaded: Loaded
+    checks: dict[str, ArtifactCheck]
+    at: datetime
+    placeholders: dict[str, list[str]] = field(default_factory=dict)
+    rule_problems: dict[str, list[str]] = field(default_factory=dict)
+    artifacts: dict[str, Artifact] = field(default_factory=dict)
+    commands: dict[str, Command] = field(default_factory=dict)
+
+    @property
+    def checklist(self) -> Checklist:
+        return self.loaded.checklist
+
+
+def all_items(checklist: Checklist) -> Iterator[tuple[str, Item, tuple[str, int]]]:
+    """Prerequisites first, then sections A–J: each with its section label and its path in the file."""
+    for n, item in enumerate(checklist.prerequisites):
+        yield "prerequisites", item, ("prerequisites", n)
+    for n, s_item in enumerate(checklist.items):
+        yield s_item.section, s_item, ("items", n)
+
+
+def assess(loaded: Loaded, checks: dict[str, ArtifactCheck], at: datetime) -> Readiness:
+    """Score every item and sign-off as of `at` and list every reason the launch is not ready."""
+    ctx = Context(loaded, checks, at)
+    ctx.artifacts = {a.id: a for a in loaded.manifest.artifacts}
+    ctx.commands = {c.id: c for c in loaded.manifest.commands}
+    ctx.placeholders, launch_holes = placeholders_by_item(loaded)
+    ctx.rule_problems = {name: rule(loaded.checklist) for name, rule in RULES.items()}
+    items = [item_result(ctx, section, item, path) for section, item, path in all_items(loaded.checklist)]
+    signoffs = [signoff_result(ctx, area.id) for area in loaded.checklist.areas]
+    totals = _totals(items, loaded.checklist.scoring.P1.max_warnings or 0)
+    blocking = launch_holes + _item_blocking(items, totals) + _signoff_blocking(signoffs)
+    return Readiness(items, signoffs, blocking, totals)
+
+
+def _totals(items: list[ItemResult], limit: int) -> Totals:
+    counts = {state: sum(1 for i in items if i.state == state) for state in ("PASS", "WARN", "FAIL", "N/A")}
+    p1 = sum(1 for i in items if i.state == "WARN" and i.priority == "P1")
+    return Totals.model_validate({**counts, "p1_warnings": p1, "p1_warning_limit": limit})
+
+
+def _item_blocking(items: list[ItemResult], totals: Totals) -> list[str]:
+    out = [f"{i.priority} {i.id} ({i.title}) is FAIL: {'; '.join(i.reasons)}" for i in items if i.state == "FAIL"]
+    if totals.p1_warnings > totals.p1_warning_limit:
+        warned = ", ".join(i.id for i in items if i.state == "WARN" and i.priority == "P1")
+        out.append(f"{totals.p1_warnings} P1 warnings, at most {totals.p1_warning_limit} allowed: {warned}")
+    return out
+
+
+def _signoff_blocking(signoffs: list[SignoffResult]) -> list[str]:
+    return [f"{s.name} sign-off: {'; '.join(s.reasons)}" for s in signoffs if not (s.status == "approved" and s.fresh)]
+
+
+# ---- items -------------------------------------------------------------------------------------------
+
+
+def item_result(ctx: Context, section: str, item: Item, path: tuple[str, int]) -> ItemResult:
+    """How one item ends, as of ctx.at."""
+    state, reasons = _judge(ctx, item)
+    where = ctx.loaded.locate(CHECKLIST, path)
+    return ItemResult(
+        id=item.id,
+        section=section,
+        title=item.title,
+        priority=item.priority,
+        owner=item.owner,
+        state=state,
+        reasons=reasons,
+        where=Where(file=where.file, line=where.line, column=where.column),
+    )
+
+
+def _judge(ctx: Context, item: Item) -> tuple[State, list[str]]:
+    if item.not_applicable is not None:
+        na = item.not_applicable
+        gaps = [
+            w for w, v in (("a justification", na.justification), ("who accepted it", na.accepted_by)) if not v.strip()
+        ]
+        if not gaps:
+            return "N/A", [f"not applicable: {na.justification} (accepted by {na.accepted_by})"]
+        problems = [f"marked N/A without {' or '.join(gaps)}"]
+    else:
+        problems = _problems(ctx, item)
+    if not problems:
+        return "PASS", [_pass_reason(item)]
+    if item.priority == "P0":
+        return "FAIL", problems
+    if item.priority == "P2":
+        return "WARN", [*problems, "P2: tracked, does not block"]
+    return _p1(ctx, item, problems)
+
+
+def _pass_reason(item: Item) -> str:
+    ids = ", ".join(r.id for r in item.evidence)
+    parts = ([f"rule {item.rule} holds"] if item.rule else []) + ([f"evidence verified: {ids}"] if ids else [])
+    return "; ".join(parts) or "nothing required"
+
+
+def _p1(ctx: Context, item: Item, problems: list[str]) -> tuple[State, list[str]]:
+    m = item.mitigation
+    if m is None:
+        return "FAIL", [*problems, "P1 not passing and no mitigation recorded"]
+    if not m.owner.strip() or find_placeholders(m.owner):
+        return "FAIL", [*problems, "P1 mitigation has no owner"]
+    if m.due is not None:
+        if find_placeholders(m.due):
+            return "FAIL", [*problems, f"P1 mitigation due date is a placeholder ({m.due})"]
+        if parse_time(m.due) <= ctx.at:
+            return "FAIL", [*problems, f"P1 mitigation expired on {m.due}"]
+    due = f", due {m.due}" if m.due else ""
+    return "WARN", [*problems, f"mitigated: {m.description} (owner {m.owner}{due})"]
+
+
+def _problems(ctx: Context, item: Item) -> list[str]:
+    problems = list(ctx.placeholders.get(item.id, []))
+    if item.rule:
+        problems += ctx.rule_problems[item.rule]
+    for req in item.evidence:
+        problems += evidence_problems(ctx, req.id, req.description)
+    return problems
+
+
+def evidence_problems(ctx: Context, entry_id: str, description: str) -> list[str]:
+    """Why a required manifest entry does not (yet) stand as evidence; [] when it does."""
+    entry: Artifact | Command | None = ctx.artifacts.get(entry_id) or ctx.commands.get(entry_id)
+    if entry is None:
+        return [f"required evidence '{entry_id}' ({description}) has not been captured"]
+    if isinstance(entry, Artifact):
+        return _artifact_problem(ctx, entry)
+    problems = (
+        [] if entry.exit_code == 0 else [f"command '{entry_id}' ({' '.join(entry.argv)}) exited {entry.exit_code}"]
+    )
+    for output in (entry.stdout, entry.stderr):
+        artifact = ctx.artifacts.get(output)
+        problems += _artifact_problem(ctx, artifact) if artifact else []
+    return problems
+
+
+def _artifact_problem(ctx: Context, artifact: Artifact) -> list[str]:
+    check = ctx.checks.get(artifact.id)
+    if check is None or check.problem is None:
+        return []
+    return [f"evidence '{artifact.id}' ({artifact.path}) fails integrity: {check.problem}"]
+
+
+def placeholders_by_item(loaded: Loaded) -> tuple[dict[str, list[str]], list[str]]:
+    """Every unfilled placeholder in checklist.yaml, attributed to the items it fails.
+
+    A placeholder in a part that feeds a rule fails the items with that rule; one inside an item fails
+    that item; anywhere else (the release tag, say) it blocks the launch as a whole.
+    """
+    doc = loaded.documents.get(CHECKLIST)
+    by_item: dict[str, list[str]] = {}
+    launch: list[str] = []
+    if doc is None:
+        return by_item, launch
+    rule_items: dict[str, list[str]] = {}
+    for _, item, _path in all_items(loaded.checklist):
+        if item.rule:
+            rule_items.setdefault(item.rule, []).append(item.id)
+    for path, text in _strings(doc.data, ()):
+        holes = find_placeholders(text, _template_vars(loaded.checklist, path))
+        if not holes:
+            continue
+        where = doc.locate(path)
+        reason = f"{where}: unfilled placeholder {', '.join(dict.fromkeys(holes))}"
+        for item_id in _owners_of(loaded.checklist, path, rule_items):
+            by_item.setdefault(item_id, []).append(reason)
+        if not _owners_of(loaded.checklist, path, rule_items):
+            launch.append(reason)
+    return by_item, launch
+
+
+def _owners_of(checklist: Checklist, path: tuple[Any, ...], rule_items: dict[str, list[str]]) -> list[str]:
+    if len(path) >= 2 and path[0] == "items":
+        return [checklist.items[path[1]].id]
+    if len(path) >= 2 and path[0] == "prerequisites":
+        return [checklist.prerequisites[path[1]].id]
+    if path[:2] == ("communications", "channels") and len(path) >= 3:
+        audience = checklist.communications.channels[path[2]].audience
+        return rule_items.get(CHANNEL_RULES[audience], [])
+    for prefix, rule in RULE_SOURCES.items():
+        if path[: len(prefix)] == prefix:
+            return rule_items.get(rule, [])
+    return []
+
+
+def _template_vars(checklist: Checklist, path: tuple[Any, ...]) -> frozenset[str]:
+    if path[:2] == ("communications", "status_page_templates") and len(path) >= 4 and path[3] == "text":
+        return frozenset(f"<{v}>" for v in checklist.communications.status_page_templates[path[2]].variables)
+    return frozenset()
+
+
+def _strings(data: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], str]]:
+    if isinstance(data, str):
+        yield path, data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from _strings(value, (*path, key))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from _strings(value, (*path, i))
+
+
+# ---- sign-offs ---------------------------------------------------------------------------------------
+
+
+def signoff_result(ctx: Context, area_id: str) -> SignoffResult:
+    """An area's sign-off: approved, and still fresh (its evidence digest unchanged since approval)."""
+    checklist = ctx.checklist
+    area = next(a for a in checklist.areas if a.id == area_id)
+    current = area_digest(checklist, ctx.loaded.manifest, area_id)
+    file, signoff = ctx.loaded.signoffs[area_id]
+    where = ctx.loaded.locate(file, ("status",))
+    fresh = signoff.status == "approved" and signoff.evidence_digest == current
+    reasons = _signoff_reasons(ctx, signoff.status, signoff.approver, fresh, area.team)
+    reasons += [
+        f"open finding {f.id} ({f.severity}): {f.summary}, owner {f.remediation_owner}"
+        for f in signoff.findings
+        if f.status == "open"
+    ]
+    return SignoffResult(
+        area=area_id,
+        name=area.name,
+        status=signoff.status,
+        fresh=fresh and not _roster_problem(ctx, signoff.approver, area.team),
+        approver=signoff.approver,
+        recorded_digest=signoff.evidence_digest,
+        current_digest=current,
+        reasons=reasons,
+        where=Where(file=where.file, line=where.line, column=where.column),
+    )
+
+
+def _signoff_reasons(ctx: Context, status: str, approver: str | None, fresh: bool, team: str) -> list[str]:
+    if status == "pending":
+        return ["pending: not yet approved"]
+    if status == "rejected":
+        return [f"rejected by {approver}"]
+    reasons = [] if fresh else ["stale: the area's evidence changed after it was approved"]
+    roster = _roster_problem(ctx, approver, team)
+    return reasons + ([roster] if roster else []) or [f"approved by {approver}, fresh"]
+
+
+def _roster_problem(ctx: Context, approver: str | None, team: str) -> str | None:
+    roster = {t.lower(): [m.lower() for m in ms] for t, ms in ctx.checklist.roster.items()}
+    members = roster.get(team.lower())
+    if members is None or approver is None or approver.lower() in members:
+        return None
+    return f"approver {approver} is not a member of {team} (roster in checklist.yaml)"
+
+
+# ---- the decision ------------------------------------------------------------------------------------
+
+
+def decision_blocking(loaded: Loaded, decision: Decision | None) -> list[str]:
+    """Reasons outside the items: meeting quorum, the chosen window, the release tag."""
+    if decision is None:
+        record = loaded.checklist.decision_process.record
+        return [f"no go/no-go decision recorded (decisions/*.yaml; seed record {record}): no meeting quorum"]
+    return _quorum(loaded, decision) + _window(loaded, decision) + _tag(loaded, decision)
+
+
+def _quorum(loaded: Loaded, decision: Decision) -> list[str]:
+    present: dict[str, str] = {}
+    for attendee in decision.meeting.attendees:
+        present.setdefault(attendee.role, attendee.login)
+    missing = [r for r in loaded.checklist.meeting.required_attendees if r not in present]
+    out = [f"meeting quorum not met: no {', '.join(missing)} recorded as attending"] if missing else []
+    by_login: dict[str, list[str]] = {}
+    for role, login in present.items():
+        if role in loaded.checklist.meeting.required_attendees:
+            by_login.setdefault(login.lower(), []).append(role)
+    out += [
+        f"meeting quorum: {login} stands for {', '.join(roles)} (one person, one role)"
+        for login, roles in by_login.items()
+        if len(roles) > 1
+    ]
+    return out
+
+
+def _window(loaded: Loaded, decision: Decision) -> list[str]:
+    if decision.window is None:
+        return []
+    window, problems = chosen_window(loaded.checklist, decision.window)
+    if window is None:
+        return [f"decision's {decision.window} window: {p}" for p in problems]
+    out = [f"the {decision.window} window {c}" for c in blackout_clashes(loaded.checklist, window)]
+    if window.start <= decision.decided_at:
+        out.append(
+            f"the {decision.window} window ({window}) is not ahead of the decision"
+            f" ({decision.decided_at:%Y-%m-%d %H:%M} UTC)"
+        )
+    freeze, _ = interval(loaded.checklist.freeze, "freeze")
+    if freeze is None or not freeze.covers(window):
+        out.append(f"the freeze does not cover the {decision.window} window ({window})")
+    return out
+
+
+def _tag(loaded: Loaded, decision: Decision) -> list[str]:
+    wanted = loaded.checklist.launch.release_tag
+    return (
+        []
+        if decision.release_tag == wanted
+        else [f"decision's release tag {decision.release_tag} is not the launch's ({wanted})"]
+    )
