@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, Literal
 
 from gate import __version__
-from gate.errors import GateError, InputErrors
+from gate.errors import GateError, InputErrors, UsageError
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -55,6 +57,94 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report_recorded(rec: object) -> None:
+    from gate.record import Recorded
+
+    assert isinstance(rec, Recorded)
+    _out(f"recorded: {', '.join(rec.ids)}\n")
+    if rec.stale:
+        _out(f"now stale (approved for different evidence): {', '.join(rec.stale)} — re-approval needed\n")
+
+
+def cmd_evidence_add(args: argparse.Namespace) -> int:
+    from gate.record import add
+
+    _report_recorded(add(args.repo, args.paths, args.item, args.id, args.area or []))
+    return 0
+
+
+def cmd_evidence_capture(args: argparse.Namespace) -> int:
+    from gate.record import capture
+
+    argv = args.argv[1:] if args.argv[:1] == ["--"] else args.argv
+    if not argv:
+        raise UsageError("give the command to run after --")
+
+    def echo(stream: str, chunk: bytes) -> None:
+        target = sys.stdout if stream == "stdout" else sys.stderr
+        target.buffer.write(chunk)
+        target.flush()
+
+    rec = capture(args.repo, argv, args.item, args.id, echo)
+    _report_recorded(rec)
+    if rec.exit_code:
+        _out(f"the command exited {rec.exit_code}: recorded as failing evidence for {args.item}\n")
+    return 1 if rec.exit_code else 0
+
+
+def _progress_bar(done: int, total: int) -> None:
+    if total < 64 * 1024 * 1024:
+        return  # short work: a bar would only flicker
+    width = 40
+    filled = width * done // total
+    sys.stderr.write(f"\rverifying [{'#' * filled}{'.' * (width - filled)}] {100 * done // total:3d}%")
+    sys.stderr.flush()
+
+
+def cmd_evidence_verify(args: argparse.Namespace) -> int:
+    from gate.verify import verify_manifest
+
+    show = sys.stderr.isatty() and not os.environ.get("CI")
+    result = verify_manifest(args.repo, _progress_bar if show else None)
+    if show:
+        sys.stderr.write("\r\033[K")
+    for line in result.failures:
+        _out(line + "\n")
+    _out(f"{result.count} artifact(s), {result.bytes} bytes: {'OK' if not result.failures else 'FAILED'}\n")
+    return 1 if result.failures else 0
+
+
+def cmd_signoff(args: argparse.Namespace) -> int:
+    from gate.decide import Finding, signoff
+
+    if len(args.finding) != len(args.owner):
+        raise UsageError("give one --owner per --finding")
+    findings = [Finding(text, owner) for text, owner in zip(args.finding, args.owner, strict=True)]
+    verdict: Literal["approved", "rejected"] = "approved" if args.approve else "rejected"
+    at = args.at or datetime.now(UTC)
+    digest = signoff(args.repo, args.area, verdict, args.by, at, findings, args.pr)
+    _out(f"signoffs/{args.area}.yaml: {verdict} by {args.by} for evidence digest {digest}\n")
+    return 0
+
+
+def _attendee(text: str) -> tuple[str, str]:
+    role, sep, login = text.partition("=")
+    if not sep or not role or not login:
+        raise argparse.ArgumentTypeError(f"expected ROLE=LOGIN, got {text!r}")
+    return role, login.removeprefix("@")
+
+
+def cmd_decide(args: argparse.Namespace) -> int:
+    from gate.decide import decide
+
+    at = args.at or datetime.now(UTC)
+    name, decision = decide(args.repo, args.decision, args.window, args.attendee, at)
+    _out(f"{name}: {decision.decision}\n")
+    for reason in decision.reasons:
+        _out(f"  - {reason}\n")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Every command and option."""
     from gate.report import FORMATS
@@ -75,7 +165,52 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(schema)
     schema.add_argument("--check", action="store_true", help="exit 1 if a schema file is out of date")
     schema.set_defaults(handler=cmd_schema)
+
+    _evidence_parsers(sub)
+
+    so = sub.add_parser("signoff", help="approve or reject an area, pinning its current evidence digest")
+    _add_common(so)
+    so.add_argument("area")
+    verdict = so.add_mutually_exclusive_group(required=True)
+    verdict.add_argument("--approve", action="store_true")
+    verdict.add_argument("--reject", action="store_true")
+    so.add_argument("--by", required=True, metavar="LOGIN", help="the approver's GitHub login")
+    so.add_argument("--finding", action="append", default=[], metavar="TEXT")
+    so.add_argument("--owner", action="append", default=[], metavar="ROLE", help="remediation owner per --finding")
+    so.add_argument("--pr", type=int, default=None, help="the pull request that carries this sign-off")
+    so.add_argument("--at", type=_time, default=None)
+    so.set_defaults(handler=cmd_signoff)
+
+    de = sub.add_parser("decide", help="write the go/no-go decision record for the current state")
+    _add_common(de)
+    de.add_argument("--decision", choices=("GO", "NO-GO"), default=None, help="default: what the gate computes")
+    de.add_argument("--window", choices=("primary", "backup"), default=None)
+    de.add_argument("--attendee", type=_attendee, action="append", default=[], metavar="ROLE=LOGIN")
+    de.add_argument("--at", type=_time, default=None)
+    de.set_defaults(handler=cmd_decide)
     return parser
+
+
+def _evidence_parsers(sub: Any) -> None:
+    ev = sub.add_parser("evidence", help="add, capture and verify evidence").add_subparsers(
+        dest="evidence_command", required=True, metavar="ACTION"
+    )
+    add = ev.add_parser("add", help="hash and register artifacts for an item")
+    _add_common(add)
+    add.add_argument("paths", nargs="+", type=Path)
+    add.add_argument("--item", required=True)
+    add.add_argument("--id", default=None, help="manifest id (default: the requirement it matches)")
+    add.add_argument("--area", action="append", help="also serve this sign-off area")
+    add.set_defaults(handler=cmd_evidence_add)
+    cap = ev.add_parser("capture", help="run a command (no shell) and record its output as evidence")
+    _add_common(cap)
+    cap.add_argument("--item", required=True)
+    cap.add_argument("--id", default=None)
+    cap.add_argument("argv", nargs=argparse.REMAINDER, help="-- COMMAND ARGS...")
+    cap.set_defaults(handler=cmd_evidence_capture)
+    ver = ev.add_parser("verify", help="recompute every artifact's SHA-256 and size (fast, parallel)")
+    _add_common(ver)
+    ver.set_defaults(handler=cmd_evidence_verify)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import io
+import json
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -27,3 +31,33 @@ def write_atomic(path: Path, text: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _yaml() -> Any:
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 4096  # never re-wrap a hand-written long line
+    return yaml
+
+
+def update_yaml(path: Path, changes: Mapping[str, Any]) -> None:
+    """Set top-level keys of a YAML mapping round-trip: comments, order, quoting and spacing of all
+    other content stay byte-for-byte; new keys are appended; a value of None removes nothing but is
+    written as `null` only if the key already exists (so pending files stay minimal)."""
+    yaml = _yaml()
+    text = path.read_text(encoding="utf-8")
+    doc = yaml.load(text)
+    for key, value in changes.items():
+        if value is None and key not in doc:
+            continue
+        doc[key] = value
+    out = io.StringIO()
+    yaml.dump(doc, out)
+    write_atomic(path, out.getvalue())
+
+
+def dump_json(data: Any) -> str:
+    """The manifest's one formatting: two-space indent, keys in the order given, trailing newline."""
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

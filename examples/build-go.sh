@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Rebuilds examples/go from this repository's checklist with the real commands a launch team runs:
+# fill in the schedule, add and capture evidence, sign off each area, record the decision.
+# Usage: bash examples/build-go.sh   (from the repository root, with `gate` installed)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+out="$root/examples/go"
+rm -rf "$out"
+mkdir -p "$out/signoffs" "$out/decisions" "$out/evidence"
+cp "$root/signoffs/"*.yaml "$out/signoffs/"
+cp "$root/evidence-manifest.json" "$out/"
+cp -r "$root/schemas" "$out/"
+python3 "$root/examples/fill_example.py" "$root/checklist.yaml" "$out"
+cd "$out"
+
+add() { gate evidence add "$2" --item "$1" --id "$3" >/dev/null; }
+add prereq-6B evidence/product/veid-e2e-report.md veid-e2e-report
+add prereq-6C evidence/product/provider-e2e-report.md provider-e2e-report
+add prereq-6D evidence/security/security-review-8d-ml-verification.md ml-security-review
+add B-security evidence/security/threat-model.md threat-model
+add B-security evidence/security/vuln-scan.txt vuln-scan
+add B-security evidence/security/security-checklist.md security-checklist
+gate evidence capture --item B-security --id dependency-audit -- sha256sum -c evidence/security/dependencies.sha256 >/dev/null
+add D-key-management evidence/security/key-management-review.md key-management-review
+add B-compliance-privacy evidence/compliance/GDPR_COMPLIANCE.md gdpr-compliance
+add B-compliance-privacy evidence/compliance/consent-flows-report.md consent-flows
+add B-compliance-privacy evidence/compliance/DATA_INVENTORY.md data-retention-policy
+add B-compliance-privacy evidence/compliance/BIOMETRIC_DATA_ADDENDUM.md biometric-addendum
+add B-compliance-privacy evidence/compliance/DATA_PROCESSING_AGREEMENT.md data-processing-agreement
+add B-compliance-privacy evidence/compliance/PRIVACY_POLICY.md privacy-policy
+add B-operations-sre evidence/ops/disaster-recovery-drill.md dr-runbook-validation
+add B-operations-sre evidence/ops/backup-restore-drill.md backup-restore-test
+add B-operations-sre evidence/ops/slos-and-playbooks.md monitoring-coverage
+add B-operations-sre evidence/ops/incident-response-test.md incident-response-test
+add B-operations-sre evidence/ops/mainnet-launch-runbook.md launch-runbook
+add prereq-22B evidence/ops/validator-onboarding.md validator-onboarding-guide
+add prereq-22B evidence/ops/mainnet-genesis-ceremony.md genesis-ceremony-runbook
+add D-upgrade-runbook evidence/ops/upgrade-runbook-review.md upgrade-runbook-review
+gate evidence capture --item D-genesis-checksum --id genesis-checksum -- sha256sum evidence/ops/genesis.json >/dev/null
+add D-validator-upgrade-staging evidence/ops/validator-upgrade-staging.md validator-upgrade-staging
+add E-dress-rehearsal evidence/ops/mainnet-dress-rehearsal-report.md dress-rehearsal-report
+add E-cutover-timed evidence/ops/cutover-timings.csv cutover-timings
+add E-rollback-rehearsal evidence/ops/rollback-rehearsal.md rollback-rehearsal
+add F-internal-comms evidence/ops/on-call-roster-confirmation.md pager-roster-confirmation
+add F-partner-notice evidence/ops/partner-announcement.eml partner-announcement
+add prereq-6E evidence/finance/billing-reconciliation-report.md billing-reconciliation-report
+gate evidence capture --item prereq-6E --id dispute-workflow-test -- python3 evidence/finance/dispute_workflow_test.py >/dev/null
+add B-finance-billing evidence/finance/treasury-controls.md treasury-controls
+add B-finance-billing evidence/finance/hpc-billing-rules.md billing-rules
+add B-product-release evidence/product/go-no-go-scorecard.md go-no-go-scorecard
+add B-product-release evidence/product/launch-comms-readiness.md launch-comms-readiness
+add B-product-release evidence/product/status-page-prep.md status-page-prep
+add F-status-page evidence/product/status-page-drafts.md status-page-drafts
+add F-customer-notice evidence/product/customer-notice-7d.eml customer-notice-7d
+add H-launch-packet evidence/product/mainnet-launch-packet.md launch-packet
+
+gate signoff security --approve --by sec-lead-ana --pr 41 --at 2026-11-25T10:00:00Z \
+  --finding "Rate-limit the VEID verification endpoint per account" --owner security-lead >/dev/null
+gate signoff compliance-privacy --approve --by comp-lead-ben --pr 42 --at 2026-11-25T11:00:00Z >/dev/null
+gate signoff operations-sre --approve --by ops-lead-chen --pr 43 --at 2026-11-25T12:00:00Z >/dev/null
+gate signoff finance-billing --approve --by fin-lead-dora --pr 44 --at 2026-11-25T13:00:00Z >/dev/null
+gate signoff product-release --approve --by prod-lead-eli --pr 45 --at 2026-11-26T09:00:00Z >/dev/null
+gate decide --decision GO --window primary --at 2026-11-27T16:00:00Z \
+  --attendee security-lead=sec-lead-ana --attendee compliance-lead=comp-lead-ben \
+  --attendee ops-lead=ops-lead-chen --attendee finance-lead=fin-lead-dora \
+  --attendee product-lead=prod-lead-eli --attendee release-manager=rm-rosa
+gate check --require-go | tail -n 1
+
+# examples/no-go: the same launch a week earlier — the security evidence changed after approval
+# (so only that sign-off is stale), the dispute workflow test fails, and no decision is recorded yet.
+nogo="$root/examples/no-go"
+rm -rf "$nogo"
+cp -r "$out" "$nogo"
+cd "$nogo"
+rm decisions/*.yaml
+sed -i 's/name: VirtEngine Mainnet Launch (example)/name: VirtEngine Mainnet Launch (example, not ready)/' checklist.yaml
+printf '\nAddendum 2026-11-26: new finding in the liveness check (high), remediation in progress.\n' >> evidence/security/threat-model.md
+gate evidence add evidence/security/threat-model.md --item B-security >/dev/null
+sed -i "s/want is None/want != 'closed'/" evidence/finance/dispute_workflow_test.py
+gate evidence add evidence/finance/dispute_workflow_test.py --item prereq-6E --id dispute-workflow-script >/dev/null || true
+gate evidence capture --item prereq-6E --id dispute-workflow-test -- python3 evidence/finance/dispute_workflow_test.py >/dev/null || true
+gate check | tail -n 1

@@ -1,0 +1,235 @@
+"""Recording evidence: register artifacts (`evidence add`) and run commands as evidence (`evidence capture`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from gate.check import prepare
+from gate.edit import dump_json, write_atomic
+from gate.errors import InputErrors, UsageError
+from gate.evidence import area_digest, sha256_file
+from gate.load import MANIFEST, Loaded
+from gate.model import Item
+from gate.model.base import format_time
+from gate.paths import resolve_inside
+from gate.score import all_items
+
+CAPTURE_DIR = "evidence/captures"
+Echo = Callable[[str, bytes], None]
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What a recording command changed: the entry ids written and the sign-offs that went stale."""
+
+    ids: list[str]
+    stale: list[str]
+    exit_code: int = 0
+
+
+def load_for_edit(repo: Path) -> Loaded:
+    """The launch, refusing to edit anything `gate check` would reject as unusable input."""
+    loaded, _, errors = prepare(repo)
+    if loaded is None:
+        raise InputErrors(errors)
+    return loaded
+
+
+def _item(loaded: Loaded, item_id: str) -> Item:
+    for _, item, _path in all_items(loaded.checklist):
+        if item.id == item_id:
+            return item
+    raise UsageError(f"unknown item {item_id!r}")
+
+
+def choose_id(loaded: Loaded, item: Item, stem: str, explicit: str | None) -> str:
+    """The manifest id for new evidence: explicit, else the requirement it obviously is."""
+    if explicit:
+        return explicit
+    wanted = [r.id for r in item.evidence]
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-")
+    if slug in wanted:
+        return slug
+    captured = {a.id for a in loaded.manifest.artifacts} | {c.id for c in loaded.manifest.commands}
+    open_ = [r for r in wanted if r not in captured]
+    if len(open_) == 1:
+        return open_[0]
+    raise UsageError(f"say which requirement of {item.id} this is with --id (one of: {', '.join(wanted) or 'none'})")
+
+
+def _manifest_data(repo: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((repo / MANIFEST).read_text(encoding="utf-8"))
+    return data
+
+
+def _upsert(entries: list[dict[str, Any]], entry: dict[str, Any]) -> None:
+    for n, existing in enumerate(entries):
+        if existing.get("id") == entry["id"]:
+            merged = {**existing, **entry}
+            for key in ("items", "areas"):
+                merged[key] = sorted(set(existing.get(key, [])) | set(entry.get(key, [])))
+            entries[n] = merged
+            return
+    entries.append(entry)
+
+
+def _stale_after(loaded: Loaded, repo: Path) -> list[str]:
+    """Approved, fresh sign-offs whose area digest differs once the manifest is re-read."""
+    after, _, errors = prepare(repo)
+    if after is None:
+        raise InputErrors(errors)
+    out = []
+    for area_id, (_, signoff) in loaded.signoffs.items():
+        before = area_digest(loaded.checklist, loaded.manifest, area_id)
+        was_fresh = signoff.status == "approved" and signoff.evidence_digest == before
+        if was_fresh and area_digest(after.checklist, after.manifest, area_id) != before:
+            out.append(area_id)
+    return out
+
+
+def artifact_entry(
+    repo: Path, rel: str, entry_id: str, items: list[str], areas: list[str], kind: str
+) -> dict[str, Any]:
+    """A manifest entry for a file, hashed now."""
+    digest = sha256_file(resolve_inside(repo, rel))
+    return {
+        "id": entry_id,
+        "path": rel,
+        "sha256": digest.hex,
+        "size": digest.size,
+        "items": items,
+        "areas": areas,
+        "captured_at": format_time(datetime.now(UTC)),
+        "kind": kind,
+    }
+
+
+def relative(repo: Path, path: Path) -> str:
+    """`path` as given on the command line, relative to the repository root (refusing escapes)."""
+    absolute = (Path.cwd() / path) if not path.is_absolute() else path
+    try:
+        rel = absolute.resolve().relative_to(repo.resolve())
+    except ValueError:
+        raise UsageError(f"{path} is not inside the repository {repo}") from None
+    return rel.as_posix()
+
+
+def add(repo: Path, paths: Sequence[Path], item_id: str, entry_id: str | None, areas: list[str]) -> Recorded:
+    """Hash and register artifacts for an item; re-adding a changed file updates its entry."""
+    loaded = load_for_edit(repo)
+    item = _item(loaded, item_id)
+    if entry_id and len(paths) > 1:
+        raise UsageError("--id names one artifact: add the files one at a time")
+    data = _manifest_data(repo)
+    ids = []
+    for path in paths:
+        rel = relative(repo, path)
+        if not (repo / rel).is_file():
+            raise UsageError(f"{rel}: not a file")
+        known = next((a for a in loaded.manifest.artifacts if a.path == rel), None)
+        new_id = known.id if known and not entry_id else choose_id(loaded, item, Path(rel).stem, entry_id)
+        _upsert(data["artifacts"], artifact_entry(repo, rel, new_id, [item.id], areas, "document"))
+        ids.append(new_id)
+    write_atomic(repo / MANIFEST, dump_json(data))
+    return Recorded(ids, _stale_after(loaded, repo))
+
+
+def _pump(src: IO[bytes], sink: IO[bytes], stream: str, echo: Echo | None) -> None:
+    for chunk in iter(lambda: src.read1(65536), b""):  # type: ignore[attr-defined]
+        sink.write(chunk)
+        if echo:
+            echo(stream, chunk)
+
+
+def capture(repo: Path, argv: Sequence[str], item_id: str, entry_id: str | None, echo: Echo | None = None) -> Recorded:
+    """Run `argv` (no shell) as evidence: output shown live and stored; a failure is recorded, not dropped.
+
+    Outputs go to temporary files first and the manifest is written last, so an interrupted run
+    (Ctrl-C) leaves no half-written entry.
+    """
+    loaded = load_for_edit(repo)
+    item = _item(loaded, item_id)
+    cmd_id = choose_id(loaded, item, argv[0], entry_id)
+    folder = repo / CAPTURE_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    outs = {s: folder / f".{cmd_id}.{s}.partial" for s in ("stdout", "stderr")}
+    started = datetime.now(UTC)
+    try:
+        code = _run(argv, repo, outs, echo)
+    except BaseException:
+        for partial in outs.values():
+            partial.unlink(missing_ok=True)
+        raise
+    ended = datetime.now(UTC)
+    return _register_capture(loaded, repo, argv, item, cmd_id, outs, code, started, ended)
+
+
+def _run(argv: Sequence[str], cwd: Path, outs: dict[str, Path], echo: Echo | None) -> int:
+    with outs["stdout"].open("wb") as out_fh, outs["stderr"].open("wb") as err_fh:
+        try:
+            proc = subprocess.Popen(list(argv), cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        except OSError as exc:
+            raise UsageError(f"cannot run {argv[0]}: {exc.strerror}") from None
+        assert proc.stdout is not None
+        assert proc.stderr is not None
+        pumps = [
+            threading.Thread(target=_pump, args=(proc.stdout, out_fh, "stdout", echo)),
+            threading.Thread(target=_pump, args=(proc.stderr, err_fh, "stderr", echo)),
+        ]
+        for t in pumps:
+            t.start()
+        try:
+            code = proc.wait()
+        except BaseException:
+            proc.kill()
+            proc.wait()
+            raise
+        finally:
+            for t in pumps:
+                t.join()
+            proc.stdout.close()
+            proc.stderr.close()
+    return code
+
+
+def _register_capture(
+    loaded: Loaded,
+    repo: Path,
+    argv: Sequence[str],
+    item: Item,
+    cmd_id: str,
+    outs: dict[str, Path],
+    code: int,
+    started: datetime,
+    ended: datetime,
+) -> Recorded:
+    data = _manifest_data(repo)
+    for stream, partial in outs.items():
+        final = partial.with_name(f"{cmd_id}.{stream}")
+        os.replace(partial, final)
+        rel = final.relative_to(repo).as_posix()
+        _upsert(data["artifacts"], artifact_entry(repo, rel, f"{cmd_id}.{stream}", [], [], "output"))
+    command = {
+        "id": cmd_id,
+        "argv": list(argv),
+        "cwd": ".",
+        "exit_code": code,
+        "started_at": format_time(started),
+        "ended_at": format_time(ended),
+        "stdout": f"{cmd_id}.stdout",
+        "stderr": f"{cmd_id}.stderr",
+        "items": [item.id],
+        "areas": [],
+    }
+    _upsert(data["commands"], command)
+    write_atomic(repo / MANIFEST, dump_json(data))
+    return Recorded([cmd_id], _stale_after(loaded, repo), exit_code=code)
