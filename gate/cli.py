@@ -145,6 +145,44 @@ def cmd_decide(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_packet(args: argparse.Namespace) -> int:
+    from gate.audit import write_packet
+
+    _out(f"wrote {write_packet(args.repo, args.out, args.at)}\n")
+    return 0
+
+
+def cmd_archive(args: argparse.Namespace) -> int:
+    from gate.audit import write_archive
+
+    digest = write_archive(args.repo, args.out, args.at)
+    _out(f"{digest}  {args.out}\n")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from gate.audit import verify_archive, verify_tag
+
+    if (args.archive is None) == (args.tag is None):
+        raise UsageError("give an ARCHIVE or --tag TAG")
+    verdict = verify_tag(args.repo, args.tag) if args.tag else verify_archive(args.archive)
+    for problem in verdict.problems:
+        _out(f"  - {problem}\n")
+    rd = verdict.decision
+    said = f"{rd.decision} recorded in {rd.file} at {rd.decided_at:%Y-%m-%dT%H:%M:%SZ}" if rd else "no decision"
+    _out(f"{'HOLDS' if verdict.holds else 'DOES NOT HOLD'}: {said}\n")
+    return 0 if verdict.holds else 1
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from gate.scaffold import init
+
+    for rel in init(args.dir, args.name, args.network, args.org):
+        _out(f"created {args.dir / rel}\n")
+    _out(f"next: cd {args.dir} && gate check\n")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Every command and option."""
     from gate.report import FORMATS
@@ -188,6 +226,31 @@ def build_parser() -> argparse.ArgumentParser:
     de.add_argument("--attendee", type=_attendee, action="append", default=[], metavar="ROLE=LOGIN")
     de.add_argument("--at", type=_time, default=None)
     de.set_defaults(handler=cmd_decide)
+
+    pk = sub.add_parser("packet", help="write the launch packet (Markdown) where checklist.yaml says")
+    _add_common(pk)
+    pk.add_argument("--out", default=None, help="repository-relative path (default: packet.location)")
+    pk.add_argument("--at", type=_time, default=None, help="state as of (default: the latest decision)")
+    pk.set_defaults(handler=cmd_packet)
+
+    ar = sub.add_parser("archive", help="write a reproducible .tar.gz of the launch with SHA256SUMS inside")
+    _add_common(ar)
+    ar.add_argument("out", type=Path, metavar="OUT.tar.gz")
+    ar.add_argument("--at", type=_time, default=None)
+    ar.set_defaults(handler=cmd_archive)
+
+    ve = sub.add_parser("verify", help="offline: does the recorded decision of an archive or tag still hold?")
+    _add_common(ve)
+    ve.add_argument("archive", type=Path, nargs="?", default=None)
+    ve.add_argument("--tag", default=None, help="verify the launch as committed at this git tag")
+    ve.set_defaults(handler=cmd_verify)
+
+    it = sub.add_parser("init", help="scaffold a new launch repository from this checklist")
+    it.add_argument("dir", type=Path)
+    it.add_argument("--name", required=True)
+    it.add_argument("--network", required=True)
+    it.add_argument("--org", default="my-org", help="GitHub organisation owning the area teams")
+    it.set_defaults(handler=cmd_init)
     return parser
 
 

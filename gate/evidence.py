@@ -4,41 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import threading
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from gate.hashing import Digest, sha256_file, workers
 from gate.model import Artifact, Checklist, Command, Manifest
 from gate.paths import resolve_inside
-
-CHUNK = 1024 * 1024
-_local = threading.local()
-
-
-@dataclass(frozen=True)
-class Digest:
-    """A SHA-256 digest and the number of bytes it covers."""
-
-    hex: str
-    size: int
-
-
-def sha256_file(path: Path) -> Digest:
-    """Hash a file by streaming through one reused per-thread buffer (flat memory at any size)."""
-    buf = getattr(_local, "buf", None)
-    if buf is None:
-        buf = _local.buf = bytearray(CHUNK)
-    view = memoryview(buf)
-    digest = hashlib.sha256()
-    size = 0
-    with path.open("rb", buffering=0) as fh:
-        while n := fh.readinto(view):
-            digest.update(view[:n])
-            size += n
-    return Digest(digest.hexdigest(), size)
 
 
 def sha256_text(text: str) -> str:
@@ -80,11 +53,6 @@ def _mismatch(artifact: Artifact, actual: Digest) -> str | None:
     if actual.size != artifact.size:
         problems.append(f"size is {actual.size} bytes, manifest says {artifact.size}")
     return "; ".join(problems) or None
-
-
-def workers() -> int:
-    """Hashing threads: hashlib releases the GIL on large updates, so one per core pays off."""
-    return max(1, min(32, os.cpu_count() or 1))
 
 
 def verify(root: Path, artifacts: Sequence[Artifact]) -> list[ArtifactCheck]:

@@ -16,7 +16,8 @@ from typing import IO, Any
 from gate.check import prepare
 from gate.edit import dump_json, write_atomic
 from gate.errors import InputErrors, UsageError
-from gate.evidence import area_digest, sha256_file
+from gate.evidence import area_digest
+from gate.hashing import sha256_file
 from gate.load import MANIFEST, Loaded
 from gate.model import Item
 from gate.model.base import format_time

@@ -155,11 +155,16 @@ class PyGithubClient:
     def pull_request(self, number: int) -> PullRequest:
         """The pull request `number`, with every changed file (all pages)."""
         if number not in self._pulls:
-            pull = self._repo.get_pull(number)  # lazy; completed by the first attribute read
+            pull = self._repo.get_pull(number)  # lazy: no request yet
             files = pull.get_files()
-            self._pulls[number] = self._run(
-                f"read pull request #{number}", lambda: _to_pull(pull, _changed_paths(files))
-            )
+
+            def fetch() -> PullRequest:
+                # The PR before its files: files listed after the head was read are at least as new,
+                # so a push in between can add files to judge but never hide one.
+                pull.complete()
+                return _to_pull(pull, _changed_paths(files))
+
+            self._pulls[number] = self._run(f"read pull request #{number}", fetch)
         return self._pulls[number]
 
     def reviews(self, number: int) -> list[Review]:

@@ -1,0 +1,70 @@
+"""`gate init`: a new launch repository from this checklist as a template, honestly NO-GO."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from importlib.resources import files
+from pathlib import Path
+
+from gate import schemas
+from gate.edit import dump_json, write_atomic
+from gate.errors import UsageError
+
+_ORG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
+SIGNOFF = """# yaml-language-server: $schema=../schemas/signoff.schema.json
+# The {area} sign-off. Its lead approves by approving the pull request that sets status: approved
+# (written by `gate signoff {area} --approve --by LOGIN`, which records the area's evidence digest).
+area: {area}
+status: pending
+"""
+CODEOWNERS = """# Who must approve what (read from the pull request's base commit).
+# Tool, schemas and workflows: the release managers.
+*                       @{org}/release-managers
+# Each area's sign-off: that area's team.
+{signoffs}
+# A decision needs every area.
+/decisions/             {all_teams}
+"""
+
+
+def template(name: str, network: str, org: str) -> str:
+    """The checklist template with this launch's name, network and organisation filled in."""
+    text = (files("gate") / "templates" / "checklist.yaml").read_text(encoding="utf-8")
+    today = datetime.now(UTC).strftime("%Y-%m-%d")
+    for token, value in (("__NAME__", name), ("__NETWORK__", network), ("__ORG__", org), ("__TODAY__", today)):
+        text = text.replace(token, value)
+    return text
+
+
+def init(target: Path, name: str, network: str, org: str) -> list[str]:
+    """Scaffold a launch repository in `target` (which must not already hold one)."""
+    if not _ORG.match(org):
+        raise UsageError(f"--org {org!r} is not a GitHub organisation name")
+    if (target / "checklist.yaml").exists():
+        raise UsageError(f"{target} already holds a launch (checklist.yaml exists)")
+    text = template(name, network, org)
+    areas = re.findall(r"^  - id: ([a-z-]+)\n    name: .+\n    approver_role:", text, flags=re.M)
+    teams = dict(re.findall(r'^  - id: ([a-z-]+)\n(?:    .+\n){2}    team: "([^"]+)"', text, flags=re.M))
+    written = {
+        "checklist.yaml": text,
+        "evidence-manifest.json": _manifest(),
+        "evidence/.gitkeep": "",
+        "decisions/.gitkeep": "",
+    }
+    written |= {f"signoffs/{a}.yaml": SIGNOFF.format(area=a) for a in areas}
+    written[".github/CODEOWNERS"] = CODEOWNERS.format(
+        org=org,
+        signoffs="\n".join(f"/signoffs/{a}.yaml{' ' * max(1, 24 - len(a) - 16)}{teams[a]}" for a in areas),
+        all_teams=" ".join(teams[a] for a in areas),
+    )
+    written |= {f"{schemas.SCHEMA_DIR}/{n}": schemas.render(n) for n in schemas.MODELS}
+    for rel, body in written.items():
+        write_atomic(target / rel, body)
+    return sorted(written)
+
+
+def _manifest() -> str:
+    return dump_json(
+        {"$schema": "schemas/evidence-manifest.schema.json", "version": 1, "artifacts": [], "commands": []}
+    )
