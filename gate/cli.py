@@ -15,6 +15,9 @@ from gate import __version__
 from gate.errors import GateError, InputErrors, UsageError
 
 Handler = Callable[[argparse.Namespace], int]
+# Named here, not imported from gate.report, so building the parser never imports the models:
+# `gate evidence verify` must not pay for pydantic.
+FORMATS = ("text", "json", "markdown", "github")
 
 
 def _time(text: str) -> datetime:
@@ -185,8 +188,6 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """Every command and option."""
-    from gate.report import FORMATS
-
     parser = argparse.ArgumentParser(prog="gate", description="Decide whether a launch may go.")
     parser.add_argument("--version", action="version", version=f"gate {__version__}")
     parser.add_argument("--verbose", action="store_true", help="show tracebacks of internal errors")

@@ -5,13 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from gate.hashing import Digest, sha256_file, workers
+from gate.hashing import Digest, Outcome, PathEscape, describe, hash_many, mismatch
 from gate.model import Artifact, Checklist, Command, Manifest
-from gate.paths import resolve_inside
 
 
 def sha256_text(text: str) -> str:
@@ -29,38 +27,19 @@ class ArtifactCheck:
     actual: Digest | None = None
 
 
-def check_artifact(root: Path, artifact: Artifact) -> ArtifactCheck:
-    """Recompute one artifact's SHA-256 and size and compare them with its manifest entry."""
-    try:
-        path = resolve_inside(root, artifact.path)
-    except ValueError as exc:
-        return ArtifactCheck(artifact, str(exc), escapes=True)
-    try:
-        actual = sha256_file(path)
-    except FileNotFoundError:
-        return ArtifactCheck(artifact, "file is missing")
-    except IsADirectoryError:
-        return ArtifactCheck(artifact, "path is a directory, not a file")
-    except OSError as exc:
-        return ArtifactCheck(artifact, f"cannot read: {exc.strerror}")
-    return ArtifactCheck(artifact, _mismatch(artifact, actual), actual=actual)
-
-
-def _mismatch(artifact: Artifact, actual: Digest) -> str | None:
-    problems = []
-    if actual.hex != artifact.sha256:
-        problems.append(f"SHA-256 is {actual.hex}, manifest says {artifact.sha256}")
-    if actual.size != artifact.size:
-        problems.append(f"size is {actual.size} bytes, manifest says {artifact.size}")
-    return "; ".join(problems) or None
+def compare(artifact: Artifact, outcome: Outcome) -> ArtifactCheck:
+    """Judge one hashing outcome against the artifact's manifest entry."""
+    if isinstance(outcome, PathEscape):
+        return ArtifactCheck(artifact, str(outcome), escapes=True)
+    if isinstance(outcome, OSError):
+        return ArtifactCheck(artifact, describe(outcome))
+    return ArtifactCheck(artifact, mismatch(artifact.sha256, artifact.size, outcome), actual=outcome)
 
 
 def verify(root: Path, artifacts: Sequence[Artifact]) -> list[ArtifactCheck]:
-    """Check every artifact, in parallel when there is more than a handful."""
-    if len(artifacts) < 4:
-        return [check_artifact(root, a) for a in artifacts]
-    with ThreadPoolExecutor(max_workers=workers()) as pool:
-        return list(pool.map(lambda a: check_artifact(root, a), artifacts, chunksize=16))
+    """Check every artifact's SHA-256 and size, in parallel."""
+    outcomes = hash_many(root, [(a.path, a.size) for a in artifacts])
+    return [compare(a, o) for a, o in zip(artifacts, outcomes, strict=True)]
 
 
 def sha256sums(artifacts: Iterable[Artifact]) -> str:

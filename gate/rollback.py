@@ -191,9 +191,12 @@ def _seconds(duration: str) -> float:
 
 
 def _duration(seconds: float) -> str:
-    """PromQL duration text; milliseconds when the seconds are not whole."""
+    """PromQL duration text in one unit (`18m`, `24s`, `1500ms`): Prometheus 2 and 3 read them all."""
     millis = round(seconds * 1000)
-    return f"{millis // 1000}s" if millis % 1000 == 0 else f"{millis}ms"
+    for unit, size in (("h", 3_600_000), ("m", 60_000), ("s", 1000)):
+        if millis % size == 0:
+            return f"{millis // size}{unit}"
+    return f"{millis}ms"
 
 
 def _num(value: float) -> str:

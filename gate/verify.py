@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from gate.errors import InputErrors
-from gate.hashing import sha256_file, workers
-from gate.paths import resolve_inside
+from gate.hashing import PathEscape, describe, hash_many, mismatch
 
 MANIFEST = "evidence-manifest.json"
 _HEX = re.compile(r"^[0-9a-f]{64}$")
@@ -68,37 +67,30 @@ def _strict_entries(repo: Path) -> list[Entry]:
     return [Entry(a.path, a.sha256, a.size) for a in manifest.artifacts]
 
 
-def check(repo: Path, entry: Entry) -> str | None:
-    """Why the file does not match its entry, or None."""
-    try:
-        actual = sha256_file(resolve_inside(repo, entry.path))
-    except ValueError as exc:
-        return str(exc)
-    except FileNotFoundError:
-        return "file is missing"
-    except OSError as exc:
-        return f"cannot read: {exc.strerror}"
-    problems = []
-    if actual.hex != entry.sha256:
-        problems.append(f"SHA-256 is {actual.hex}, manifest says {entry.sha256}")
-    if actual.size != entry.size:
-        problems.append(f"size is {actual.size} bytes, manifest says {entry.size}")
-    return "; ".join(problems) or None
-
-
 def verify_manifest(repo: Path, progress: Callable[[int, int], None] | None = None) -> VerifyResult:
-    """Hash every artifact of the manifest in parallel; no checklist, no scoring, no YAML."""
+    """Hash every artifact of the manifest in parallel; no checklist, no scoring, no YAML.
+
+    `progress(done, total)` is called (from worker threads) as bytes are hashed.
+    """
     entries = _entries(repo)
     total = sum(e.size for e in entries)
-    done = 0
-    failures = []
-    # Largest first, so one big file does not start last and leave the other cores idle.
-    ordered = sorted(entries, key=lambda e: e.size, reverse=True)
-    with ThreadPoolExecutor(max_workers=workers()) as pool:
-        for entry, problem in zip(ordered, pool.map(lambda e: check(repo, e), ordered), strict=True):
-            done += entry.size
-            if problem:
-                failures.append(f"{entry.path}: {problem}")
+    done = [0]
+    lock = threading.Lock()
+
+    def advance(size: int) -> None:
+        with lock:
+            done[0] += size
             if progress:
-                progress(done, total)
-    return VerifyResult(len(entries), total, sorted(failures))
+                progress(done[0], total)
+
+    outcomes = hash_many(repo, [(e.path, e.size) for e in entries], advance if progress else None)
+    failures = []
+    for entry, outcome in zip(entries, outcomes, strict=True):
+        if isinstance(outcome, PathEscape):
+            failures.append(f"{entry.path}: {outcome}")
+        elif isinstance(outcome, OSError):
+            failures.append(f"{entry.path}: {describe(outcome)}")
+        else:
+            problem = mismatch(entry.sha256, entry.size, outcome)
+            failures += [f"{entry.path}: {problem}"] if problem else []
+    return VerifyResult(len(entries), total, failures)

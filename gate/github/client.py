@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast, get_args
+from typing import TYPE_CHECKING, Protocol, TypeVar, cast, get_args
 
 from gate import __version__
 from gate.errors import ExternalError, UsageError
@@ -40,6 +40,7 @@ from gate.github.types import PullRequest, Review, ReviewState, Team
 if TYPE_CHECKING:
     from github.ContentFile import ContentFile
     from github.File import File
+    from github.GithubException import GithubException
     from github.MainClass import Github
     from github.PullRequest import PullRequest as GhPullRequest
     from github.PullRequestReview import PullRequestReview
@@ -113,6 +114,10 @@ class _Problem:
     transient: bool = False  # another attempt may succeed
     refused: bool = False  # GitHub surely did nothing (rate-limit refusal): a write may be repeated
     wait: float | None = None  # the pause GitHub asked for; None: our own backoff
+
+
+class _Unusable(Exception):
+    """An answer we cannot use (a missing field, a proxy's page, a truncated list): never guessed around."""
 
 
 class PyGithubClient:
@@ -208,7 +213,7 @@ class PyGithubClient:
         if sha not in self._commit_pulls:
             listing = self._repo.get_commit(sha).get_pulls()
             self._commit_pulls[sha] = self._run(
-                f"list the pull requests of commit {sha}", lambda: [p.number for p in listing]
+                f"list the pull requests of commit {sha}", lambda: [_count(p.number, "PR number") for p in listing]
             )
         return list(self._commit_pulls[sha])
 
@@ -269,24 +274,24 @@ class PyGithubClient:
         except UnknownObjectException:
             return None  # "Not Found"; an unknown ref is another 404 message and fails
         if isinstance(content, list):
-            raise GitHubError(f"GitHub: {path} at {ref} is a directory, not a file")
-        return _decode(content, f"{path} at {ref}")
+            raise _Unusable("it is a directory, not a file")
+        return _decode(content)
 
     def _resolve_ref(self, name: str) -> str | None:
         from github.GithubException import UnknownObjectException
 
         try:
-            target = self._repo.get_git_ref(name).object  # reading it asks /git/ref/{name}
+            target = _present(self._repo.get_git_ref(name).object, f"object of {name}")  # asks /git/ref/
         except UnknownObjectException:
             return None
         sha, kind = _text(target.sha, "ref sha"), target.type
         for _ in range(_MAX_TAG_DEPTH):
             if kind != "tag":
                 break
-            target = self._repo.get_git_tag(sha).object
+            target = _present(self._repo.get_git_tag(sha).object, f"object of tag {sha}")
             sha, kind = _text(target.sha, "tag object sha"), target.type
         if kind != "commit":
-            raise GitHubError(f"GitHub: {name} points to a {kind}, not a commit")
+            raise _Unusable(f"it points to a {kind}, not a commit")
         return sha
 
     def _run(self, what: str, action: Callable[[], T], *, repeatable: bool = True) -> T:
@@ -347,8 +352,11 @@ def _describe(exc: Exception) -> _Problem | None:
         return _describe_status(exc)
     if isinstance(exc, json.JSONDecodeError):
         return _Problem(f"malformed JSON ({exc.msg})", transient=True)
-    if isinstance(exc, BadAttributeException):
-        return _Problem(f"unexpected response ({exc})")
+    if isinstance(exc, _Unusable):
+        return _Problem(str(exc))
+    if isinstance(exc, BadAttributeException) or _raised_in_pygithub(exc):
+        # PyGithub choking on an answer's shape: malformed input to us, not a bug of ours.
+        return _Problem(f"an answer of unexpected shape ({type(exc).__name__}: {exc})")
     if isinstance(exc, OSError):
         # requests' exceptions (timeouts, refused or dropped connections) derive from OSError,
         # which spares importing requests here.
@@ -356,7 +364,17 @@ def _describe(exc: Exception) -> _Problem | None:
     return None
 
 
-def _describe_status(exc: Any) -> _Problem:
+def _raised_in_pygithub(exc: Exception) -> bool:
+    if not isinstance(exc, (TypeError, AttributeError, KeyError, IndexError, ValueError)):
+        return False
+    frame = exc.__traceback__
+    while frame is not None and frame.tb_next is not None:
+        frame = frame.tb_next
+    module = str(frame.tb_frame.f_globals.get("__name__", "")) if frame is not None else ""
+    return module == "github" or module.startswith("github.")
+
+
+def _describe_status(exc: GithubException) -> _Problem:
     from github.GithubException import RateLimitExceededException
 
     status = int(exc.status)
@@ -414,36 +432,37 @@ def _changed_paths(files: Iterable[File]) -> tuple[tuple[str, ...], int]:
 
 def _to_pull(pull: GhPullRequest, listed: tuple[tuple[str, ...], int]) -> PullRequest:
     paths, entries = listed
-    number = pull.number
-    if entries < pull.changed_files:
-        raise GitHubError(
-            f"GitHub: pull request #{number} changes {pull.changed_files} files but lists only "
-            f"{entries} (the API stops at {MAX_FILES_LISTED}); it cannot be judged on part of them"
+    number, changed = _count(pull.number, "PR number"), _count(pull.changed_files, "changed_files")
+    if entries < changed:
+        raise _Unusable(
+            f"it changes {changed} files but GitHub lists only {entries} (the API stops at "
+            f"{MAX_FILES_LISTED}); it cannot be judged on part of them"
         )
+    author, head, base = _present(pull.user, "author"), _present(pull.head, "head"), _present(pull.base, "base")
     return PullRequest(
         number=number,
-        author=_text(pull.user.login, "author"),
-        head_sha=_text(pull.head.sha, "head sha"),
-        base_sha=_text(pull.base.sha, "base sha"),
+        author=_text(author.login, "author"),
+        head_sha=_text(head.sha, "head sha"),
+        base_sha=_text(base.sha, "base sha"),
         files=paths,
-        labels=tuple(_text(label.name, "label") for label in pull.labels),
-        merged=bool(pull.merged),
+        labels=tuple(_text(label.name, "label") for label in pull.labels or ()),
+        merged=pull.merged is True,
         merge_commit_sha=pull.merge_commit_sha or None,
-        base_ref=_text(pull.base.ref, "base ref"),
-        author_is_bot=pull.user.type == "Bot",
+        base_ref=_text(base.ref, "base ref"),
+        author_is_bot=author.type == "Bot",
     )
 
 
 def _to_review(review: PullRequestReview) -> Review:
-    state = review.state
+    review_id, state = _count(review.id, "review id"), review.state
     if state not in _REVIEW_STATES:
         # An unknown state could be a new way to block; refusing beats guessing.
-        raise GitHubError(f"GitHub: review {review.id} has an unknown state {state!r}")
+        raise _Unusable(f"review {review_id} has an unknown state {state!r}")
     user = review.user
     return Review(
-        id=review.id,
+        id=review_id,
         # A deleted account's review has no user; GitHub shows it as "ghost".
-        user=user.login if user is not None else "ghost",
+        user=_text(user.login, "reviewer login") if user is not None else "ghost",
         state=cast(ReviewState, state),
         commit_id=review.commit_id or "",
         submitted_at=_utc(review.submitted_at),
@@ -451,19 +470,32 @@ def _to_review(review: PullRequestReview) -> Review:
     )
 
 
-def _decode(content: ContentFile, where: str) -> str:
+def _decode(content: ContentFile) -> str:
+    if content.encoding == "none":  # what GitHub sends for files over 1 MB, without content
+        raise _Unusable(f"it is too big for the contents API ({content.size} bytes)")
     if content.encoding != "base64":
-        # Files over 1 MB come with encoding "none" and no content.
-        raise GitHubError(f"GitHub: {where} is too big for the contents API ({content.size} bytes)")
+        raise _Unusable(f"it came in an unexpected encoding {content.encoding!r}")
     try:
         return base64.b64decode(_text(content.content, "content")).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError) as error:
-        raise GitHubError(f"GitHub: {where} is not UTF-8 text in base64 ({error})") from error
+        raise _Unusable(f"it is not UTF-8 text in base64 ({error})") from error
 
 
 def _text(value: object, what: str) -> str:
     if not isinstance(value, str) or not value:
-        raise GitHubError(f"GitHub: the response lacks the {what}")
+        raise _Unusable(f"the answer lacks the {what}")
+    return value
+
+
+def _count(value: object, what: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise _Unusable(f"the answer lacks the {what}")
+    return value
+
+
+def _present(value: T | None, what: str) -> T:
+    if value is None:
+        raise _Unusable(f"the answer lacks the {what}")
     return value
 
 
@@ -471,3 +503,7 @@ def _utc(moment: datetime | None) -> datetime | None:
     if moment is None or moment.tzinfo is not None:
         return moment
     return moment.replace(tzinfo=UTC)  # GitHub's timestamps are UTC ("Z")
+
+
+if TYPE_CHECKING:
+    _ADAPTER: type[GitHubClient] = PyGithubClient  # mypy proves the adapter fits the Protocol
