@@ -70,7 +70,9 @@ def make_set(root: Path, total: int, count: int) -> None:
                 digest.update(chunk)
                 left -= len(chunk)
         hexd = digest.hexdigest()
-        artifacts.append({"id": f"f{i}", "path": path, "sha256": hexd, "size": size, "captured_at": "2026-11-01T00:00:00Z"})
+        artifacts.append(
+            {"id": f"f{i}", "path": path, "sha256": hexd, "size": size, "captured_at": "2026-11-01T00:00:00Z"}
+        )
         sums.append(f"{hexd}  {path}\n")
     manifest = {"version": 1, "artifacts": artifacts, "commands": []}
     (root / "evidence-manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
@@ -87,8 +89,12 @@ def main() -> None:
     per_core = openssl_limit()
     limit = per_core * cores
     gate = str(BIN / "gate")
-    print(f"Machine: {cores} cores; openssl sha256 {per_core / 1e9:.2f} GB/s per core -> limit {limit / 1e9:.2f} GB/s\n")
-    print("| data | `gate evidence verify` | `sha256sum -c` | speed-up | gate throughput | % of limit | gate peak RSS |")
+    print(
+        f"Machine: {cores} cores; openssl sha256 {per_core / 1e9:.2f} GB/s per core -> limit {limit / 1e9:.2f} GB/s\n"
+    )
+    print(
+        "| data | `gate evidence verify` | `sha256sum -c` | speed-up | gate throughput | % of limit | gate peak RSS |"
+    )
     print("| --- | --- | --- | --- | --- | --- | --- |")
     with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as tmp:
         for count in (1, 10_000):

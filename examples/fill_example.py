@@ -10,17 +10,13 @@ import sys
 from pathlib import Path
 
 SCHEDULE = {
-    '  release_tag: <insert release tag>': "  release_tag: mainnet-v1.0.0",
-    '  name: VirtEngine Mainnet Launch': "  name: VirtEngine Mainnet Launch (example)",
-    '  primary: {start: "YYYY-MM-DD HH:MM UTC", end: "YYYY-MM-DD HH:MM UTC"}':
-        '  primary: {start: "2026-12-08 14:00 UTC", end: "2026-12-08 18:00 UTC"}',
-    '  backup: {start: "YYYY-MM-DD HH:MM UTC", end: "YYYY-MM-DD HH:MM UTC"}':
-        '  backup: {start: "2026-12-10 14:00 UTC", end: "2026-12-10 18:00 UTC"}',
-    '    - start: "YYYY-MM-DD HH:MM UTC"\n      end: "YYYY-MM-DD HH:MM UTC"\n      reason: <document external conflicts>':
-        '    - start: "2026-12-05 00:00 UTC"\n      end: "2026-12-07 00:00 UTC"\n'
-        "      reason: Exchange listing embargo agreed with launch partners (external conflict)",
-    '  start: "YYYY-MM-DD HH:MM UTC"\n  end: "YYYY-MM-DD HH:MM UTC"':
-        '  start: "2026-12-01 00:00 UTC"\n  end: "2026-12-12 00:00 UTC"',
+    "  release_tag: <insert release tag>": "  release_tag: mainnet-v1.0.0",
+    "  name: VirtEngine Mainnet Launch": "  name: VirtEngine Mainnet Launch (example)",
+    '  primary: {start: "YYYY-MM-DD HH:MM UTC", end: "YYYY-MM-DD HH:MM UTC"}': '  primary: {start: "2026-12-08 14:00 UTC", end: "2026-12-08 18:00 UTC"}',
+    '  backup: {start: "YYYY-MM-DD HH:MM UTC", end: "YYYY-MM-DD HH:MM UTC"}': '  backup: {start: "2026-12-10 14:00 UTC", end: "2026-12-10 18:00 UTC"}',
+    '    - start: "YYYY-MM-DD HH:MM UTC"\n      end: "YYYY-MM-DD HH:MM UTC"\n      reason: <document external conflicts>': '    - start: "2026-12-05 00:00 UTC"\n      end: "2026-12-07 00:00 UTC"\n'
+    "      reason: Exchange listing embargo agreed with launch partners (external conflict)",
+    '  start: "YYYY-MM-DD HH:MM UTC"\n  end: "YYYY-MM-DD HH:MM UTC"': '  start: "2026-12-01 00:00 UTC"\n  end: "2026-12-12 00:00 UTC"',
     "  target_block_time: <insert target block time, e.g. 6s>": "  target_block_time: 6s",
     "value: <insert video conference link>}": "value: https://meet.virtengine.example/mainnet-war-room}",
     "roster: {}": (
@@ -31,11 +27,10 @@ SCHEDULE = {
         '  "@virtengine/finance": [fin-lead-dora]\n'
         '  "@virtengine/product": [prod-lead-eli]'
     ),
-    "    validation: Copies of the 7-day and 24-hour notices as sent\n":
-        "    validation: Copies of the 7-day and 24-hour notices as sent\n"
-        "    mitigation:\n"
-        "      description: The 24-hour notice goes out the day before the window, after this decision\n"
-        "      owner: product-lead\n",
+    "    validation: Copies of the 7-day and 24-hour notices as sent\n": "    validation: Copies of the 7-day and 24-hour notices as sent\n"
+    "    mitigation:\n"
+    "      description: The 24-hour notice goes out the day before the window, after this decision\n"
+    "      owner: product-lead\n",
 }
 
 DOCS = {
