@@ -52,6 +52,8 @@ add B-product-release evidence/product/launch-comms-readiness.md launch-comms-re
 add B-product-release evidence/product/status-page-prep.md status-page-prep
 add F-status-page evidence/product/status-page-drafts.md status-page-drafts
 add F-customer-notice evidence/product/customer-notice-7d.eml customer-notice-7d
+# The packet as compiled for the release review: every artifact so far with its SHA-256.
+gate packet --out evidence/product/mainnet-launch-packet.md --at 2026-11-24T18:00:00Z >/dev/null
 add H-launch-packet evidence/product/mainnet-launch-packet.md launch-packet
 
 gate signoff security --approve --by sec-lead-ana --pr 41 --at 2026-11-25T10:00:00Z \

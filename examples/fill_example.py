@@ -78,7 +78,6 @@ DOCS = {
     "product/status-page-prep.md": "# Status page prep\n\nComponents configured on status.virtengine.com.\n",
     "product/status-page-drafts.md": "# Status page drafts\n\nVirtEngine Mainnet Launch window scheduled for 2026-12-08 14:00 UTC. Expected impact: none.\n",
     "product/customer-notice-7d.eml": "Subject: VirtEngine mainnet launches on 2026-12-08\n\nSeven-day notice.\n",
-    "product/mainnet-launch-packet.md": "# Mainnet launch packet\n\nEvidence index with SHA-256 of every artifact (see evidence-manifest.json).\n",
 }
 
 

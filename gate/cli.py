@@ -186,6 +186,92 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def _client(args: argparse.Namespace) -> Any:
+    from gate.github.client import PyGithubClient
+    from gate.github.event import repository
+
+    token = os.environ.get("GATE_ORG_TOKEN") or os.environ.get("GITHUB_TOKEN")
+    base = os.environ.get("GITHUB_API_URL", "https://api.github.com")
+    return PyGithubClient(args.github or repository(), token, base_url=base)
+
+
+def cmd_approvals(args: argparse.Namespace) -> int:
+    from gate.github.approvals import check_pull_request
+    from gate.github.event import pull_request_number
+
+    number = args.pr or pull_request_number()
+    source: Literal["api", "roster"] = args.membership or ("api" if os.environ.get("GATE_ORG_TOKEN") else "roster")
+    report = check_pull_request(_client(args), number, source, args.at or datetime.now(UTC))
+    _out(_approvals_text(report))
+    return 0 if report.satisfied else 1
+
+
+def _approvals_text(report: Any) -> str:
+    from gate.github.approvals import ApprovalsReport
+
+    assert isinstance(report, ApprovalsReport)
+    pr, result = report.pr, report.result
+    lines = [f"PR #{pr.number} by @{pr.author} at {pr.head_sha[:12]} (rules from base {pr.base_sha[:12]})"]
+    if report.membership_source == "roster":
+        lines.append("team membership: from the roster in checklist.yaml (no organisation-reading token given)")
+    for area in result.areas:
+        if area.required:
+            state = "ok" if area.satisfied else "NEEDS"
+            lines.append(f"  {area.area:<20} {state:<6} {area.needs or 'approved by ' + ', '.join(area.approvers)}")
+    lines += [f"  freeze: {r}" for r in report.freeze.reasons]
+    lines += [f"  - {b}" for b in result.blocking]
+    lines.append("approvals: satisfied" if report.satisfied else "approvals: NOT satisfied")
+    return "\n".join(lines) + "\n"
+
+
+def cmd_comment(args: argparse.Namespace) -> int:
+    from gate.check import CheckRequest, run_check
+    from gate.github.event import pull_request_number
+    from gate.report import STICKY_MARKER, render
+
+    card = run_check(CheckRequest(repo=args.repo))
+    number = args.pr or pull_request_number()
+    _client(args).upsert_comment(number, STICKY_MARKER, render(card, "markdown"))
+    _out(f"scorecard comment on #{number} updated ({card.decision})\n")
+    return 0
+
+
+def cmd_codeowners(args: argparse.Namespace) -> int:
+    import json
+
+    from gate.github.codeowners import Codeowners, find_codeowners, lint
+
+    def read(rel: str) -> str | None:
+        path = args.repo / rel
+        return path.read_text(encoding="utf-8") if path.is_file() else None
+
+    found = find_codeowners(read)
+    if found is None:
+        raise UsageError("no CODEOWNERS in .github/, the root or docs/")
+    co = Codeowners.parse(found[1], found[0])
+    if args.action == "owners":
+        matches = [co.match(p) for p in args.paths]
+        if args.format == "json":
+            rows = [
+                {"path": m.path, "owners": list(m.owners), "line": m.rule.line if m.rule else None} for m in matches
+            ]
+            _out(json.dumps(rows, indent=2) + "\n")
+        for m in matches if args.format == "text" else []:
+            where = f"{found[0]}:{m.rule.line}" if m.rule else "no rule"
+            _out(f"{m.path}: {' '.join(m.owners) or '(no owners)'}  ({where})\n")
+        return 0
+    from gate.check import prepare
+
+    loaded, _, errors = prepare(args.repo)
+    if loaded is None:
+        raise InputErrors(errors)
+    problems = lint(co, {a.id: a.team for a in loaded.checklist.areas})
+    for p in problems:
+        _out(f"{found[0]}:{p.line}:{p.column}: {p.message}\n")
+    _out(f"{found[0]}: {len(problems)} problem(s)\n")
+    return 1 if problems else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Every command and option."""
     parser = argparse.ArgumentParser(prog="gate", description="Decide whether a launch may go.")
@@ -245,6 +331,32 @@ def build_parser() -> argparse.ArgumentParser:
     ve.add_argument("archive", type=Path, nargs="?", default=None)
     ve.add_argument("--tag", default=None, help="verify the launch as committed at this git tag")
     ve.set_defaults(handler=cmd_verify)
+
+    ap = sub.add_parser("approvals", help="are a pull request's CODEOWNER approvals, quorum and freeze satisfied?")
+    _add_common(ap)
+    ap.add_argument("--pr", type=int, default=None, help="default: from $GITHUB_EVENT_PATH")
+    ap.add_argument("--github", default=None, metavar="OWNER/NAME", help="default: $GITHUB_REPOSITORY")
+    ap.add_argument(
+        "--membership",
+        choices=("api", "roster"),
+        default=None,
+        help="team membership source (default: api when $GATE_ORG_TOKEN is set, else the roster)",
+    )
+    ap.add_argument("--at", type=_time, default=None, help="judge the freeze as of this time")
+    ap.set_defaults(handler=cmd_approvals)
+
+    cm = sub.add_parser("comment", help="post or update the one sticky scorecard comment on a pull request")
+    _add_common(cm)
+    cm.add_argument("--pr", type=int, default=None)
+    cm.add_argument("--github", default=None, metavar="OWNER/NAME")
+    cm.set_defaults(handler=cmd_comment)
+
+    co = sub.add_parser("codeowners", help="who owns a path; lint CODEOWNERS as GitHub reads it")
+    _add_common(co)
+    co.add_argument("action", choices=("owners", "lint"))
+    co.add_argument("paths", nargs="*")
+    co.add_argument("--format", choices=("text", "json"), default="text")
+    co.set_defaults(handler=cmd_codeowners)
 
     it = sub.add_parser("init", help="scaffold a new launch repository from this checklist")
     it.add_argument("dir", type=Path)

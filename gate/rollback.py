@@ -42,7 +42,7 @@ from gate.errors import ExternalError, UsageError
 from gate.model.checklist import Rollback, RollbackCondition, RollbackCriterion
 
 EVAL_STEP = "30s"  # the rule group's interval, and the step of every sustained-duration subquery
-DEFAULT_BLOCK_TIME_RANGE = "2m"  # ≥ 2 scrapes even at a 1 m scrape interval; latency ≈ half of it
+DEFAULT_BLOCK_TIME_RANGE = "2m"  # ≥ 2 scrapes even at a 1 m scrape interval; counts towards `for`
 GROUP_BY = "chain_id"  # CometBFT labels every metric with it; absent labels group as one series
 SEVERITY = "rollback"
 MAX_RESPONSE_BYTES = 16 * 1024 * 1024
@@ -252,10 +252,12 @@ def _holds(signal: _Signal, cond: RollbackCondition) -> str:
     rng = f"[{_duration(span)}:{EVAL_STEP}]"
     # Every step breached <=> the least breaching step breached.
     extreme = "min_over_time" if cond.comparison in (">", ">=") else "max_over_time"
-    # A series with a short history would pass on a few steps: demand full coverage. Prometheus 2
-    # counts both ends of a subquery range, Prometheus 3 only the right one; span/step suits both.
-    need = _num(math.floor(span / step))
-    return f"{extreme}(({value}){rng}) {cond.comparison} {threshold} and count_over_time(({value}){rng}) >= {need}"
+    # A series with a short history would pass on the few steps it has: demand a value at every
+    # step from `span` ago on. Prometheus 2 counts both ends of a subquery range and 3 only the
+    # right one; one step more range and one value more than span/step holds in both.
+    cover = f"[{_duration(span + step)}:{EVAL_STEP}]"
+    need = _num(math.floor(span / step) + 1)
+    return f"{extreme}(({value}){rng}) {cond.comparison} {threshold} and count_over_time(({value}){cover}) >= {need}"
 
 
 def _window_avg(value: str, cond: RollbackCondition) -> _Signal:

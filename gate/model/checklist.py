@@ -41,6 +41,7 @@ class Role(Model):
 
     title: Text
     area: Id | None = None
+    team: TeamHandle | None = None
 
 
 class EvidenceRequirement(Model):

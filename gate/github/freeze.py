@@ -1,0 +1,59 @@
+"""Freeze enforcement for pull requests (seed C): during the freeze only allowed changes merge."""
+
+from __future__ import annotations
+
+from collections.abc import Set
+from dataclasses import dataclass, field
+from datetime import datetime
+from fnmatch import fnmatchcase
+
+from gate.github.types import Membership, PullRequest
+from gate.model import Checklist
+from gate.windows import interval
+
+
+@dataclass(frozen=True)
+class FreezeResult:
+    """Whether the pull request may merge as far as the freeze is concerned, and why."""
+
+    ok: bool
+    in_freeze: bool
+    reasons: list[str] = field(default_factory=list)
+
+
+def _always_allowed(checklist: Checklist, path: str) -> bool:
+    return any(fnmatchcase(path, pattern) for pattern in checklist.freeze.paths_always_allowed)
+
+
+def freeze_check(
+    checklist: Checklist, pr: PullRequest, approved_by: Set[str], members: Membership, at: datetime
+) -> FreezeResult:
+    """Outside the freeze everything passes; inside it, a PR changing anything but evidence, sign-offs
+    and decisions needs one of the checklist's allowed changes: its label, or an approval at head from
+    the team of its approver role (e.g. the release managers)."""
+    span, problems = interval(checklist.freeze, "freeze")
+    if span is None:
+        return FreezeResult(True, False, [f"no freeze in force ({'; '.join(problems) or 'not set'})"])
+    if not span.start <= at < span.end:
+        return FreezeResult(True, False, [f"outside the freeze ({span})"])
+    frozen = [p for p in pr.files if not _always_allowed(checklist, p)]
+    if not frozen:
+        return FreezeResult(True, True, ["in the freeze, but only evidence, sign-offs and decisions change"])
+    labels = {label.lower() for label in pr.labels}
+    approvers = {login.lower() for login in approved_by}
+    for change in checklist.freeze.allowed_changes:
+        if change.label and change.label.lower() in labels:
+            return FreezeResult(True, True, [f"allowed during the freeze: {change.description} (label {change.label})"])
+        role = checklist.roles.get(change.approver_role or "")
+        team = role.team if role else None
+        if team and approvers & members.of(team):
+            who = ", ".join(sorted(approvers & members.of(team)))
+            return FreezeResult(True, True, [f"allowed during the freeze: {change.description} (approved by {who})"])
+    allowed = "; ".join(
+        f"{c.description} (label `{c.label}`)" if c.label else f"{c.description} (approval by {c.approver_role})"
+        for c in checklist.freeze.allowed_changes
+    )
+    changed = ", ".join(frozen[:5]) + (" …" if len(frozen) > 5 else "")
+    return FreezeResult(
+        False, True, [f"the freeze ({span}) is in force and this changes {changed}; allowed: {allowed}"]
+    )
