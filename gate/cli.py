@@ -272,6 +272,66 @@ def cmd_codeowners(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def _checklist(repo: Path) -> Any:
+    from gate.check import prepare
+
+    loaded, _, errors = prepare(repo)
+    if loaded is None:
+        raise InputErrors(errors)
+    return loaded.checklist
+
+
+def _selector(pairs: list[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--match expects LABEL=VALUE, got {pair!r}")
+        out[key] = value
+    return out
+
+
+def cmd_rollback_rules(args: argparse.Namespace) -> int:
+    from gate.edit import write_atomic
+    from gate.rollback import render_rules
+
+    text = render_rules(_checklist(args.repo).rollback, selector=_selector(args.match) or None)
+    if args.out:
+        write_atomic(args.out, text)
+        _out(f"wrote {args.out}\n")
+    else:
+        _out(text)
+    return 0
+
+
+def cmd_rollback_watch(args: argparse.Namespace) -> int:
+    import time
+
+    from gate.rollback import watch_once
+
+    rollback = _checklist(args.repo).rollback
+    while True:
+        result = watch_once(
+            args.prometheus, rollback, at=args.at, timeout=args.timeout, selector=_selector(args.match) or None
+        )
+        _out(result.to_json() if args.format == "json" else _watch_text(result))
+        if args.once or args.at or result.exit_code != 0:
+            return int(result.exit_code)
+        time.sleep(args.interval)
+
+
+def _watch_text(result: Any) -> str:
+    lines = [f"{result.at:%Y-%m-%d %H:%M:%S} UTC  {result.prometheus}"]
+    for c in result.criteria:
+        values = ", ".join(
+            f"{s.value:.4g}" if s.value is not None else "NaN" for cond in c.conditions for s in cond.series
+        )
+        rules = "; ".join(cond.threshold for cond in c.conditions)
+        lines.append(f"  {c.state:<8} {c.id:<24} {values or '-':<12} {rules}")
+    lines.append(f"verdict: {result.verdict}")
+    return "\n".join(lines) + "\n"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Every command and option."""
     parser = argparse.ArgumentParser(prog="gate", description="Decide whether a launch may go.")
@@ -357,6 +417,27 @@ def build_parser() -> argparse.ArgumentParser:
     co.add_argument("paths", nargs="*")
     co.add_argument("--format", choices=("text", "json"), default="text")
     co.set_defaults(handler=cmd_codeowners)
+
+    rb = sub.add_parser("rollback", help="rollback criteria as Prometheus rules; watch them live").add_subparsers(
+        dest="rollback_command", required=True, metavar="ACTION"
+    )
+    rr = rb.add_parser("rules", help="write the criteria as a Prometheus rule group")
+    _add_common(rr)
+    rr.add_argument("--out", type=Path, default=None)
+    rr.add_argument("--match", action="append", default=[], metavar="LABEL=VALUE", help="add to every selector")
+    rr.set_defaults(handler=cmd_rollback_rules)
+    rw = rb.add_parser(
+        "watch", help="ask Prometheus whether any criterion holds (1 ROLLBACK, 0 healthy, 2 cannot tell)"
+    )
+    _add_common(rw)
+    rw.add_argument("--prometheus", required=True, metavar="URL")
+    rw.add_argument("--once", action="store_true", help="one evaluation, then exit")
+    rw.add_argument("--interval", type=float, default=30.0, metavar="S", help="seconds between evaluations")
+    rw.add_argument("--timeout", type=float, default=5.0)
+    rw.add_argument("--at", type=_time, default=None, help="evaluate at this moment (implies --once)")
+    rw.add_argument("--match", action="append", default=[], metavar="LABEL=VALUE")
+    rw.add_argument("--format", choices=("text", "json"), default="text")
+    rw.set_defaults(handler=cmd_rollback_watch)
 
     it = sub.add_parser("init", help="scaffold a new launch repository from this checklist")
     it.add_argument("dir", type=Path)
