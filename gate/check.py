@@ -18,6 +18,7 @@ from gate.model.scorecard import (
     Totals,
     Where,
 )
+from gate.paths import check_relative
 from gate.references import check_references
 from gate.score import Readiness, assess, decision_blocking
 from gate.windows import upcoming
@@ -63,11 +64,12 @@ def prepare(repo: Path) -> tuple[Loaded | None, dict[str, ArtifactCheck], list[I
     loaded, errors = load_repo(repo)
     if loaded is None:
         return None, {}, errors
-    errors = check_references(loaded)
+    errors += check_references(loaded)
     checks = {c.artifact.id: c for c in verify(repo, loaded.manifest.artifacts)}
     for n, artifact in enumerate(loaded.manifest.artifacts):
         check = checks[artifact.id]
-        if check.escapes and check.problem:
+        # Lexically bad paths are already reported by check_references; here only symlink escapes.
+        if check.escapes and check.problem and check_relative(artifact.path) is None:
             errors.append(InputError(loaded.locate(MANIFEST, ("artifacts", n, "path")), check.problem))
     return (None if errors else loaded), checks, errors
 
@@ -83,6 +85,12 @@ def run_check(request: CheckRequest) -> Scorecard:
     failed = any(c.problem for c in checks.values()) or (recorded is not None and not recorded.holds)
     code = EXIT_FAILED if failed or (request.require_go and not outcome.go) else EXIT_OK
     return _scorecard(outcome, at, recorded, code)
+
+
+def _decision_failure(recorded: RecordedDecision | None) -> list[IntegrityFailure]:
+    if recorded is None or recorded.holds:
+        return []
+    return [IntegrityFailure(path=recorded.file, message="; ".join(recorded.reasons))]
 
 
 def judge_decision(outcome: Outcome) -> RecordedDecision | None:
@@ -130,7 +138,7 @@ def _scorecard(outcome: Outcome, at: datetime, recorded: RecordedDecision | None
         blocking=blocking,
         items=outcome.readiness.items,
         signoffs=outcome.readiness.signoffs,
-        integrity=_integrity(outcome),
+        integrity=_integrity(outcome) + _decision_failure(recorded),
         errors=[],
         totals=outcome.readiness.totals,
         manifest_sha256=outcome.manifest_sha256,
@@ -155,7 +163,7 @@ def _integrity(outcome: Outcome) -> list[IntegrityFailure]:
 def _unusable(errors: list[InputError], at: datetime) -> Scorecard:
     entries = [
         InputErrorEntry(file=e.location.file, line=e.location.line, column=e.location.column, message=e.message)
-        for e in errors
+        for e in sorted(errors, key=lambda e: (e.location.file, e.location.line, e.location.column))
     ]
     return Scorecard(
         launch="",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +16,8 @@ from gate.load import DECISIONS, Loaded
 from gate.model import Decision
 from gate.model.base import format_time
 from gate.score import Context, all_items, evidence_problems
+
+_LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
 
 
 def _load(repo: Path) -> tuple[Loaded, dict[str, Any]]:
@@ -34,6 +37,15 @@ def missing_evidence(loaded: Loaded, checks: dict[str, Any], area: str, at: date
         if item.area == area and item.priority == "P0" and item.not_applicable is None:
             out += [f"{item.id}: {p}" for r in item.evidence for p in evidence_problems(ctx, r.id, r.description)]
     return out
+
+
+def _check_names(loaded: Loaded, login: str, owners: list[str]) -> None:
+    """Refuse what `gate check` would reject, before anything is written."""
+    if not _LOGIN.match(login):
+        raise UsageError(f"--by {login!r} is not a GitHub login")
+    unknown = [o for o in owners if o not in loaded.checklist.roles]
+    if unknown:
+        raise UsageError(f"unknown --owner role {', '.join(unknown)} (one of: {', '.join(loaded.checklist.roles)})")
 
 
 @dataclass(frozen=True)
@@ -64,6 +76,7 @@ def signoff(
             raise GateFailed(
                 f"cannot approve {area}: its required evidence is not complete:\n  " + "\n  ".join(missing)
             )
+    _check_names(loaded, login, [f.owner for f in findings])
     file, existing = loaded.signoffs[area]
     digest = area_digest(loaded.checklist, loaded.manifest, area)
     start = len(existing.findings)
@@ -78,9 +91,7 @@ def signoff(
         "pull_request": pull_request,
         "evidence_digest": digest,
     }
-    if new:
-        changes["findings"] = [f.model_dump(mode="json") for f in existing.findings] + new
-    update_yaml(repo / file, changes)
+    update_yaml(repo / file, changes, {"findings": new} if new else None)
     return digest
 
 
@@ -92,7 +103,16 @@ def decide(
     at: datetime,
 ) -> tuple[str, Decision]:
     """Write a decision record for the current state; refuse a GO the gate does not compute."""
+    if verdict == "GO" and window is None:
+        raise UsageError("a GO decision names the window it chose: add --window primary or --window backup")
     loaded, checks = _load(repo)
+    roles = set(loaded.checklist.roles)
+    unknown = [r for r, _ in attendees if r not in roles]
+    if unknown:
+        raise UsageError(f"unknown --attendee role {', '.join(unknown)} (one of: {', '.join(sorted(roles))})")
+    bad = [u for _, u in attendees if not _LOGIN.match(u)]
+    if bad:
+        raise UsageError(f"--attendee login {', '.join(bad)} is not a GitHub login")
     outcome = evaluate(loaded, checks, at)
     draft = {
         "decision": "NO-GO",
@@ -107,6 +127,8 @@ def decide(
     loaded.decisions.append(("(this decision)", probe))
     blocking = evaluate(loaded, checks, at).blocking
     chosen = verdict or ("GO" if not blocking else "NO-GO")
+    if chosen == "GO" and window is None:
+        raise UsageError("the gate computes GO: name the chosen window with --window primary or --window backup")
     if chosen == "GO" and blocking:
         raise GateFailed("refusing to record GO: the gate computes NO-GO:\n  " + "\n  ".join(blocking))
     record = {**draft, "decision": chosen, "reasons": blocking if chosen == "NO-GO" else []}

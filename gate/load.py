@@ -35,6 +35,8 @@ class Loaded:
     decisions: list[tuple[str, Decision]]
     documents: dict[str, Document] = field(default_factory=dict)
     manifest_text: str = ""
+    # Files that could not be loaded: cross-file checks skip what they would have said.
+    unreadable: set[str] = field(default_factory=set)
 
     def locate(self, file: str, path: tuple[str | int, ...], *, key: bool = False) -> Location:
         """Where `path` is in `file`; the manifest's positions are computed only when first asked."""
@@ -56,7 +58,9 @@ def read_text(root: Path, rel: str, limit: int) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        line_start = raw.rfind(b"\n", 0, exc.start) + 1
+        # Columns count characters, as the YAML parser's do, not bytes.
+        column = len(raw[line_start : exc.start].decode("utf-8", errors="replace")) + 1
         message = f"not UTF-8: byte 0x{raw[exc.start]:02x} cannot be decoded"
         raise YamlProblem([InputError(Location(rel, line, column), message)]) from None
 
@@ -151,7 +155,11 @@ def _json_positions(text: str, file: str) -> Document:
 
 
 def load_repo(root: Path) -> tuple[Loaded | None, list[InputError]]:
-    """Load checklist, sign-offs, manifest and decisions; every error of every file, at once."""
+    """Load checklist, sign-offs, manifest and decisions; every error of every file, at once.
+
+    With errors, the launch is still returned when the checklist and the manifest loaded, so that
+    cross-file checks can report their findings in the same run; its `unreadable` names what failed.
+    """
     errors: list[InputError] = []
     documents: dict[str, Document] = {}
     doc, checklist, errs = load_yaml(root, CHECKLIST, Checklist)
@@ -162,7 +170,7 @@ def load_repo(root: Path) -> tuple[Loaded | None, list[InputError]]:
     errors += errs
     signoffs = _load_dir(root, SIGNOFFS, Signoff, documents, errors)
     decisions = _load_dir(root, DECISIONS, Decision, documents, errors)
-    if errors or checklist is None or manifest is None:
+    if checklist is None or manifest is None:
         return None, errors
     loaded = Loaded(
         root=root,
@@ -172,8 +180,9 @@ def load_repo(root: Path) -> tuple[Loaded | None, list[InputError]]:
         decisions=sorted(decisions, key=lambda fd: (fd[1].decided_at, fd[0])),
         documents=documents,
         manifest_text=manifest_text,
+        unreadable={e.location.file for e in errors},
     )
-    return loaded, []
+    return loaded, errors
 
 
 def _load_dir(

@@ -75,7 +75,10 @@ def _manifest_data(repo: Path) -> dict[str, Any]:
 def _upsert(entries: list[dict[str, Any]], entry: dict[str, Any]) -> None:
     for n, existing in enumerate(entries):
         if existing.get("id") == entry["id"]:
-            merged = {**existing, **entry}
+            same = (existing.get("sha256"), existing.get("size")) == (entry.get("sha256"), entry.get("size"))
+            # Unchanged bytes keep their capture time, so re-adding a file never stales an approval.
+            kept = {"captured_at": existing["captured_at"]} if same and "captured_at" in existing else {}
+            merged = {**existing, **entry, **kept}
             for key in ("items", "areas"):
                 merged[key] = sorted(set(existing.get(key, [])) | set(entry.get(key, [])))
             entries[n] = merged
@@ -115,8 +118,14 @@ def artifact_entry(
 
 
 def relative(repo: Path, path: Path) -> str:
-    """`path` as given on the command line, relative to the repository root (refusing escapes)."""
-    absolute = (Path.cwd() / path) if not path.is_absolute() else path
+    """`path` as given on the command line, relative to the repository root (refusing escapes).
+
+    A relative path is taken from the current folder, or from the repository when it names a file
+    there (so `--repo launch evidence/x.md` works from outside the repository too).
+    """
+    absolute = path if path.is_absolute() else Path.cwd() / path
+    if not path.is_absolute() and not absolute.exists() and (repo / path).exists():
+        absolute = repo / path
     try:
         rel = absolute.resolve().relative_to(repo.resolve())
     except ValueError:
@@ -137,7 +146,9 @@ def add(repo: Path, paths: Sequence[Path], item_id: str, entry_id: str | None, a
         if not (repo / rel).is_file():
             raise UsageError(f"{rel}: not a file")
         known = next((a for a in loaded.manifest.artifacts if a.path == rel), None)
-        new_id = known.id if known and not entry_id else choose_id(loaded, item, Path(rel).stem, entry_id)
+        if known and entry_id and entry_id != known.id:
+            raise UsageError(f"{rel} is already registered as {known.id!r}: one file, one manifest entry")
+        new_id = known.id if known else choose_id(loaded, item, Path(rel).stem, entry_id)
         _upsert(data["artifacts"], artifact_entry(repo, rel, new_id, [item.id], areas, "document"))
         ids.append(new_id)
     write_atomic(repo / MANIFEST, dump_json(data))

@@ -121,9 +121,10 @@ def _judge(ctx: Context, item: Item) -> tuple[State, list[str]]:
         ]
         if not gaps:
             return "N/A", [f"not applicable: {na.justification} (accepted by {na.accepted_by})"]
-        problems = [f"marked N/A without {' or '.join(gaps)}"]
-    else:
-        problems = _problems(ctx, item)
+        # A broken N/A is never mitigated into a WARN: nothing may be skipped silently.
+        reason = f"marked N/A without {' or '.join(gaps)}"
+        return ("WARN", [reason, "P2: tracked, does not block"]) if item.priority == "P2" else ("FAIL", [reason])
+    problems = _problems(ctx, item)
     if not problems:
         return "PASS", [_pass_reason(item)]
     if item.priority == "P0":

@@ -7,8 +7,9 @@
   and a `sleep` that records instead of waiting: see `sleeps`).
 - `github_client`: `make_client()` with the defaults.
 
-`server.py` is imported as `gate_tests_github_server` (tests may `from gate_tests_github_server
-import ...`): a bare `server` module could collide with another test directory's helper.
+This directory has no `__init__.py`: it is put on `sys.path`, so tests import the helpers
+`github_state` (`State`, `FileChange`, ...) and `github_payloads` by name, and `server.py` is loaded
+as `gate_tests_github_server`, since a bare `server` module could be another test directory's.
 """
 
 from __future__ import annotations
@@ -29,9 +30,13 @@ TOKEN = "ghs_testtoken"
 
 
 def _load_server_module() -> ModuleType:
+    here = str(Path(__file__).parent)
+    if here not in sys.path:  # pytest's default import mode adds it too; its importlib mode does not
+        sys.path.insert(0, here)
     if SERVER_MODULE not in sys.modules:
         spec = importlib.util.spec_from_file_location(SERVER_MODULE, Path(__file__).with_name("server.py"))
-        assert spec is not None and spec.loader is not None
+        assert spec is not None
+        assert spec.loader is not None
         module = importlib.util.module_from_spec(spec)
         sys.modules[SERVER_MODULE] = module  # dataclasses look their module up while it loads
         spec.loader.exec_module(module)
@@ -45,9 +50,7 @@ github_api = _load_server_module()
 def github_server() -> Iterator[Any]:
     with github_api.GitHubServer() as server:
         yield server
-    assert not server.errors, "the fake GitHub saw what GitHub's schema forbids:\n" + "\n".join(
-        server.errors
-    )
+    assert not server.errors, "the fake GitHub recorded errors (schema, route, crash):\n" + "\n".join(server.errors)
 
 
 @pytest.fixture

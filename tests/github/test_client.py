@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
+import urllib.error
+import urllib.request
 from datetime import UTC
 
 import pytest
-from gate_tests_github_server import FAULT_KINDS, FileChange
+from gate_tests_github_server import FAULT_KINDS, schema_errors
+from github_state import FileChange
 
 from gate.errors import ExternalError, UsageError
-from gate.github.client import MAX_WAIT, GitHubError
+from gate.github.client import MAX_TOTAL_WAIT, MAX_WAIT, GitHubError, PyGithubClient
 from gate.github.types import Team
 
 REVIEWS = "/repos/acme/launch/pulls/7/reviews"
@@ -58,7 +62,8 @@ def test_reviews_keep_what_the_rules_need(github_server, github_client, pull):
         pull.head_sha,
     )
     assert (carol.state, carol.commit_id, carol.user_is_bot) == ("COMMENTED", "0" * 40, False)
-    assert carol.submitted_at is not None and carol.submitted_at.tzinfo == UTC
+    assert carol.submitted_at is not None
+    assert carol.submitted_at.tzinfo == UTC
 
 
 def test_pull_request_has_every_file_of_every_page(github_server, github_client):
@@ -86,7 +91,7 @@ def test_pull_request_has_every_file_of_every_page(github_server, github_client)
 def test_a_file_list_github_cut_short_is_refused(github_server, github_client):
     github_server.state.add_pull(7, files=["a", "b"], changed_files=3001)
 
-    with pytest.raises(GitHubError, match="changes 3001 files but lists only 2"):
+    with pytest.raises(GitHubError, match="changes 3001 files but GitHub lists only 2"):
         github_client.pull_request(7)
 
 
@@ -177,7 +182,7 @@ def test_token_is_sent_and_none_means_anonymous(github_server, make_client, pull
 
 def test_a_repository_must_be_owner_slash_name(github_server):
     with pytest.raises(UsageError, match="owner/name"):
-        __import__("gate.github.client").github.client.PyGithubClient("acme", None)
+        PyGithubClient("acme", None)
 
 
 # -- tags, releases, comments --------------------------------------------------------------------
@@ -247,7 +252,10 @@ def test_upsert_comment_posts_once_then_edits_only_on_change(github_server, gith
 # -- faults --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", FAULT_KINDS)
+RETRIED = [kind for kind in FAULT_KINDS if kind != "not_json"]
+
+
+@pytest.mark.parametrize("kind", RETRIED)
 def test_each_fault_is_retried_then_succeeds(github_server, github_client, sleeps, pull, kind):
     github_server.inject(REVIEWS, kind, query={"page": "2"}, seconds=3)
 
@@ -262,7 +270,7 @@ def test_each_fault_is_retried_then_succeeds(github_server, github_client, sleep
     assert expected[0] <= pause <= expected[1]
 
 
-@pytest.mark.parametrize("kind", FAULT_KINDS)
+@pytest.mark.parametrize("kind", RETRIED)
 def test_a_fault_that_persists_fails_closed(github_server, make_client, sleeps, pull, kind):
     retries = 1 if kind == "hang" else 3  # each hang costs a whole (1 s) timeout
     client = make_client(retries=retries)
@@ -279,10 +287,36 @@ def test_a_fault_that_persists_fails_closed(github_server, make_client, sleeps, 
     assert len(client.reviews(7)) == 250
 
 
+ASKS = {
+    "pull_request": (PULL, lambda client: client.pull_request(7)),
+    "reviews": (REVIEWS, lambda client: client.reviews(7)),
+    "file_at": ("/repos/acme/launch/contents/CODEOWNERS", lambda client: client.file_at("CODEOWNERS", "main")),
+    "team_members": ("/orgs/acme/teams/sre/members", lambda client: client.team_members(Team("acme", "sre"))),
+    "pulls_for_commit": (f"/repos/acme/launch/commits/{'c' * 40}/pulls", lambda c: c.pulls_for_commit("c" * 40)),
+    "ref_sha": ("/repos/acme/launch/git/ref/tags/v1", lambda client: client.ref_sha("tags/v1")),
+}
+
+
+@pytest.mark.parametrize("asked", ASKS)
+def test_an_answer_that_is_not_json_fails_closed(github_server, github_client, sleeps, pull, asked):
+    state = github_server.state
+    state.add_file("main", "CODEOWNERS", "* @acme/sre\n")
+    state.add_team("acme", "sre", ["alice"])
+    state.link_commit("c" * 40, 7)
+    state.add_tag("v1", "a" * 40)
+    path, ask = ASKS[asked]
+    github_server.inject(path, "not_json")
+
+    with pytest.raises(GitHubError, match=r"GitHub: could not .*: "):
+        ask(github_client)
+    assert github_server.count(path) == 1
+    assert sleeps == []
+
+
 def test_a_rate_limit_resetting_too_late_fails_at_once(github_server, github_client, sleeps, pull):
     github_server.inject(PULL, "rate_limit", seconds=3600)
 
-    with pytest.raises(GitHubError, match="API rate limit exceeded.*beyond this tool's limit"):
+    with pytest.raises(GitHubError, match=r"API rate limit exceeded.*beyond this tool's limit"):
         github_client.pull_request(7)
     assert sleeps == []
     assert github_server.count(PULL) == 1
@@ -295,7 +329,7 @@ def test_pauses_are_bounded_in_all(github_server, make_client, sleeps, pull):
     with pytest.raises(GitHubError, match="beyond this tool's limit"):
         client.pull_request(7)
     assert max(sleeps) <= MAX_WAIT
-    assert sum(sleeps) <= 180
+    assert sum(sleeps) <= MAX_TOTAL_WAIT
 
 
 def test_a_create_that_may_have_happened_is_not_repeated(github_server, github_client):
@@ -326,6 +360,28 @@ def test_a_failed_comment_upsert_is_retried_without_a_duplicate(github_server, g
 
     assert [c.body for c in github_server.state.comments[7]] == ["<!-- gate -->\nNO-GO"]
     assert github_server.count(comments, "POST") == 1
+
+
+# -- the fake itself -----------------------------------------------------------------------------
+
+
+def test_the_fake_reports_bodies_that_break_githubs_schema(github_server):
+    bad_answer = [{"id": 1, "state": "APPROVED"}]  # a review without user, node_id, _links, ...
+    assert schema_errors("GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews", "200", bad_answer)
+
+    bad_request = urllib.request.Request(
+        f"{github_server.url}/repos/acme/launch/git/refs",
+        data=json.dumps({"ref": "refs/tags/v1"}).encode(),  # no sha
+        headers={"User-Agent": "test"},
+        method="POST",
+    )
+    with pytest.raises(urllib.error.HTTPError) as raised:
+        urllib.request.urlopen(bad_request, timeout=5)
+
+    raised.value.close()
+    assert raised.value.code == 422
+    assert github_server.errors == ["POST /repos/{owner}/{repo}/git/refs request: <root>: 'sha' is a required property"]
+    github_server.errors.clear()  # expected here; left in place, it would fail the test at teardown
 
 
 # -- cost and import -----------------------------------------------------------------------------

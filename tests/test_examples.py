@@ -1,0 +1,589 @@
+"""The shipped examples, end to end: examples/go is GO, examples/no-go is NO-GO for the right reasons,
+and flipping one thing at a time in a copy of examples/go changes exactly the verdict it should.
+
+Every test works on a copy in tmp_path (the real examples are never touched) and drives the real
+command in-process (`run_gate` from tests/conftest.py), asserting on the exit code and the JSON scorecard.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+AREAS = ("security", "compliance-privacy", "operations-sre", "finance-billing", "product-release")
+# A fixed evaluation time: after the recorded decision (2026-11-27 16:00), before the freeze and window.
+AT = "2026-11-28T12:00:00Z"
+GO_DECISION = "decisions/2026-11-27T1600-go.yaml"
+NO_DECISION = "no go/no-go decision recorded"
+ATTENDEES = (
+    "security-lead=sec-lead-ana",
+    "compliance-lead=comp-lead-ben",
+    "ops-lead=ops-lead-chen",
+    "finance-lead=fin-lead-dora",
+    "product-lead=prod-lead-eli",
+    "release-manager=rm-rosa",
+)
+
+
+@dataclass(frozen=True)
+class ExRun:
+    """One in-process `gate` run."""
+
+    code: int
+    out: str
+    err: str
+
+    def card(self) -> dict[str, Any]:
+        card: dict[str, Any] = json.loads(self.out)
+        return card
+
+
+@pytest.fixture
+def ex_gate(run_gate: Callable[..., tuple[int, str, str]]) -> Callable[..., ExRun]:
+    """`gate ARGV...` in-process (tests/conftest.py's `run_gate`), as an ExRun."""
+
+    def run(*argv: str) -> ExRun:
+        return ExRun(*run_gate(*argv))
+
+    return run
+
+
+@pytest.fixture
+def ex_check(ex_gate: Callable[..., ExRun]) -> Callable[..., tuple[int, dict[str, Any]]]:
+    """`gate check --format json --at AT` on a repository: (exit code, scorecard)."""
+
+    def run(repo: Path, *extra: str) -> tuple[int, dict[str, Any]]:
+        result = ex_gate("check", "--repo", str(repo), "--format", "json", "--at", AT, *extra)
+        return result.code, result.card()
+
+    return run
+
+
+def ex_copy(tmp_path: Path, name: str = "go") -> Path:
+    """A private copy of examples/NAME."""
+    dst = tmp_path / name
+    shutil.copytree(EXAMPLES / name, dst, symlinks=True)
+    return dst
+
+
+def ex_replace(path: Path, old: str, new: str) -> None:
+    """Replace the one occurrence of `old` in a text file (fails loudly if the example drifted)."""
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {path}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def ex_drop_decisions(repo: Path) -> None:
+    for f in (repo / "decisions").glob("*.yaml"):
+        f.unlink()
+
+
+def ex_flip_byte(path: Path, offset: int = 0) -> None:
+    data = bytearray(path.read_bytes())
+    data[offset] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+def ex_manifest(repo: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((repo / "evidence-manifest.json").read_text(encoding="utf-8"))
+    return data
+
+
+def fresh_flags(card: dict[str, Any]) -> dict[str, bool]:
+    return {s["area"]: s["fresh"] for s in card["signoffs"]}
+
+
+def item(card: dict[str, Any], item_id: str) -> dict[str, Any]:
+    found: dict[str, Any] = next(i for i in card["items"] if i["id"] == item_id)
+    return found
+
+
+def extra_blocking(card: dict[str, Any]) -> list[str]:
+    """Blocking reasons beside the missing decision record (which every decision-less copy has)."""
+    return [b for b in card["blocking"] if not b.startswith(NO_DECISION)]
+
+
+ALL_FRESH = dict.fromkeys(AREAS, True)
+
+
+# ---- the examples as shipped -------------------------------------------------------------------------
+
+
+def test_go_example_is_go(tmp_path, ex_check):
+    repo = ex_copy(tmp_path)
+    code, card = ex_check(repo, "--require-go")
+    assert code == 0
+    assert card["decision"] == "GO"
+    assert card["blocking"] == []
+    assert card["integrity"] == []
+    assert card["errors"] == []
+    assert fresh_flags(card) == ALL_FRESH
+    assert all(s["status"] == "approved" for s in card["signoffs"])
+    assert not [i["id"] for i in card["items"] if i["state"] == "FAIL"]
+    assert card["recorded_decision"]["file"] == GO_DECISION
+    assert card["recorded_decision"]["holds"] is True
+
+
+def test_go_example_text_ends_with_the_verdict(tmp_path, ex_gate):
+    repo = ex_copy(tmp_path)
+    result = ex_gate("check", "--repo", str(repo), "--at", AT, "--require-go")
+    assert result.code == 0
+    assert result.out.rstrip().splitlines()[-1].startswith("Decision: GO")
+
+
+def test_no_go_example_is_no_go_for_its_reasons(tmp_path, ex_check):
+    repo = ex_copy(tmp_path, "no-go")
+    code, card = ex_check(repo)
+    assert code == 0  # a NO-GO launch in progress is consistent
+    assert card["decision"] == "NO-GO"
+    assert card["integrity"] == []
+    blocking = card["blocking"]
+    assert any(b.startswith("Security sign-off: stale") for b in blocking), blocking
+    assert any(b.startswith("Finance/Billing sign-off: stale") for b in blocking), blocking
+    assert any(
+        b.startswith("P0 prereq-6E") and "command 'dispute-workflow-test'" in b and "exited 1" in b for b in blocking
+    ), blocking
+    assert any(b.startswith(NO_DECISION) for b in blocking), blocking
+    assert fresh_flags(card) == {**ALL_FRESH, "security": False, "finance-billing": False}
+    assert item(card, "prereq-6E")["state"] == "FAIL"
+
+
+def test_no_go_example_fails_require_go(tmp_path, ex_check):
+    code, card = ex_check(ex_copy(tmp_path, "no-go"), "--require-go")
+    assert (code, card["decision"]) == (1, "NO-GO")
+
+
+def test_go_example_without_its_decision_lacks_only_the_decision(tmp_path, ex_check):
+    """The baseline the decision-less flips below are measured against."""
+    repo = ex_copy(tmp_path)
+    ex_drop_decisions(repo)
+    code, card = ex_check(repo)
+    assert (code, card["decision"]) == (0, "NO-GO")
+    assert extra_blocking(card) == []
+    assert len(card["blocking"]) == 1
+    assert card["recorded_decision"] is None
+
+
+# ---- integrity flips (decision kept) -------------------------------------------------------------------
+
+INTEGRITY_PATHS = [
+    "evidence/security/vuln-scan.txt",
+    "evidence/compliance/GDPR_COMPLIANCE.md",
+    "evidence/captures/genesis-checksum.stdout",
+]
+
+
+@pytest.mark.parametrize("rel", INTEGRITY_PATHS)
+def test_one_changed_byte_is_an_integrity_failure(tmp_path, ex_check, rel):
+    repo = ex_copy(tmp_path)
+    ex_flip_byte(repo / rel, offset=3)
+    code, card = ex_check(repo)
+    assert code == 1
+    assert card["decision"] == "NO-GO"
+    # The artifact, and the GO decision that no longer holds on the changed state.
+    assert [f["path"] for f in card["integrity"]] == [rel, GO_DECISION]
+    assert "SHA-256 is" in card["integrity"][0]["message"]
+    assert any(b.startswith(f"integrity: {rel}: SHA-256 is") for b in card["blocking"])
+    assert card["recorded_decision"]["holds"] is False
+
+
+@pytest.mark.parametrize("rel", INTEGRITY_PATHS)
+def test_a_deleted_artifact_is_missing(tmp_path, ex_check, rel):
+    repo = ex_copy(tmp_path)
+    (repo / rel).unlink()
+    code, card = ex_check(repo)
+    assert code == 1
+    assert card["decision"] == "NO-GO"
+    assert [(f["path"], f["message"]) for f in card["integrity"][:1]] == [(rel, "file is missing")]
+    assert [f["path"] for f in card["integrity"][1:]] == [GO_DECISION]
+    assert f"integrity: {rel}: file is missing" in card["blocking"]
+
+
+# ---- changed evidence, re-registered: only its own area goes stale ----------------------------------
+
+AREA_ARTIFACTS = [
+    ("security", "evidence/security/vuln-scan.txt"),
+    ("compliance-privacy", "evidence/compliance/GDPR_COMPLIANCE.md"),
+    ("operations-sre", "evidence/ops/cutover-timings.csv"),
+    ("finance-billing", "evidence/finance/treasury-controls.md"),
+    ("product-release", "evidence/product/status-page-prep.md"),
+]
+
+
+@pytest.mark.parametrize(("area", "rel"), AREA_ARTIFACTS)
+def test_re_registered_change_stales_only_its_area_and_breaks_the_go(tmp_path, ex_gate, ex_check, area, rel):
+    repo = ex_copy(tmp_path)
+    entry = next(a for a in ex_manifest(repo)["artifacts"] if a["path"] == rel)
+    with (repo / rel).open("a", encoding="utf-8") as fh:
+        fh.write("\nAddendum: one more line after approval.\n")
+    added = ex_gate("evidence", "add", str(repo / rel), "--item", entry["items"][0], "--repo", str(repo))
+    assert added.code == 0, added.err
+    assert f"now stale (approved for different evidence): {area} — re-approval needed\n" in added.out
+
+    code, card = ex_check(repo)
+    # The manifest matches the file again; only the GO decision, taken on other evidence, fails.
+    assert [f["path"] for f in card["integrity"]] == [GO_DECISION]
+    assert fresh_flags(card) == {**ALL_FRESH, area: False}
+    stale = [s for s in card["signoffs"] if not s["fresh"]]
+    assert stale[0]["recorded_digest"] != stale[0]["current_digest"]
+    assert "stale: the area's evidence changed after it was approved" in stale[0]["reasons"]
+    assert card["decision"] == "NO-GO"
+    # The recorded GO was taken on a different state: it no longer holds, and that fails the gate.
+    assert code == 1
+    recorded = card["recorded_decision"]
+    assert recorded["holds"] is False
+    assert any(
+        r.startswith("says GO but the gate computes NO-GO") and "sign-off: stale" in r for r in recorded["reasons"]
+    )
+    assert any(r.startswith("manifest digest recorded") for r in recorded["reasons"])
+    assert card["blocking"][0].startswith(f"{GO_DECISION} does not hold")
+
+
+# ---- flips judged without the decision file's effect (decisions removed) ----------------------------
+
+CHECKLIST = "checklist.yaml"
+CUSTOMER_MITIGATION = (
+    "    mitigation:\n"
+    "      description: The 24-hour notice goes out the day before the window, after this decision\n"
+    "      owner: product-lead\n"
+)
+
+
+def _third_p1_warning(repo: Path) -> None:
+    # Two more P1 items each miss a required piece of evidence (not captured: no digest changes) and
+    # carry a mitigation with an owner: with F-customer-notice that makes three P1 WARNs.
+    ex_replace(
+        repo / CHECKLIST,
+        "      - {id: cutover-timings, kind: record, description: Cutover step timings}\n",
+        "      - {id: cutover-timings, kind: record, description: Cutover step timings}\n"
+        "      - {id: cutover-countersigned, kind: record, description: Timings countersigned by the SRE lead}\n"
+        "    mitigation:\n"
+        "      description: Countersignature after the freeze starts\n"
+        "      owner: ops-lead\n",
+    )
+    ex_replace(
+        repo / CHECKLIST,
+        "      - {id: status-page-drafts, kind: document, description: Draft status page posts}\n",
+        "      - {id: status-page-drafts, kind: document, description: Draft status page posts}\n"
+        "      - {id: status-page-review, kind: record, description: Drafts reviewed by legal}\n"
+        "    mitigation:\n"
+        "      description: Legal reviews the drafts during the freeze\n"
+        "      owner: product-lead\n",
+    )
+
+
+def _expect_third_p1_warning(card: dict[str, Any]) -> None:
+    warned = ["E-cutover-timed", "F-status-page", "F-customer-notice"]
+    assert [item(card, i)["state"] for i in warned] == ["WARN"] * 3
+    assert card["totals"]["p1_warnings"] == 3
+    assert extra_blocking(card) == [f"3 P1 warnings, at most 2 allowed: {', '.join(warned)}"]
+
+
+def _two_p1_warnings_are_fine(repo: Path) -> None:
+    ex_replace(
+        repo / CHECKLIST,
+        "      - {id: cutover-timings, kind: record, description: Cutover step timings}\n",
+        "      - {id: cutover-timings, kind: record, description: Cutover step timings}\n"
+        "      - {id: cutover-countersigned, kind: record, description: Timings countersigned by the SRE lead}\n"
+        "    mitigation:\n"
+        "      description: Countersignature after the freeze starts\n"
+        "      owner: ops-lead\n",
+    )
+
+
+def _expect_two_p1_warnings(card: dict[str, Any]) -> None:
+    assert item(card, "E-cutover-timed")["state"] == "WARN"
+    assert card["totals"]["p1_warnings"] == 2
+    assert extra_blocking(card) == []
+
+
+def _mitigation_without_owner(repo: Path) -> None:
+    ex_replace(repo / CHECKLIST, CUSTOMER_MITIGATION, CUSTOMER_MITIGATION.replace("owner: product-lead", 'owner: ""'))
+
+
+def _expect_mitigation_without_owner(card: dict[str, Any]) -> None:
+    result = item(card, "F-customer-notice")
+    assert result["state"] == "FAIL"
+    assert "P1 mitigation has no owner" in result["reasons"]
+    [reason] = extra_blocking(card)
+    assert reason.startswith("P1 F-customer-notice (")
+    assert reason.endswith("P1 mitigation has no owner")
+
+
+def _unmitigated_p1(repo: Path) -> None:
+    ex_replace(repo / CHECKLIST, CUSTOMER_MITIGATION, "")
+
+
+def _expect_unmitigated_p1(card: dict[str, Any]) -> None:
+    result = item(card, "F-customer-notice")
+    assert result["state"] == "FAIL"
+    assert "P1 not passing and no mitigation recorded" in result["reasons"]
+    assert len(extra_blocking(card)) == 1
+
+
+UPGRADE_VALIDATION = "    validation: Runbook review record with a timebox per step\n"
+
+
+def _na(justification: str, accepted_by: str) -> Callable[[Path], None]:
+    def flip(repo: Path) -> None:
+        na = f"{{justification: {json.dumps(justification)}, accepted_by: {json.dumps(accepted_by)}}}"
+        ex_replace(repo / CHECKLIST, UPGRADE_VALIDATION, f"{UPGRADE_VALIDATION}    not_applicable: {na}\n")
+
+    return flip
+
+
+def _expect_na_missing(what: str) -> Callable[[dict[str, Any]], None]:
+    def check(card: dict[str, Any]) -> None:
+        result = item(card, "D-upgrade-runbook")
+        assert result["state"] == "FAIL"
+        assert result["reasons"] == [f"marked N/A without {what}"]
+        assert extra_blocking(card) == [
+            f"P0 D-upgrade-runbook (Upgrade runbook reviewed and timeboxed) is FAIL: marked N/A without {what}"
+        ]
+
+    return check
+
+
+def _expect_na_accepted(card: dict[str, Any]) -> None:
+    result = item(card, "D-upgrade-runbook")
+    assert result["state"] == "N/A"
+    assert result["reasons"] == ["not applicable: no upgrade before genesis (accepted by release-manager)"]
+    assert card["totals"]["N/A"] == 1
+    assert extra_blocking(card) == []
+
+
+PRIMARY = '  primary: {start: "2026-12-08 14:00 UTC", end: "2026-12-08 18:00 UTC"}\n'
+
+
+def _primary_placeholder(repo: Path) -> None:
+    ex_replace(repo / CHECKLIST, PRIMARY, PRIMARY.replace('"2026-12-08 14:00 UTC"', '"YYYY-MM-DD HH:MM UTC"'))
+
+
+def _expect_primary_placeholder(card: dict[str, Any], repo: Path) -> None:
+    lines = (repo / CHECKLIST).read_text(encoding="utf-8").splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if text.startswith("  primary: {start:"))
+    column = lines[line - 1].index('"YYYY') + 1
+    result = item(card, "C-primary-window")
+    assert result["state"] == "FAIL"
+    assert result["reasons"] == [f"checklist.yaml:{line}:{column}: unfilled placeholder YYYY, HH:MM"]
+    assert extra_blocking(card) == [
+        f"P0 C-primary-window (Primary window: set, and outside every blackout) is FAIL: "
+        f"checklist.yaml:{line}:{column}: unfilled placeholder YYYY, HH:MM"
+    ]
+
+
+BLACKOUT = '    - start: "2026-12-05 00:00 UTC"\n      end: "2026-12-07 00:00 UTC"\n'
+
+
+def _blackout_over_primary(repo: Path) -> None:
+    ex_replace(repo / CHECKLIST, BLACKOUT, '    - start: "2026-12-08 12:00 UTC"\n      end: "2026-12-08 15:00 UTC"\n')
+
+
+def _expect_blackout_over_primary(card: dict[str, Any]) -> None:
+    result = item(card, "C-primary-window")
+    assert result["state"] == "FAIL"
+    assert len(result["reasons"]) == 1
+    assert result["reasons"][0].startswith("touches the blackout 2026-12-08 12:00–2026-12-08 15:00 UTC")
+    assert item(card, "C-blackouts")["state"] == "PASS"  # the blackout itself is well-formed
+    assert item(card, "C-backup-window")["state"] == "PASS"
+    assert [b.split(" (", 1)[0] for b in extra_blocking(card)] == ["P0 C-primary-window"]
+
+
+FREEZE = '  start: "2026-12-01 00:00 UTC"\n  end: "2026-12-12 00:00 UTC"\n'
+
+
+def _freeze_too_short(repo: Path) -> None:
+    ex_replace(repo / CHECKLIST, FREEZE, '  start: "2026-12-01 00:00 UTC"\n  end: "2026-12-08 16:00 UTC"\n')
+
+
+def _expect_freeze_too_short(card: dict[str, Any]) -> None:
+    result = item(card, "C-freeze")
+    assert result["state"] == "FAIL"
+    assert any(
+        "does not cover the primary window (2026-12-08 14:00–2026-12-08 18:00 UTC)" in r for r in result["reasons"]
+    )
+    assert [b.split(" (", 1)[0] for b in extra_blocking(card)] == ["P0 C-freeze"]
+
+
+def _approver_not_in_roster(repo: Path) -> None:
+    ex_replace(repo / "signoffs/security.yaml", "approver: sec-lead-ana\n", "approver: mallory\n")
+
+
+def _expect_approver_not_in_roster(card: dict[str, Any]) -> None:
+    assert fresh_flags(card) == {**ALL_FRESH, "security": False}
+    security = next(s for s in card["signoffs"] if s["area"] == "security")
+    assert security["recorded_digest"] == security["current_digest"]  # not stale: wrong person
+    assert "approver mallory is not a member of @virtengine/security (roster in checklist.yaml)" in security["reasons"]
+    [reason] = extra_blocking(card)
+    assert reason.startswith("Security sign-off: ")
+    assert "not a member of @virtengine/security" in reason
+
+
+NO_GO_FLIPS = [
+    pytest.param(_third_p1_warning, _expect_third_p1_warning, id="third-p1-warning"),
+    pytest.param(_mitigation_without_owner, _expect_mitigation_without_owner, id="p1-mitigation-without-owner"),
+    pytest.param(_unmitigated_p1, _expect_unmitigated_p1, id="p1-without-mitigation"),
+    pytest.param(_na("", "release-manager"), _expect_na_missing("a justification"), id="na-without-justification"),
+    pytest.param(
+        _na("no upgrade before genesis", " "), _expect_na_missing("who accepted it"), id="na-without-acceptor"
+    ),
+    pytest.param(_primary_placeholder, _expect_primary_placeholder, id="placeholder-in-primary-window"),
+    pytest.param(_blackout_over_primary, _expect_blackout_over_primary, id="blackout-over-primary"),
+    pytest.param(_freeze_too_short, _expect_freeze_too_short, id="freeze-too-short"),
+    pytest.param(_approver_not_in_roster, _expect_approver_not_in_roster, id="approver-not-in-roster"),
+]
+
+
+@pytest.mark.parametrize(("flip", "expect"), NO_GO_FLIPS)
+def test_one_flip_makes_no_go(tmp_path, ex_check, flip, expect):
+    repo = ex_copy(tmp_path)
+    ex_drop_decisions(repo)
+    flip(repo)
+    code, card = ex_check(repo)
+    assert code == 0, card["errors"]
+    assert card["decision"] == "NO-GO"
+    assert card["integrity"] == []
+    if expect is _expect_primary_placeholder:
+        expect(card, repo)
+    else:
+        expect(card)
+
+
+@pytest.mark.parametrize(
+    ("flip", "expect"),
+    [
+        pytest.param(_two_p1_warnings_are_fine, _expect_two_p1_warnings, id="two-p1-warnings"),
+        pytest.param(_na("no upgrade before genesis", "release-manager"), _expect_na_accepted, id="na-accepted"),
+    ],
+)
+def test_flip_that_stays_ready(tmp_path, ex_check, flip, expect):
+    """The controls: at the limit, or with a proper N/A, nothing but the missing decision blocks."""
+    repo = ex_copy(tmp_path)
+    ex_drop_decisions(repo)
+    flip(repo)
+    code, card = ex_check(repo)
+    assert code == 0
+    expect(card)
+
+
+# ---- flips of the recorded decision (decision kept) -------------------------------------------------
+
+
+def test_go_claim_while_a_p0_fails_is_a_false_go(tmp_path, ex_check):
+    """A P0 fails without touching the manifest: the placeholder kills the block-time target."""
+    repo = ex_copy(tmp_path)
+    ex_replace(repo / CHECKLIST, "  target_block_time: 6s\n", "  target_block_time: <insert target block time>\n")
+    code, card = ex_check(repo)
+    assert code == 1
+    assert card["decision"] == "NO-GO"
+    assert [f["path"] for f in card["integrity"]] == [GO_DECISION]
+    assert item(card, "C-rollback-criteria")["state"] == "FAIL"
+    recorded = card["recorded_decision"]
+    assert recorded["holds"] is False
+    assert any(
+        r.startswith("says GO but the gate computes NO-GO: P0 C-rollback-criteria") for r in recorded["reasons"]
+    ), recorded["reasons"]
+    assert not any(r.startswith("manifest digest") for r in recorded["reasons"])  # the evidence did not change
+    assert card["blocking"][0].startswith(f"{GO_DECISION} does not hold: says GO but the gate computes NO-GO")
+
+
+@pytest.mark.parametrize("field", ["scorecard_sha256", "manifest_sha256"])
+def test_decision_with_a_digest_that_no_longer_matches_fails(tmp_path, ex_check, field):
+    repo = ex_copy(tmp_path)
+    path = repo / GO_DECISION
+    text = path.read_text(encoding="utf-8")
+    recorded = next(line for line in text.splitlines() if line.startswith(f"{field}: ")).split(": ")[1]
+    forged = "ab" * 32
+    ex_replace(path, f"{field}: {recorded}\n", f"{field}: {forged}\n")
+    code, card = ex_check(repo)
+    assert code == 1
+    assert card["decision"] == "NO-GO"
+    reasons = card["recorded_decision"]["reasons"]
+    what = field.split("_")[0]
+    assert reasons == [f"{what} digest recorded {forged} but it is now {recorded}"]
+    assert card["blocking"] == [f"{GO_DECISION} does not hold: {reasons[0]}"]
+
+
+FINANCE_ATTENDEE = "  - role: finance-lead\n    login: fin-lead-dora\n"
+
+
+def test_decision_missing_a_required_attendee_is_no_quorum(tmp_path, ex_check):
+    repo = ex_copy(tmp_path)
+    ex_replace(repo / GO_DECISION, FINANCE_ATTENDEE, "")
+    code, card = ex_check(repo)
+    assert code == 1  # it still says GO
+    assert card["decision"] == "NO-GO"
+    quorum = "meeting quorum not met: no finance-lead recorded as attending"
+    assert quorum in card["blocking"]
+    assert f"says GO but the gate computes NO-GO: {quorum}" in card["recorded_decision"]["reasons"]
+
+
+def test_one_login_for_two_roles_is_no_quorum(tmp_path, ex_check):
+    repo = ex_copy(tmp_path)
+    ex_replace(repo / GO_DECISION, FINANCE_ATTENDEE, "  - role: finance-lead\n    login: Sec-Lead-Ana\n")
+    code, card = ex_check(repo)
+    assert code == 1
+    assert card["decision"] == "NO-GO"
+    reason = "meeting quorum: sec-lead-ana stands for security-lead, finance-lead (one person, one role)"
+    assert reason in card["blocking"]
+
+
+def test_re_recorded_decision_without_quorum_is_an_honest_no_go(tmp_path, ex_gate, ex_check):
+    repo = ex_copy(tmp_path)
+    ex_drop_decisions(repo)
+    attendees = [a for a in ATTENDEES if not a.startswith("finance-lead=")]
+    argv = ["decide", "--repo", str(repo), "--window", "primary", "--at", AT]
+    for a in attendees:
+        argv += ["--attendee", a]
+    refused = ex_gate(*argv, "--decision", "GO")
+    assert refused.code == 1
+    assert "meeting quorum not met: no finance-lead" in refused.err
+    assert list((repo / "decisions").glob("*.yaml")) == []
+
+    recorded = ex_gate(*argv)
+    assert recorded.code == 0, recorded.err
+    assert recorded.out.startswith("decisions/2026-11-28T1200-no-go.yaml: NO-GO")
+    code, card = ex_check(repo)
+    assert (code, card["decision"]) == (0, "NO-GO")
+    assert card["recorded_decision"]["decision"] == "NO-GO"
+    assert card["recorded_decision"]["holds"] is True
+    assert extra_blocking(card) == ["meeting quorum not met: no finance-lead recorded as attending"]
+
+
+# ---- time: a mitigation's due date -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("at", "state", "code"),
+    [
+        ("2026-11-30T23:59:59Z", "WARN", 0),
+        ("2026-12-01T00:00:00Z", "FAIL", 1),
+        ("2026-12-02T00:00:00Z", "FAIL", 1),
+    ],
+)
+def test_mitigation_due_date(tmp_path, ex_gate, at, state, code):
+    repo = ex_copy(tmp_path)
+    ex_replace(
+        repo / CHECKLIST,
+        CUSTOMER_MITIGATION,
+        CUSTOMER_MITIGATION + '      due: "2026-12-01 00:00 UTC"\n',
+    )
+    result = ex_gate("check", "--repo", str(repo), "--format", "json", "--at", at, "--require-go")
+    card = result.card()
+    assert result.code == code
+    assert card["decision"] == ("GO" if state == "WARN" else "NO-GO")
+    notice = item(card, "F-customer-notice")
+    assert notice["state"] == state
+    if state == "WARN":
+        assert notice["reasons"][-1].endswith("(owner product-lead, due 2026-12-01 00:00 UTC)")
+    else:
+        assert "P1 mitigation expired on 2026-12-01 00:00 UTC" in notice["reasons"]
+        assert any(b.startswith("P1 F-customer-notice") for b in card["blocking"])
