@@ -44,6 +44,7 @@ class Outcome:
     readiness: Readiness
     blocking: list[str]
     manifest_sha256: str
+    at: datetime
 
     @property
     def go(self) -> bool:
@@ -53,10 +54,16 @@ class Outcome:
 def evaluate(loaded: Loaded, checks: dict[str, ArtifactCheck], at: datetime) -> Outcome:
     """Readiness plus the latest decision's own conditions (quorum, window, tag), as of `at`."""
     readiness = assess(loaded, checks, at)
-    latest = loaded.decisions[-1][1] if loaded.decisions else None
+    latest = latest_decision(loaded, at)
     integrity = [f"integrity: {c.artifact.path}: {c.problem}" for c in checks.values() if c.problem]
     blocking = integrity + readiness.blocking + decision_blocking(loaded, latest)
-    return Outcome(loaded, checks, readiness, blocking, manifest_digest(loaded.manifest))
+    return Outcome(loaded, checks, readiness, blocking, manifest_digest(loaded.manifest), at)
+
+
+def latest_decision(loaded: Loaded, at: datetime) -> Decision | None:
+    """The decision in force at `at`: the latest one taken no later than that moment."""
+    taken = [d for _, d in loaded.decisions if d.decided_at <= at]
+    return taken[-1] if taken else None
 
 
 def prepare(repo: Path) -> tuple[Loaded | None, dict[str, ArtifactCheck], list[InputError]]:
@@ -95,9 +102,10 @@ def _decision_failure(recorded: RecordedDecision | None) -> list[IntegrityFailur
 
 def judge_decision(outcome: Outcome) -> RecordedDecision | None:
     """Does the latest decision file still hold? A GO must be true, and taken on this exact state."""
-    if not outcome.loaded.decisions:
+    taken = [(f, d) for f, d in outcome.loaded.decisions if d.decided_at <= outcome.at]
+    if not taken:
         return None
-    file, decision = outcome.loaded.decisions[-1]
+    file, decision = taken[-1]
     reasons: list[str] = []
     if decision.decision == "GO":
         reasons = _go_claim_problems(outcome, decision)
