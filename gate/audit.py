@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import shlex
 import subprocess
 import tarfile
 import tempfile
@@ -21,13 +22,16 @@ from gate.load import CHECKLIST, DECISIONS, MANIFEST, SIGNOFFS, Loaded
 from gate.model import Command
 from gate.model.base import format_time
 from gate.model.scorecard import RecordedDecision
-from gate.paths import resolve_inside
+from gate.paths import check_relative, resolve_inside
 
 EXCERPT_BYTES = 2048
 SUMS = "SHA256SUMS"
 # The artifacts alone, exactly as the manifest digest is computed: `sha256sum MANIFEST.SHA256SUMS`
 # prints the digest a decision records, with no Python at all.
 MANIFEST_SUMS = "MANIFEST.SHA256SUMS"
+# The packet rendered for the archive sits at its root, never at packet.location: that path may itself
+# be an artifact (the packet captured as evidence), which the archive must carry unchanged.
+ARCHIVE_PACKET = "LAUNCH-PACKET.md"
 
 
 def _outcome(repo: Path, at: datetime | None) -> tuple[Outcome, datetime]:
@@ -77,7 +81,8 @@ def render_packet(repo: Path, at: datetime | None = None) -> str:
         f"· scorecard SHA-256 `{outcome.readiness.digest()}`",
         "",
         "Verify with no Python at all, in an archive made by `gate archive`: `sha256sum -c SHA256SUMS` checks",
-        f"every file; `sha256sum {MANIFEST_SUMS}` prints the manifest digest above.",
+        f"every file against the archive's own list; `sha256sum -c {MANIFEST_SUMS}` checks the evidence against",
+        f"the manifest, and `sha256sum {MANIFEST_SUMS}` must print the manifest digest above.",
         "",
     ]
     out += _packet_scorecard(outcome) + _packet_artifacts(loaded) + _packet_commands(repo, loaded)
@@ -118,7 +123,7 @@ def _one_command(repo: Path, loaded: Loaded, c: Command) -> list[str]:
     return [
         f"### `{c.id}`",
         "",
-        f"- argv: `{_cell(' '.join(c.argv))}` (cwd `{c.cwd}`)",
+        f"- argv: `{_cell(shlex.join(c.argv))}` (cwd `{c.cwd}`)",
         f"- exit code: {c.exit_code}",
         f"- started {format_time(c.started_at)}, ended {format_time(c.ended_at)} ({seconds:.0f} s)",
         "",
@@ -156,7 +161,10 @@ def write_packet(repo: Path, out: str | None, at: datetime | None) -> str:
     if loaded is None:
         raise InputErrors(errors)
     rel = out or loaded.checklist.packet.location
-    target = resolve_inside(repo, rel)
+    try:
+        target = resolve_inside(repo, rel)
+    except ValueError as exc:
+        raise UsageError(f"packet path: {exc}") from None
     write_atomic(target, render_packet(repo, at))
     return rel
 
@@ -185,13 +193,13 @@ def _tarinfo(name: str, size: int) -> tarfile.TarInfo:
     return info
 
 
-def build_archive(repo: Path, at: datetime | None = None) -> bytes:
+def build_archive(repo: Path) -> bytes:
     """A reproducible .tar.gz: fixed order, mtimes, owners and modes; gzip header without a time."""
     loaded, _, errors = prepare(repo)
     if loaded is None:
         raise InputErrors(errors)
     files = {name: resolve_inside(repo, name).read_bytes() for name in archive_members(repo, loaded)}
-    files[loaded.checklist.packet.location] = render_packet(repo, at).encode("utf-8")
+    files[ARCHIVE_PACKET] = render_packet(repo).encode("utf-8")  # as of the latest decision: reproducible
     files[MANIFEST_SUMS] = sha256sums(loaded.manifest.artifacts).encode("utf-8")
     ordered = sorted(files, key=lambda n: n.encode("utf-8"))
     sums = "".join(f"{sha256_text_bytes(files[n])}  {n}\n" for n in ordered)
@@ -213,9 +221,9 @@ def sha256_text_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def write_archive(repo: Path, out: Path, at: datetime | None) -> str:
+def write_archive(repo: Path, out: Path) -> str:
     """Write the archive; returns its SHA-256."""
-    data = build_archive(repo, at)
+    data = build_archive(repo)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
     tmp.write_bytes(data)
@@ -261,7 +269,9 @@ def _check_sums(folder: Path) -> list[str]:
         digest, _, name = line.partition("  ")
         listed.add(name)
         path = folder / name
-        if not path.is_file():
+        if check_relative(name):
+            problems.append(f"{name}: listed in {SUMS} with a path that leaves the archive")
+        elif not path.is_file():
             problems.append(f"{name}: listed in {SUMS} but missing")
         elif sha256_file(path).hex != digest:
             problems.append(f"{name}: SHA-256 does not match {SUMS}")
@@ -270,12 +280,29 @@ def _check_sums(folder: Path) -> list[str]:
     return problems
 
 
-def verify_folder(folder: Path) -> Verdict:
-    """Re-run the whole gate on an unpacked launch and judge its recorded decision."""
-    problems = _check_sums(folder) if (folder / SUMS).exists() else []
+def _check_archive_extras(folder: Path, loaded: Loaded) -> list[str]:
+    """What only an archive carries must agree with the launch it was made from."""
+    problems = []
+    listing = folder / MANIFEST_SUMS
+    if not listing.is_file() or listing.read_text(encoding="utf-8") != sha256sums(loaded.manifest.artifacts):
+        problems.append(f"{MANIFEST_SUMS} is missing or does not list the manifest's artifacts")
+    packet = folder / ARCHIVE_PACKET
+    if not packet.is_file() or packet.read_text(encoding="utf-8") != render_packet(folder):
+        problems.append(f"{ARCHIVE_PACKET} is missing or differs from the packet of the archived launch")
+    return problems
+
+
+def verify_folder(folder: Path, archive: bool = True) -> Verdict:
+    """Re-run the whole gate on an unpacked launch and judge its recorded decision.
+
+    An archive must also carry a SHA256SUMS that matches every file, a MANIFEST.SHA256SUMS equal to
+    the manifest's listing, and the packet of exactly this launch; a git tag carries none of these.
+    """
+    problems = _check_sums(folder) if archive else []
     loaded, checks, errors = prepare(folder)
     if loaded is None:
         return Verdict(False, None, problems + [str(e) for e in errors])
+    problems += _check_archive_extras(folder, loaded) if archive else []
     outcome = evaluate(loaded, checks, packet_time(loaded))
     problems += [f"integrity: {c.artifact.path}: {c.problem}" for c in checks.values() if c.problem]
     recorded = judge_decision(outcome)
@@ -306,4 +333,4 @@ def verify_tag(repo: Path, tag: str) -> Verdict:
             raise UsageError(f"git archive {tag}: {result.stderr.decode(errors='replace').strip()}")
         with tarfile.open(fileobj=io.BytesIO(result.stdout)) as tar:
             tar.extractall(tmp, members=_safe_members(tar), filter="data")
-        return verify_folder(Path(tmp))
+        return verify_folder(Path(tmp), archive=False)

@@ -158,7 +158,7 @@ def cmd_packet(args: argparse.Namespace) -> int:
 def cmd_archive(args: argparse.Namespace) -> int:
     from gate.audit import write_archive
 
-    digest = write_archive(args.repo, args.out, args.at)
+    digest = write_archive(args.repo, args.out)
     _out(f"{digest}  {args.out}\n")
     return 0
 
@@ -234,6 +234,44 @@ def cmd_comment(args: argparse.Namespace) -> int:
     _client(args).upsert_comment(number, STICKY_MARKER, render(card, "markdown"))
     _out(f"scorecard comment on #{number} updated ({card.decision})\n")
     return 0
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    from gate.github.event import pushed_commit
+    from gate.github.release import ReleaseRequest, release
+
+    sha = args.sha or (pushed_commit() if os.environ.get("GITHUB_EVENT_PATH") else None)
+    source: Literal["api", "roster"] = args.membership or ("api" if os.environ.get("GATE_ORG_TOKEN") else "roster")
+    request = ReleaseRequest(
+        repo=args.repo,
+        sha=sha,
+        remote=args.remote,
+        client=_client(args) if args.github else None,
+        github=args.github,
+        membership=source,
+        packet=args.packet,
+        archive=args.archive,
+    )
+    _out(_release_text(release(request)))
+    return 0
+
+
+def _release_text(result: Any) -> str:
+    from gate.github.release import ReleaseResult
+
+    assert isinstance(result, ReleaseResult)
+    lines = [f"gate: GO at {result.sha[:12]}, recorded in {result.decision_file}, holds"]
+    if result.pull_request is not None:
+        who = ", ".join(f"{area} by @{login}" for area, login in result.quorum)
+        lines.append(f"decision PR #{result.pull_request}: quorum re-verified as merged ({who})")
+    for p in result.tags:
+        done = "created" if p.outcome == "created" else f"already there on {result.sha[:12]}, nothing to do"
+        lines.append(f"tag {result.tag} at {p.where}: {done}")
+    if result.release == "created":
+        lines.append(f"release {result.tag}: created (id {result.release_id}) with the launch packet")
+    elif result.release == "exists":
+        lines.append(f"release {result.tag}: already exists on GitHub, left unchanged")
+    return "\n".join(lines) + "\n"
 
 
 def cmd_codeowners(args: argparse.Namespace) -> int:
@@ -383,7 +421,6 @@ def build_parser() -> argparse.ArgumentParser:
     ar = sub.add_parser("archive", help="write a reproducible .tar.gz of the launch with SHA256SUMS inside")
     _add_common(ar)
     ar.add_argument("out", type=Path, metavar="OUT.tar.gz")
-    ar.add_argument("--at", type=_time, default=None)
     ar.set_defaults(handler=cmd_archive)
 
     ve = sub.add_parser("verify", help="offline: does the recorded decision of an archive or tag still hold?")
@@ -410,6 +447,21 @@ def build_parser() -> argparse.ArgumentParser:
     cm.add_argument("--pr", type=int, default=None)
     cm.add_argument("--github", default=None, metavar="OWNER/NAME")
     cm.set_defaults(handler=cmd_comment)
+
+    rl = sub.add_parser("release", help="after a GO decision merged: re-verify it, then tag and release it")
+    _add_common(rl)
+    rl.add_argument("--sha", default=None, help="the merged commit (default: $GITHUB_EVENT_PATH's push, else HEAD)")
+    rl.add_argument("--github", default=None, metavar="OWNER/NAME", help="re-verify the quorum, tag and release here")
+    rl.add_argument("--remote", default=None, metavar="NAME", help="push the tag to this git remote")
+    rl.add_argument(
+        "--membership",
+        choices=("api", "roster"),
+        default=None,
+        help="team membership source (default: api when $GATE_ORG_TOKEN is set, else the roster)",
+    )
+    rl.add_argument("--packet", type=Path, default=None, metavar="FILE", help="the packet `gate packet` wrote")
+    rl.add_argument("--archive", type=Path, default=None, metavar="FILE", help="its digest goes in the release")
+    rl.set_defaults(handler=cmd_release)
 
     co = sub.add_parser("codeowners", help="who owns a path; lint CODEOWNERS as GitHub reads it")
     _add_common(co)

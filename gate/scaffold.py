@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
 from importlib.resources import files
@@ -11,7 +12,7 @@ from gate import schemas
 from gate.edit import dump_json, write_atomic
 from gate.errors import UsageError
 
-_ORG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
+_ORG = re.compile(r"^[A-Za-z0-9](?:-?[A-Za-z0-9])*$")
 SIGNOFF = """# yaml-language-server: $schema=../schemas/signoff.schema.json
 # The {area} sign-off. Its lead approves by approving the pull request that sets status: approved
 # (written by `gate signoff {area} --approve --by LOGIN`, which records the area's evidence digest).
@@ -32,8 +33,12 @@ def template(name: str, network: str, org: str) -> str:
     """The checklist template with this launch's name, network and organisation filled in."""
     text = (files("gate") / "templates" / "checklist.yaml").read_text(encoding="utf-8")
     today = datetime.now(UTC).strftime("%Y-%m-%d")
+    # As a whole value the name is a quoted scalar; inside the template's quoted texts and comments,
+    # the same escaped characters without the quotes: any name round-trips, colons and '#' included.
+    text = text.replace("  name: __NAME__\n", f"  name: {json.dumps(name, ensure_ascii=False)}\n")
+    text = text.replace("  network: __NETWORK__\n", f"  network: {json.dumps(network, ensure_ascii=False)}\n")
     for token, value in (("__NAME__", name), ("__NETWORK__", network), ("__ORG__", org), ("__TODAY__", today)):
-        text = text.replace(token, value)
+        text = text.replace(token, json.dumps(value, ensure_ascii=False)[1:-1])
     return text
 
 
@@ -41,6 +46,9 @@ def init(target: Path, name: str, network: str, org: str) -> list[str]:
     """Scaffold a launch repository in `target` (which must not already hold one)."""
     if not _ORG.match(org):
         raise UsageError(f"--org {org!r} is not a GitHub organisation name")
+    for value, flag in ((name, "--name"), (network, "--network")):
+        if not value.strip() or any(ch in value for ch in "\n\r\t"):
+            raise UsageError(f"{flag} must be one line of text")
     if (target / "checklist.yaml").exists():
         raise UsageError(f"{target} already holds a launch (checklist.yaml exists)")
     text = template(name, network, org)
@@ -59,6 +67,9 @@ def init(target: Path, name: str, network: str, org: str) -> list[str]:
         all_teams=" ".join(teams[a] for a in areas),
     )
     written |= {f"{schemas.SCHEMA_DIR}/{n}": schemas.render(n) for n in schemas.MODELS}
+    existing = [rel for rel in written if (target / rel).exists()]
+    if existing:
+        raise UsageError(f"{target} already has {', '.join(sorted(existing))}: init writes only new files")
     for rel, body in written.items():
         write_atomic(target / rel, body)
     return sorted(written)

@@ -1,0 +1,462 @@
+"""`gate release`: once a GO decision has merged, prove it again, then tag and publish it.
+
+Every check comes before any write, and each one fails closed:
+
+1. **The whole gate, at the commit.** The tree of `sha` (which must be the checked-out `HEAD`) is
+   exported with `git archive` and `gate check --require-go` runs on that export. Judging the export
+   rather than the working tree means an uncommitted edit or an untracked file (a stray
+   `decisions/*.yaml`, an evidence file never committed) cannot sway a tag that names the commit.
+   The check must exit 0 with GO, and the latest decision must be a GO that still holds.
+2. **The decision PR's quorum, as merged** (with a GitHub client). The pull request whose merge
+   commit is `sha` and which changes the decision file is judged by `check_pull_request`: rules and
+   teams from its base, approvals on its final head, the freeze as of the merge commit's time. No such
+   PR (a direct push), or a quorum not met, refuses the release.
+3. **The annotated tag** named by the decision, its message carrying the decision, the window, the
+   scorecard and manifest digests and who approved. Idempotent: a tag already on `sha` is success; on
+   any other commit it is an error. Published with the git binary to `remote` (after `git ls-remote`),
+   through the GitHub API, or both; with neither, only the local tag is made.
+4. **The GitHub release** (with a client) whose body is the launch packet. A given packet file must be
+   byte for byte the packet of the tagged state: the release must not describe another one. If GitHub
+   says a release for the tag already exists, that is success and it is left unchanged: a re-run must
+   not fail, and a published release may have been edited by people on purpose.
+
+The core returns a `ReleaseResult`; the command line prints it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tarfile
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Literal, TypeVar
+
+from gate.check import CheckRequest, run_check
+from gate.errors import ExternalError, GateError, GateFailed, UsageError
+from gate.github.approvals import ApprovalsReport, MembershipSource, check_pull_request
+from gate.github.client import GitHubClient, GitHubError
+from gate.github.types import PullRequest
+from gate.hashing import sha256_file
+from gate.load import CHECKLIST, load_yaml
+from gate.model import Checklist, Decision
+from gate.model.base import format_time
+from gate.model.scorecard import Scorecard
+from gate.windows import chosen_window
+
+Outcome = Literal["created", "exists"]
+M = TypeVar("M", Decision, Checklist)
+# GitHub refuses a release body longer than this many characters.
+MAX_RELEASE_BODY = 125_000
+
+
+@dataclass(frozen=True)
+class ReleaseRequest:
+    """What `gate release` was asked. `client` is set exactly when publishing to GitHub (`github`)."""
+
+    repo: Path
+    sha: str | None = None  # default: HEAD
+    remote: str | None = None
+    client: GitHubClient | None = None
+    github: str | None = None  # owner/name, for the messages
+    membership: MembershipSource = "roster"
+    packet: Path | None = None
+    archive: Path | None = None
+
+
+@dataclass(frozen=True)
+class Published:
+    """Where the tag went and whether this run made it."""
+
+    where: str
+    outcome: Outcome
+
+
+@dataclass(frozen=True)
+class ReleaseResult:
+    """Everything `gate release` verified and did."""
+
+    tag: str
+    sha: str
+    decision_file: str
+    message: str
+    pull_request: int | None
+    quorum: tuple[tuple[str, str], ...]  # (area, who stands for it) in the decision PR
+    tags: tuple[Published, ...]
+    release: Outcome | None = None
+    release_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Verified:
+    """A GO that holds at the commit: the scorecard, the decision record, the checklist."""
+
+    card: Scorecard
+    decision_file: str
+    decision: Decision
+    checklist: Checklist
+    packet: str
+
+
+def release(request: ReleaseRequest) -> ReleaseResult:
+    """Verify the GO at the commit (and its decision PR), then tag and release; see the module docstring."""
+    if request.client is None and (request.packet or request.archive):
+        raise UsageError("the packet and the archive go into the GitHub release: give --github as well")
+    sha = resolve_commit(request.repo, request.sha)
+    with exported(request.repo, sha) as tree:
+        verified = verify_go(tree, with_packet=request.client is not None)
+    _check_tag_name(request.repo, verified.decision.release_tag)
+    if request.client is None:
+        message = tag_message(verified, sha, None, ())
+        tags = _publish_tag(request, verified.decision.release_tag, sha, message)
+        return ReleaseResult(verified.decision.release_tag, sha, verified.decision_file, message, None, (), tags)
+    return _release_on_github(request, request.client, sha, verified)
+
+
+def _release_on_github(request: ReleaseRequest, client: GitHubClient, sha: str, verified: Verified) -> ReleaseResult:
+    tag = verified.decision.release_tag
+    body = release_body(_given_packet(request.packet, verified.packet), _archive_line(request.archive))
+    report = verify_decision_pr(client, sha, verified, request.membership, commit_time(request.repo, sha))
+    quorum = tuple((a.area, a.representative) for a in report.result.areas if a.representative)
+    message = tag_message(verified, sha, report.pr.number, quorum)
+    tags = _publish_tag(request, tag, sha, message)
+    outcome, release_id = github_release(client, tag, f"{verified.card.launch} {tag}", body)
+    return ReleaseResult(tag, sha, verified.decision_file, message, report.pr.number, quorum, tags, outcome, release_id)
+
+
+# ---- (a) the whole gate at the commit ----------------------------------------------------------------
+
+
+def verify_go(tree: Path, *, with_packet: bool = False) -> Verified:
+    """`gate check --require-go` on `tree`; anything but a GO whose recorded decision holds is refused."""
+    card = run_check(CheckRequest(tree, require_go=True))
+    reasons = _refusals(card)
+    if reasons:
+        raise GateFailed("not releasing: the gate does not say GO\n" + "\n".join(f"  - {r}" for r in reasons))
+    assert card.recorded_decision is not None  # _refusals guarantees it
+    file = card.recorded_decision.file
+    decision = _load(tree, file, Decision)
+    checklist = _load(tree, CHECKLIST, Checklist)
+    packet = ""
+    if with_packet:
+        from gate.audit import render_packet
+
+        packet = render_packet(tree)
+    return Verified(card, file, decision, checklist, packet)
+
+
+def _refusals(card: Scorecard) -> list[str]:
+    reasons = [f"{e.file}:{e.line}:{e.column}: {e.message}" for e in card.errors]
+    reasons += card.blocking
+    recorded = card.recorded_decision
+    if recorded is None:
+        reasons.append("no go/no-go decision is recorded: there is nothing to release")
+    elif recorded.decision != "GO":
+        reasons.append(f"the latest decision, {recorded.file}, is {recorded.decision}")
+    if not reasons and (card.exit_code != 0 or card.decision != "GO"):
+        reasons.append(f"gate check --require-go exits {card.exit_code} with {card.decision}")
+    return reasons
+
+
+def _load(tree: Path, rel: str, model: type[M]) -> M:
+    _, obj, errors = load_yaml(tree, rel, model)
+    if obj is None:  # the check just read it: only a file changing under us gets here
+        raise GateFailed(f"{rel} cannot be read again: " + "; ".join(str(e) for e in errors))
+    return obj
+
+
+# ---- (b) the decision PR's quorum, as merged ---------------------------------------------------------
+
+
+def verify_decision_pr(
+    client: GitHubClient, sha: str, verified: Verified, source: MembershipSource, merged_at: datetime
+) -> ApprovalsReport:
+    """The PR merged as `sha` that changes the decision file, judged by the approvals rules."""
+    pr = decision_pull(client, sha, verified)
+    report = check_pull_request(client, pr.number, source, merged_at)
+    if not report.satisfied:
+        reasons = [*report.result.blocking, *(r for r in report.freeze.reasons if not report.freeze.ok)]
+        raise GateFailed(
+            f"not releasing: decision PR #{pr.number} does not have its quorum at the commit it merged"
+            f" ({pr.head_sha[:12]})\n" + "\n".join(f"  - {r}" for r in reasons)
+        )
+    return report
+
+
+def decision_pull(client: GitHubClient, sha: str, verified: Verified) -> PullRequest:
+    """The merged PR whose merge commit is `sha` and which changes the decision file; else refuse."""
+    pulls = [client.pull_request(n) for n in client.pulls_for_commit(sha)]
+    merged = [p for p in pulls if p.merged and (p.merge_commit_sha or "").lower() == sha]
+    if not merged:
+        listed = ", ".join(f"#{p.number}" for p in pulls) or "none"
+        raise GateFailed(
+            f"not releasing: no merged pull request has {sha[:12]} as its merge commit (associated: {listed});"
+            " a decision pushed without a reviewed pull request has no quorum to verify"
+        )
+    file = verified.decision_file
+    deciding = [p for p in merged if file in p.files]
+    if not deciding:
+        raise GateFailed(
+            f"not releasing: #{merged[0].number} merged {sha[:12]} but does not change {file}:"
+            " the decision's own pull request is the one whose quorum counts"
+        )
+    pr = deciding[0]
+    named = verified.decision.pull_request
+    if named is not None and named != pr.number:
+        raise GateFailed(f"not releasing: {file} names pull request #{named}, but #{pr.number} merged it")
+    return pr
+
+
+# ---- (c) the annotated tag ---------------------------------------------------------------------------
+
+
+def tag_message(verified: Verified, sha: str, pull_request: int | None, quorum: tuple[tuple[str, str], ...]) -> str:
+    """The tag's message: what was decided, on which exact state, and by whom."""
+    d, card = verified.decision, verified.card
+    window, _ = chosen_window(verified.checklist, d.window or "primary")
+    lines = [
+        f"{d.release_tag}: {d.decision} for {card.launch} ({card.network})",
+        "",
+        f"commit: {sha}",
+        f"decision: {d.decision} ({verified.decision_file})",
+        f"decided_at: {format_time(d.decided_at)}",
+        f"window: {d.window}" + (f" ({window})" if window else ""),
+        f"scorecard_sha256: {d.scorecard_sha256}",
+        f"manifest_sha256: {d.manifest_sha256}",
+    ]
+    if pull_request is not None:
+        lines.append(f"decision_pull_request: #{pull_request}")
+        lines += [f"quorum: {area} approved by {login}" for area, login in quorum]
+    lines += ["", "sign-off approvers:"]
+    lines += [f"  {s.area}: {s.approver or '-'}" for s in card.signoffs]
+    lines += ["meeting attendees:"]
+    lines += [f"  {a.role}: {a.login}" for a in d.meeting.attendees]
+    lines += ["", f"Verify offline: gate verify --tag {d.release_tag}"]
+    return "\n".join(lines) + "\n"
+
+
+def _publish_tag(request: ReleaseRequest, tag: str, sha: str, message: str) -> tuple[Published, ...]:
+    published = []
+    if request.remote is not None:
+        published.append(
+            Published(f"remote {request.remote}", remote_tag(request.repo, request.remote, tag, sha, message))
+        )
+    if request.client is not None:
+        published.append(
+            Published(f"GitHub {request.github or ''}".strip(), github_tag(request.client, tag, sha, message))
+        )
+    if not published:
+        published.append(Published("this repository only (nothing published)", local_tag(request.repo, tag, sha, message)))
+    return tuple(published)
+
+
+def local_tag(repo: Path, tag: str, sha: str, message: str) -> Outcome:
+    """Create the annotated tag locally, or accept the annotated one already on `sha`."""
+    found = _git(repo, "rev-parse", "-q", "--verify", f"refs/tags/{tag}^{{commit}}")
+    if found.returncode == 0:
+        target = found.stdout.strip()
+        if target != sha:
+            raise GateFailed(f"not releasing: tag {tag} already exists here on {target[:12]}, not on {sha[:12]}")
+        if _git_out(repo, "cat-file", "-t", f"refs/tags/{tag}") != "tag":
+            raise GateFailed(f"tag {tag} exists here but is not annotated; a release tag must carry its decision")
+        return "exists"
+    # verbatim: the default clean-up would drop a line starting with "#", such as a PR number.
+    _git_out(repo, *_identity(repo), "tag", "-a", "--cleanup=verbatim", "-F", "-", tag, sha, stdin=message)
+    return "created"
+
+
+def remote_tag(repo: Path, remote: str, tag: str, sha: str, message: str) -> Outcome:
+    """Push the annotated tag to `remote` unless it is already there on `sha`."""
+    found = _remote_commit(repo, remote, tag)
+    if found == sha:
+        return "exists"
+    if found is not None:
+        raise GateFailed(f"not releasing: tag {tag} already exists on {remote} on {found[:12]}, not on {sha[:12]}")
+    local_tag(repo, tag, sha, message)
+    pushed = _git(repo, "push", "--quiet", remote, f"refs/tags/{tag}:refs/tags/{tag}")
+    if pushed.returncode:
+        if _remote_commit(repo, remote, tag) == sha:  # a concurrent run pushed the same tag first
+            return "exists"
+        raise ExternalError(f"git push {remote} refs/tags/{tag} failed: {pushed.stderr.strip()}")
+    return "created"
+
+
+def _remote_commit(repo: Path, remote: str, tag: str) -> str | None:
+    """The commit `refs/tags/<tag>` names on `remote` (peeled through an annotated tag), or None."""
+    ref = f"refs/tags/{tag}"
+    listed = _git(repo, "ls-remote", "--tags", remote, ref, f"{ref}^{{}}")  # the second: the peeled commit
+    if listed.returncode:
+        raise ExternalError(f"git ls-remote {remote}: {listed.stderr.strip()} (cannot tell whether {tag} exists)")
+    refs: dict[str, str] = {}
+    for line in listed.stdout.splitlines():
+        commit, _, name = line.partition("\t")
+        refs[name] = commit
+    return refs.get(f"{ref}^{{}}") or refs.get(ref)
+
+
+def github_tag(client: GitHubClient, tag: str, sha: str, message: str) -> Outcome:
+    """Create the annotated tag through the API unless `tags/<tag>` already names `sha`."""
+    found = client.ref_sha(f"tags/{tag}")
+    if found is not None and found.lower() == sha:
+        return "exists"
+    if found is not None:
+        raise GateFailed(f"not releasing: tag {tag} already exists on GitHub on {found[:12]}, not on {sha[:12]}")
+    try:
+        client.create_tag(tag, sha, message)
+    except GitHubError as failed:
+        # A write whose answer was lost may still have happened, and a concurrent run may have won.
+        if _ref_now(client, tag) == sha:
+            return "exists"
+        raise failed from None
+    return "created"
+
+
+def _ref_now(client: GitHubClient, tag: str) -> str | None:
+    try:
+        found = client.ref_sha(f"tags/{tag}")
+    except GitHubError:
+        return None
+    return found.lower() if found else None
+
+
+# ---- (d) the GitHub release --------------------------------------------------------------------------
+
+
+def github_release(client: GitHubClient, tag: str, name: str, body: str) -> tuple[Outcome, int | None]:
+    """Create the release; one GitHub already has for this tag is success, left as it is."""
+    try:
+        return "created", client.create_release(tag, name, body)
+    except GitHubError as error:
+        if _already_exists(error):
+            return "exists", None
+        raise
+
+
+def _already_exists(error: GitHubError) -> bool:
+    """GitHub's 422 for a second release of a tag names the code `already_exists`; other 422s fail.
+
+    `GitHubError` keeps only the status, so the error body is read from its cause, GitHub's JSON as
+    the adapter received it.
+    """
+    data = getattr(error.__cause__, "data", None)
+    errors = data.get("errors") if isinstance(data, dict) else None
+    return error.status == 422 and any(isinstance(e, dict) and e.get("code") == "already_exists" for e in errors or [])
+
+
+def release_body(packet: str, archive: str | None) -> str:
+    """The launch packet, with the archive's digest when one is given, within GitHub's size limit."""
+    footer = f"\n---\n\n{archive}\n" if archive else ""
+    room = MAX_RELEASE_BODY - len(footer)
+    if len(packet) > room:
+        note = "\n\n(The packet is cut here to fit GitHub's limit; the full packet is in the launch archive.)\n"
+        packet = packet[: packet.rfind("\n", 0, room - len(note)) + 1] + note
+    return packet + footer
+
+
+def _given_packet(path: Path | None, rendered: str) -> str:
+    if path is None:
+        return rendered
+    try:
+        given = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read the packet {path}: {exc}") from None
+    if given != rendered:
+        raise GateFailed(
+            f"not releasing: {path} is not the launch packet of this commit (run `gate packet` again);"
+            " the release must describe the state it tags"
+        )
+    return given
+
+
+def _archive_line(path: Path | None) -> str | None:
+    if path is None:
+        return None
+    if not path.is_file():
+        raise UsageError(f"the archive {path} does not exist")
+    digest = sha256_file(path)
+    return f"Launch archive `{path.name}`: SHA-256 `{digest.hex}`, {digest.size} bytes (`gate verify {path.name}`)."
+
+
+# ---- git ---------------------------------------------------------------------------------------------
+
+
+def resolve_commit(repo: Path, sha: str | None) -> str:
+    """`sha` (default HEAD) as a full commit id; the checked-out HEAD must be that commit."""
+    head = _git_out(repo, "rev-parse", "--verify", "HEAD^{commit}", error=UsageError)
+    if sha is None:
+        return head
+    if sha.strip("0") == "":
+        raise UsageError(f"{sha} names no commit (a deleted branch's push?)")
+    full = _git_out(repo, "rev-parse", "--verify", "--end-of-options", f"{sha}^{{commit}}", error=UsageError)
+    if full != head:
+        raise UsageError(f"the working tree is at {head[:12]}, not at {full[:12]}: check out the commit to release")
+    return full
+
+
+def commit_time(repo: Path, sha: str) -> datetime:
+    """When `sha` was committed: for a merge, squash or rebase by GitHub, the moment of the merge."""
+    return datetime.fromisoformat(_git_out(repo, "show", "-s", "--format=%cI", sha))
+
+
+@contextmanager
+def exported(repo: Path, sha: str) -> Iterator[Path]:
+    """The launch folder exactly as committed in `sha`, unpacked into a temporary folder."""
+    prefix = _git_out(repo, "rev-parse", "--show-prefix").rstrip("/")
+    treeish = f"{sha}:{prefix}" if prefix else sha
+    with tempfile.TemporaryDirectory(prefix="gate-release-") as tmp:
+        proc = subprocess.Popen(
+            ["git", "-C", str(repo), "archive", "--format=tar", treeish],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            _unpack(proc.stdout, Path(tmp))
+        finally:
+            _, err = proc.communicate()
+        if proc.returncode:
+            raise UsageError(f"git archive {treeish}: {err.decode(errors='replace').strip()}")
+        yield Path(tmp)
+
+
+def _unpack(stream: IO[bytes] | None, dest: Path) -> None:
+    assert stream is not None
+    try:
+        with tarfile.open(fileobj=stream, mode="r|") as tar:
+            tar.extractall(dest, filter="data")  # streamed: flat memory whatever the evidence weighs
+    except tarfile.TarError as exc:
+        raise UsageError(f"cannot unpack the commit's tree: {exc}") from None
+
+
+def _check_tag_name(repo: Path, tag: str) -> None:
+    if _git(repo, "check-ref-format", f"refs/tags/{tag}").returncode:
+        raise UsageError(f"the decision's release tag {tag!r} is not a valid git tag name")
+
+
+def _identity(repo: Path) -> list[str]:
+    """Who tags: the configured identity, else a stand-in so a bare CI runner can still tag."""
+    if _git(repo, "var", "GIT_COMMITTER_IDENT").returncode == 0:
+        return []
+    return ["-c", "user.name=gate release", "-c", "user.email=gate-release@localhost"]
+
+
+def _git(repo: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    # Never prompt for credentials: in CI a prompt is a hang, not a question.
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
+    try:
+        return subprocess.run(
+            ["git", "-C", str(repo), *args], input=stdin, capture_output=True, text=True, env=env, check=False
+        )
+    except FileNotFoundError:
+        raise UsageError("gate release needs the git command, which is not installed") from None
+
+
+def _git_out(repo: Path, *args: str, stdin: str | None = None, error: type[GateError] = ExternalError) -> str:
+    done = _git(repo, *args, stdin=stdin)
+    if done.returncode:
+        command = next((a for a in args if not a.startswith("-") and "=" not in a), "")
+        raise error(f"git {command}: {done.stderr.strip()}")
+    return done.stdout.strip()
