@@ -61,9 +61,14 @@ def base_checklist(client: GitHubClient, base_sha: str) -> Checklist:
         raise ExternalError(f"checklist.yaml at the base commit is invalid: {exc.error_count()} error(s)") from None
 
 
-def membership(client: GitHubClient, checklist: Checklist, source: MembershipSource) -> Membership:
-    """Team members from the API (one request per distinct team), or the checklist's roster."""
+def membership(
+    client: GitHubClient, checklist: Checklist, source: MembershipSource, codeowners: Codeowners | None = None
+) -> Membership:
+    """Members of every team that can matter — the areas', the roles' and every team CODEOWNERS names —
+    from the API (one request per distinct team), or from the checklist's roster."""
     teams = {a.team.lower() for a in checklist.areas} | {r.team.lower() for r in checklist.roles.values() if r.team}
+    if codeowners is not None:
+        teams |= {o.lower() for rule in codeowners.rules for o in rule.owners if o.startswith("@") and "/" in o}
     if source == "roster":
         roster = {t.lower(): frozenset(m.lower() for m in ms) for t, ms in checklist.roster.items()}
         return Membership({t: roster.get(t, frozenset()) for t in teams}, "roster")
@@ -93,7 +98,7 @@ def check_pull_request(client: GitHubClient, number: int, source: MembershipSour
         raise ExternalError(f"no CODEOWNERS at the base commit {pr.base_sha[:12]}: nobody's approval can count")
     codeowners = Codeowners.parse(found[1], found[0])
     checklist = base_checklist(client, pr.base_sha)
-    members = membership(client, checklist, source)
+    members = membership(client, checklist, source, codeowners)
     areas = [AreaSpec(a.id, a.team) for a in checklist.areas]
     logins = signoff_logins(client, pr, [a.id for a in checklist.areas])
     result = evaluate(pr, reviews, codeowners, areas, members, logins)

@@ -37,6 +37,8 @@ def pushed_commit(path: str | None = None) -> str:
     sha = _payload(path).get("after")
     if not isinstance(sha, str) or len(sha) != 40:
         raise UsageError("the event payload has no pushed commit (expected a push event)")
+    if set(sha) == {"0"}:
+        raise UsageError("the push deleted the branch: there is no commit to release")
     return sha
 
 

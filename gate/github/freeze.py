@@ -9,6 +9,7 @@ from fnmatch import fnmatchcase
 
 from gate.github.types import Membership, PullRequest
 from gate.model import Checklist
+from gate.model.checklist import AllowedChange
 from gate.windows import interval
 
 
@@ -23,6 +24,25 @@ class FreezeResult:
 
 def _always_allowed(checklist: Checklist, path: str) -> bool:
     return any(fnmatchcase(path, pattern) for pattern in checklist.freeze.paths_always_allowed)
+
+
+def _proves(
+    change: AllowedChange, labels: set[str], approvers: set[str], checklist: Checklist, members: Membership
+) -> str | None:
+    """How the PR proves this allowed change, or None. With both a label and an approver role, both are
+    needed: a release manager approves every tool change as a code owner, so an approval alone would
+    let any reviewed change through the freeze."""
+    has_label = change.label is None or change.label.lower() in labels
+    role = checklist.roles.get(change.approver_role or "")
+    team = role.team if role else None
+    approved = approvers & members.of(team) if team else set()
+    has_approval = change.approver_role is None or bool(approved)
+    if not (has_label and has_approval):
+        return None
+    parts = ([f"label {change.label}"] if change.label else []) + (
+        [f"approved by {', '.join(sorted(approved))}"] if approved else []
+    )
+    return ", ".join(parts)
 
 
 def freeze_check(
@@ -42,18 +62,18 @@ def freeze_check(
     labels = {label.lower() for label in pr.labels}
     approvers = {login.lower() for login in approved_by}
     for change in checklist.freeze.allowed_changes:
-        if change.label and change.label.lower() in labels:
-            return FreezeResult(True, True, [f"allowed during the freeze: {change.description} (label {change.label})"])
-        role = checklist.roles.get(change.approver_role or "")
-        team = role.team if role else None
-        if team and approvers & members.of(team):
-            who = ", ".join(sorted(approvers & members.of(team)))
-            return FreezeResult(True, True, [f"allowed during the freeze: {change.description} (approved by {who})"])
-    allowed = "; ".join(
-        f"{c.description} (label `{c.label}`)" if c.label else f"{c.description} (approval by {c.approver_role})"
-        for c in checklist.freeze.allowed_changes
-    )
+        proof = _proves(change, labels, approvers, checklist, members)
+        if proof:
+            return FreezeResult(True, True, [f"allowed during the freeze: {change.description} ({proof})"])
+    allowed = "; ".join(f"{c.description} ({_needs(c)})" for c in checklist.freeze.allowed_changes)
     changed = ", ".join(frozen[:5]) + (" …" if len(frozen) > 5 else "")
     return FreezeResult(
         False, True, [f"the freeze ({span}) is in force and this changes {changed}; allowed: {allowed}"]
     )
+
+
+def _needs(change: AllowedChange) -> str:
+    need = ([f"label `{change.label}`"] if change.label else []) + (
+        [f"approval by {change.approver_role}"] if change.approver_role else []
+    )
+    return " and ".join(need)

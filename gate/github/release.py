@@ -250,7 +250,9 @@ def _publish_tag(request: ReleaseRequest, tag: str, sha: str, message: str) -> t
             Published(f"GitHub {request.github or ''}".strip(), github_tag(request.client, tag, sha, message))
         )
     if not published:
-        published.append(Published("this repository only (nothing published)", local_tag(request.repo, tag, sha, message)))
+        published.append(
+            Published("this repository only (nothing published)", local_tag(request.repo, tag, sha, message))
+        )
     return tuple(published)
 
 
@@ -405,11 +407,13 @@ def commit_time(repo: Path, sha: str) -> datetime:
 @contextmanager
 def exported(repo: Path, sha: str) -> Iterator[Path]:
     """The launch folder exactly as committed in `sha`, unpacked into a temporary folder."""
+    top = _git_out(repo, "rev-parse", "--show-toplevel")
     prefix = _git_out(repo, "rev-parse", "--show-prefix").rstrip("/")
     treeish = f"{sha}:{prefix}" if prefix else sha
     with tempfile.TemporaryDirectory(prefix="gate-release-") as tmp:
+        # From the top: run inside a subfolder, git archive would apply that folder a second time.
         proc = subprocess.Popen(
-            ["git", "-C", str(repo), "archive", "--format=tar", treeish],
+            ["git", "-C", top, "archive", "--format=tar", treeish],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
