@@ -20,8 +20,16 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 TAG = "mainnet-v1.0.0"
 DECISION = "decisions/2026-11-27T1600-go.yaml"
-SCORECARD_SHA = "1c1ff8c99285284679b84b26c53f2f7ae68f3455f520cca30063f37e842d5e7d"
-MANIFEST_SHA = "9d74f0cec7d51e57ca14f7c34693d53a46f6296dd490ee373980b35dc5ae5e52"
+
+
+def _recorded(key: str) -> str:
+    """A digest as the example's decision file records it (read, not copied, so a rebuild keeps it true)."""
+    text = next((Path(__file__).resolve().parents[2] / "examples" / "go" / "decisions").glob("*.yaml")).read_text()
+    return next(line.split(": ", 1)[1] for line in text.splitlines() if line.startswith(f"{key}: "))
+
+
+SCORECARD_SHA = _recorded("scorecard_sha256")
+MANIFEST_SHA = _recorded("manifest_sha256")
 LEADS = {
     "security": "sec-lead-ana",
     "compliance-privacy": "comp-lead-ben",
