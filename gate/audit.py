@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
-from gate.check import Outcome, evaluate, judge_decision, prepare
+from gate.check import Outcome, evaluate, judge_decision, load_valid, prepare
 from gate.edit import write_atomic
-from gate.errors import GateFailed, InputErrors, UsageError
+from gate.errors import GateFailed, UsageError
 from gate.evidence import sha256sums
 from gate.hashing import sha256_file
 from gate.load import CHECKLIST, DECISIONS, MANIFEST, SIGNOFFS, Loaded
@@ -35,9 +35,7 @@ ARCHIVE_PACKET = "LAUNCH-PACKET.md"
 
 
 def _outcome(repo: Path, at: datetime | None) -> tuple[Outcome, datetime]:
-    loaded, checks, errors = prepare(repo)
-    if loaded is None:
-        raise InputErrors(errors)
+    loaded, checks = load_valid(repo)
     when = at or packet_time(loaded)
     return evaluate(loaded, checks, when), when
 
@@ -157,9 +155,7 @@ def _packet_meeting(loaded: Loaded) -> list[str]:
 
 def write_packet(repo: Path, out: str | None, at: datetime | None) -> str:
     """Write the packet where checklist.yaml says (or `out`); returns the repository-relative path."""
-    loaded, _, errors = prepare(repo)
-    if loaded is None:
-        raise InputErrors(errors)
+    loaded, _ = load_valid(repo)
     rel = out or loaded.checklist.packet.location
     try:
         target = resolve_inside(repo, rel)
@@ -195,9 +191,7 @@ def _tarinfo(name: str, size: int) -> tarfile.TarInfo:
 
 def build_archive(repo: Path) -> bytes:
     """A reproducible .tar.gz: fixed order, mtimes, owners and modes; gzip header without a time."""
-    loaded, _, errors = prepare(repo)
-    if loaded is None:
-        raise InputErrors(errors)
+    loaded, _ = load_valid(repo)
     files = {name: resolve_inside(repo, name).read_bytes() for name in archive_members(repo, loaded)}
     files[ARCHIVE_PACKET] = render_packet(repo).encode("utf-8")  # as of the latest decision: reproducible
     files[MANIFEST_SUMS] = sha256sums(loaded.manifest.artifacts).encode("utf-8")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from gate.errors import InputError
+from gate.errors import InputError, InputErrors
 from gate.evidence import ArtifactCheck, manifest_digest, verify
 from gate.load import MANIFEST, Loaded, load_repo
 from gate.model import Decision
@@ -79,6 +79,15 @@ def prepare(repo: Path) -> tuple[Loaded | None, dict[str, ArtifactCheck], list[I
         if check.escapes and check.problem and check_relative(artifact.path) is None:
             errors.append(InputError(loaded.locate(MANIFEST, ("artifacts", n, "path")), check.problem))
     return (None if errors else loaded), checks, errors
+
+
+def load_valid(repo: Path) -> tuple[Loaded, dict[str, ArtifactCheck]]:
+    """The launch for a command that acts on it: raises InputErrors (exit 2) on anything `gate check`
+    would reject as unusable, so no command ever writes on top of a broken repository."""
+    loaded, checks, errors = prepare(repo)
+    if loaded is None:
+        raise InputErrors(errors)
+    return loaded, checks
 
 
 def run_check(request: CheckRequest) -> Scorecard:

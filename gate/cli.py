@@ -298,11 +298,9 @@ def cmd_codeowners(args: argparse.Namespace) -> int:
             where = f"{found[0]}:{m.rule.line}" if m.rule else "no rule"
             _out(f"{m.path}: {' '.join(m.owners) or '(no owners)'}  ({where})\n")
         return 0
-    from gate.check import prepare
+    from gate.check import load_valid
 
-    loaded, _, errors = prepare(args.repo)
-    if loaded is None:
-        raise InputErrors(errors)
+    loaded, _ = load_valid(args.repo)
     problems = lint(co, {a.id: a.team for a in loaded.checklist.areas})
     for p in problems:
         _out(f"{found[0]}:{p.line}:{p.column}: {p.message}\n")
@@ -311,12 +309,9 @@ def cmd_codeowners(args: argparse.Namespace) -> int:
 
 
 def _checklist(repo: Path) -> Any:
-    from gate.check import prepare
+    from gate.check import load_valid
 
-    loaded, _, errors = prepare(repo)
-    if loaded is None:
-        raise InputErrors(errors)
-    return loaded.checklist
+    return load_valid(repo)[0].checklist
 
 
 def _selector(pairs: list[str]) -> dict[str, str]:

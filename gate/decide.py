@@ -8,9 +8,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from gate.check import evaluate, prepare
+from gate.check import evaluate, load_valid
 from gate.edit import update_yaml, write_atomic
-from gate.errors import GateFailed, InputErrors, UsageError
+from gate.errors import GateFailed, UsageError
 from gate.evidence import area_digest
 from gate.load import DECISIONS, Loaded
 from gate.model import Decision
@@ -18,13 +18,6 @@ from gate.model.base import format_time
 from gate.score import Context, all_items, evidence_problems
 
 _LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
-
-
-def _load(repo: Path) -> tuple[Loaded, dict[str, Any]]:
-    loaded, checks, errors = prepare(repo)
-    if loaded is None:
-        raise InputErrors(errors)
-    return loaded, checks
 
 
 def missing_evidence(loaded: Loaded, checks: dict[str, Any], area: str, at: datetime) -> list[str]:
@@ -67,7 +60,7 @@ def signoff(
     pull_request: int | None = None,
 ) -> str:
     """Write the area's sign-off with its current evidence digest; returns the digest."""
-    loaded, checks = _load(repo)
+    loaded, checks = load_valid(repo)
     if area not in loaded.signoffs:
         raise UsageError(f"unknown area {area!r} (one of: {', '.join(sorted(loaded.signoffs))})")
     if verdict == "approved":
@@ -105,7 +98,7 @@ def decide(
     """Write a decision record for the current state; refuse a GO the gate does not compute."""
     if verdict == "GO" and window is None:
         raise UsageError("a GO decision names the window it chose: add --window primary or --window backup")
-    loaded, checks = _load(repo)
+    loaded, checks = load_valid(repo)
     roles = set(loaded.checklist.roles)
     unknown = [r for r, _ in attendees if r not in roles]
     if unknown:

@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from gate.check import prepare
+from gate.check import load_valid
 from gate.edit import dump_json, write_atomic
-from gate.errors import InputErrors, UsageError
+from gate.errors import UsageError
 from gate.evidence import area_digest
 from gate.hashing import sha256_file
 from gate.load import MANIFEST, Loaded
@@ -35,14 +35,6 @@ class Recorded:
     ids: list[str]
     stale: list[str]
     exit_code: int = 0
-
-
-def load_for_edit(repo: Path) -> Loaded:
-    """The launch, refusing to edit anything `gate check` would reject as unusable input."""
-    loaded, _, errors = prepare(repo)
-    if loaded is None:
-        raise InputErrors(errors)
-    return loaded
 
 
 def _item(loaded: Loaded, item_id: str) -> Item:
@@ -88,9 +80,7 @@ def _upsert(entries: list[dict[str, Any]], entry: dict[str, Any]) -> None:
 
 def _stale_after(loaded: Loaded, repo: Path) -> list[str]:
     """Approved, fresh sign-offs whose area digest differs once the manifest is re-read."""
-    after, _, errors = prepare(repo)
-    if after is None:
-        raise InputErrors(errors)
+    after, _ = load_valid(repo)
     out = []
     for area_id, (_, signoff) in loaded.signoffs.items():
         before = area_digest(loaded.checklist, loaded.manifest, area_id)
@@ -135,7 +125,7 @@ def relative(repo: Path, path: Path) -> str:
 
 def add(repo: Path, paths: Sequence[Path], item_id: str, entry_id: str | None, areas: list[str]) -> Recorded:
     """Hash and register artifacts for an item; re-adding a changed file updates its entry."""
-    loaded = load_for_edit(repo)
+    loaded = load_valid(repo)[0]
     item = _item(loaded, item_id)
     if entry_id and len(paths) > 1:
         raise UsageError("--id names one artifact: add the files one at a time")
@@ -168,7 +158,7 @@ def capture(repo: Path, argv: Sequence[str], item_id: str, entry_id: str | None,
     Outputs go to temporary files first and the manifest is written last, so an interrupted run
     (Ctrl-C) leaves no half-written entry.
     """
-    loaded = load_for_edit(repo)
+    loaded = load_valid(repo)[0]
     item = _item(loaded, item_id)
     cmd_id = choose_id(loaded, item, argv[0], entry_id)
     folder = repo / CAPTURE_DIR
