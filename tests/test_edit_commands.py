@@ -807,3 +807,50 @@ def test_evidence_verify_reports_only_manifest_errors(tmp_path, ed_gate):
     assert errors
     assert all(e.startswith(f"{MANIFEST}:") for e in errors), errors
     assert any(e.startswith(f"{MANIFEST}:{line}:") and "sha256" in e for e in errors), errors
+
+
+def test_ctrl_c_during_capture_leaves_no_half_written_entry(tmp_path):
+    """SIGINT while the captured command runs: exit 130, the manifest byte-identical, no output files left."""
+    import signal
+    import time
+
+    repo = ed_copy(tmp_path)
+    before = (repo / "evidence-manifest.json").read_bytes()
+    started = tmp_path / "started"
+    script = (
+        f"import pathlib, time; pathlib.Path({str(started)!r}).write_text('x'); "
+        "print('working', flush=True); time.sleep(30)"
+    )
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gate",
+            "evidence",
+            "capture",
+            "--repo",
+            str(repo),
+            "--item",
+            "B-security",
+            "--id",
+            "interrupted",
+            "--",
+            sys.executable,
+            "-c",
+            script,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 20
+    while not started.exists() and time.monotonic() < deadline:  # bounded wait for the child to be running
+        time.sleep(0.05)
+    assert started.exists(), "the captured command never started"
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130, err
+    assert b"interrupted" in err
+    assert b"Traceback" not in err
+    assert (repo / "evidence-manifest.json").read_bytes() == before
+    leftovers = [p.name for p in (repo / "evidence" / "captures").iterdir() if "interrupted" in p.name]
+    assert leftovers == []
