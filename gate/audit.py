@@ -17,7 +17,7 @@ from gate.check import Outcome, evaluate, judge_decision, load_valid, prepare
 from gate.edit import write_atomic
 from gate.errors import GateFailed, UsageError
 from gate.evidence import sha256sums
-from gate.hashing import sha256_file
+from gate.hashing import sha256_bytes, sha256_file
 from gate.load import CHECKLIST, DECISIONS, MANIFEST, SIGNOFFS, Loaded
 from gate.model import Command
 from gate.model.base import format_time
@@ -196,7 +196,7 @@ def build_archive(repo: Path) -> bytes:
     files[ARCHIVE_PACKET] = render_packet(repo).encode("utf-8")  # as of the latest decision: reproducible
     files[MANIFEST_SUMS] = sha256sums(loaded.manifest.artifacts).encode("utf-8")
     ordered = sorted(files, key=lambda n: n.encode("utf-8"))
-    sums = "".join(f"{sha256_text_bytes(files[n])}  {n}\n" for n in ordered)
+    sums = "".join(f"{sha256_bytes(files[n])}  {n}\n" for n in ordered)
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
         tar.addfile(_tarinfo(SUMS, len(sums.encode())), io.BytesIO(sums.encode()))
@@ -208,13 +208,6 @@ def build_archive(repo: Path) -> bytes:
     return packed.getvalue()
 
 
-def sha256_text_bytes(data: bytes) -> str:
-    """Hex SHA-256 of bytes."""
-    import hashlib
-
-    return hashlib.sha256(data).hexdigest()
-
-
 def write_archive(repo: Path, out: Path) -> str:
     """Write the archive; returns its SHA-256."""
     data = build_archive(repo)
@@ -222,7 +215,7 @@ def write_archive(repo: Path, out: Path) -> str:
     tmp = out.with_name(f".{out.name}.tmp")
     tmp.write_bytes(data)
     tmp.replace(out)
-    return sha256_text_bytes(data)
+    return sha256_bytes(data)
 
 
 # ---- verify ------------------------------------------------------------------------------------------

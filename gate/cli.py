@@ -195,13 +195,18 @@ def _client(args: argparse.Namespace) -> Any:
     return PyGithubClient(args.github or repository(), token, base_url=base)
 
 
+def _membership(args: argparse.Namespace) -> Literal["api", "roster"]:
+    """Team membership from the API only with an organisation-reading token; else the roster."""
+    chosen: Literal["api", "roster"] = args.membership or ("api" if os.environ.get("GATE_ORG_TOKEN") else "roster")
+    return chosen
+
+
 def cmd_approvals(args: argparse.Namespace) -> int:
     from gate.github.approvals import check_pull_request
     from gate.github.event import pull_request_number
 
     number = args.pr or pull_request_number()
-    source: Literal["api", "roster"] = args.membership or ("api" if os.environ.get("GATE_ORG_TOKEN") else "roster")
-    report = check_pull_request(_client(args), number, source, args.at or datetime.now(UTC))
+    report = check_pull_request(_client(args), number, _membership(args), args.at or datetime.now(UTC))
     _out(_approvals_text(report))
     return 0 if report.satisfied else 1
 
@@ -241,7 +246,7 @@ def cmd_release(args: argparse.Namespace) -> int:
     from gate.github.release import ReleaseRequest, release
 
     sha = args.sha or (pushed_commit() if os.environ.get("GITHUB_EVENT_PATH") else None)
-    source: Literal["api", "roster"] = args.membership or ("api" if os.environ.get("GATE_ORG_TOKEN") else "roster")
+    source = _membership(args)
     request = ReleaseRequest(
         repo=args.repo,
         sha=sha,

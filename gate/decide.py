@@ -14,17 +14,15 @@ from gate.errors import GateFailed, UsageError
 from gate.evidence import area_digest
 from gate.load import DECISIONS, Loaded
 from gate.model import Decision
-from gate.model.base import format_time
+from gate.model.base import LOGIN_PATTERN, format_time
 from gate.score import Context, all_items, evidence_problems
 
-_LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
+_LOGIN = re.compile(LOGIN_PATTERN)
 
 
 def missing_evidence(loaded: Loaded, checks: dict[str, Any], area: str, at: datetime) -> list[str]:
     """Evidence the area's P0 items require that is not captured, fails integrity, or failed to run."""
     ctx = Context(loaded, checks, at)
-    ctx.artifacts = {a.id: a for a in loaded.manifest.artifacts}
-    ctx.commands = {c.id: c for c in loaded.manifest.commands}
     out: list[str] = []
     for _, item, _path in all_items(loaded.checklist):
         if item.area == area and item.priority == "P0" and item.not_applicable is None:

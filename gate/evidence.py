@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from gate.hashing import Digest, Outcome, PathEscape, describe, hash_many, mismatch
+from gate.hashing import Digest, Outcome, PathEscape, describe, hash_many, mismatch, sha256_bytes
 from gate.model import Artifact, Checklist, Command, Manifest
 
 
 def sha256_text(text: str) -> str:
     """The hex SHA-256 of a text's UTF-8 bytes."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return sha256_bytes(text.encode("utf-8"))
 
 
 @dataclass(frozen=True)

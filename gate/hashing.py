@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CHUNK = 1024 * 1024
+SMALL = 1024 * 1024  # files under this are read in one call and hashed in one update
 _local = threading.local()
 
 
@@ -25,27 +26,23 @@ class Digest:
     size: int
 
 
+def sha256_bytes(data: bytes) -> str:
+    """The hex SHA-256 of bytes in memory."""
+    return hashlib.sha256(data).hexdigest()
+
+
 def sha256_file(path: Path) -> Digest:
     """Hash a file by streaming through one reused per-thread buffer (flat memory at any size)."""
-    buf = getattr(_local, "buf", None)
-    if buf is None:
-        buf = _local.buf = bytearray(CHUNK)
-    view = memoryview(buf)
-    digest = hashlib.sha256()
-    size = 0
-    with path.open("rb", buffering=0) as fh:
-        while n := fh.readinto(view):
-            digest.update(view[:n])
-            size += n
-    return Digest(digest.hexdigest(), size)
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        return _digest_fd(fd, SMALL)  # a hint of SMALL always takes the streaming path
+    finally:
+        os.close(fd)
 
 
 def workers() -> int:
     """Hashing threads: hashlib releases the GIL on large updates, so one per core pays off."""
     return max(1, min(32, os.cpu_count() or 1))
-
-
-SMALL = 1024 * 1024
 
 
 class PathEscape(ValueError):

@@ -8,20 +8,23 @@ import re
 import subprocess
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from pydantic import ValidationError
+
 from gate.check import load_valid
 from gate.edit import dump_json, write_atomic
-from gate.errors import UsageError
+from gate.errors import InputErrors, UsageError
 from gate.evidence import area_digest
 from gate.hashing import sha256_file
 from gate.load import MANIFEST, Loaded
-from gate.model import Item
+from gate.model import Item, Manifest
 from gate.model.base import format_time
 from gate.paths import resolve_inside
+from gate.references import check_references
 from gate.score import all_items
 
 CAPTURE_DIR = "evidence/captures"
@@ -78,14 +81,26 @@ def _upsert(entries: list[dict[str, Any]], entry: dict[str, Any]) -> None:
     entries.append(entry)
 
 
-def _stale_after(loaded: Loaded, repo: Path) -> list[str]:
-    """Approved, fresh sign-offs whose area digest differs once the manifest is re-read."""
-    after, _ = load_valid(repo)
+def _write_manifest(loaded: Loaded, repo: Path, data: dict[str, Any]) -> list[str]:
+    """Validate the new manifest against the launch, write it, and name the sign-offs it makes stale.
+
+    The checks run on the models in memory, before the write: nothing is re-read or re-hashed, and a
+    manifest `gate check` would reject is never written.
+    """
+    try:
+        manifest = Manifest.model_validate(data)
+    except ValidationError as exc:
+        raise UsageError(f"{MANIFEST} would become invalid: {exc}") from None
+    after = replace(loaded, manifest=manifest, manifest_text="", documents={})
+    errors = check_references(after)
+    if errors:
+        raise InputErrors(errors)
+    write_atomic(repo / MANIFEST, dump_json(data))
     out = []
     for area_id, (_, signoff) in loaded.signoffs.items():
         before = area_digest(loaded.checklist, loaded.manifest, area_id)
         was_fresh = signoff.status == "approved" and signoff.evidence_digest == before
-        if was_fresh and area_digest(after.checklist, after.manifest, area_id) != before:
+        if was_fresh and area_digest(after.checklist, manifest, area_id) != before:
             out.append(area_id)
     return out
 
@@ -141,8 +156,7 @@ def add(repo: Path, paths: Sequence[Path], item_id: str, entry_id: str | None, a
         new_id = known.id if known else choose_id(loaded, item, Path(rel).stem, entry_id)
         _upsert(data["artifacts"], artifact_entry(repo, rel, new_id, [item.id], areas, "document"))
         ids.append(new_id)
-    write_atomic(repo / MANIFEST, dump_json(data))
-    return Recorded(ids, _stale_after(loaded, repo))
+    return Recorded(ids, _write_manifest(loaded, repo, data))
 
 
 def _pump(src: IO[bytes], sink: IO[bytes], stream: str, echo: Echo | None) -> None:
@@ -233,5 +247,4 @@ def _register_capture(
         "areas": [],
     }
     _upsert(data["commands"], command)
-    write_atomic(repo / MANIFEST, dump_json(data))
-    return Recorded([cmd_id], _stale_after(loaded, repo), exit_code=code)
+    return Recorded([cmd_id], _write_manifest(loaded, repo, data), exit_code=code)

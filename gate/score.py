@@ -49,6 +49,10 @@ class Context:
     artifacts: dict[str, Artifact] = field(default_factory=dict)
     commands: dict[str, Command] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self.artifacts = {a.id: a for a in self.loaded.manifest.artifacts}
+        self.commands = {c.id: c for c in self.loaded.manifest.commands}
+
     @property
     def checklist(self) -> Checklist:
         return self.loaded.checklist
@@ -65,8 +69,6 @@ def all_items(checklist: Checklist) -> Iterator[tuple[str, Item, tuple[str, int]
 def assess(loaded: Loaded, checks: dict[str, ArtifactCheck], at: datetime) -> Readiness:
     """Score every item and sign-off as of `at` and list every reason the launch is not ready."""
     ctx = Context(loaded, checks, at)
-    ctx.artifacts = {a.id: a for a in loaded.manifest.artifacts}
-    ctx.commands = {c.id: c for c in loaded.manifest.commands}
     ctx.placeholders, launch_holes = placeholders_by_item(loaded)
     ctx.rule_problems = {name: rule(loaded.checklist) for name, rule in RULES.items()}
     items = [item_result(ctx, section, item, path) for section, item, path in all_items(loaded.checklist)]

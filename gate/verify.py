@@ -17,7 +17,7 @@ from pathlib import Path
 from gate.errors import InputErrors
 from gate.hashing import PathEscape, describe, hash_many, mismatch
 
-MANIFEST = "evidence-manifest.json"
+MANIFEST = "evidence-manifest.json"  # as gate.load.MANIFEST; not imported: gate.load pulls in pydantic
 _HEX = re.compile(r"^[0-9a-f]{64}$")
 
 

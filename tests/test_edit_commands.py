@@ -854,3 +854,24 @@ def test_ctrl_c_during_capture_leaves_no_half_written_entry(tmp_path):
     assert (repo / "evidence-manifest.json").read_bytes() == before
     leftovers = [p.name for p in (repo / "evidence" / "captures").iterdir() if "interrupted" in p.name]
     assert leftovers == []
+
+
+def test_evidence_add_refuses_a_manifest_check_would_reject_before_writing(tmp_path, ed_gate):
+    """An id already taken by a captured command would make two entries with one id: refused, nothing written."""
+    repo = ed_copy(tmp_path)
+    (repo / "evidence" / "extra.md").write_text("extra\n", encoding="utf-8")
+    before = (repo / MANIFEST).read_bytes()
+    result = ed_gate(
+        "evidence",
+        "add",
+        repo / "evidence" / "extra.md",
+        "--item",
+        "D-genesis-checksum",
+        "--id",
+        "genesis-checksum",
+        "--repo",
+        repo,
+    )
+    assert result.code == 2, result.err
+    assert "duplicate manifest id 'genesis-checksum'" in result.err
+    assert (repo / MANIFEST).read_bytes() == before

@@ -19,7 +19,8 @@ class Model(BaseModel):
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=128)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
 Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
-Login = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$")]
+LOGIN_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$"
+Login = Annotated[str, StringConstraints(pattern=LOGIN_PATTERN)]
 TeamHandle = Annotated[str, StringConstraints(pattern=r"^@[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$")]
 Duration = Annotated[str, StringConstraints(pattern=r"^[0-9]+[smh]$")]
 
