@@ -39,8 +39,8 @@ def _out(text: str) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from gate.check import CheckRequest, run_check
-    from gate.report import render
+    from gate.commands.check import CheckRequest, run_check
+    from gate.report.scorecard import render
 
     card = run_check(CheckRequest(repo=args.repo, at=args.at, require_go=args.require_go))
     _out(render(card, args.format))
@@ -48,7 +48,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from gate import schemas
+    from gate.commands import schema as schemas
 
     if args.check:
         stale = schemas.stale(args.repo)
@@ -61,7 +61,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def _report_recorded(rec: object) -> None:
-    from gate.record import Recorded
+    from gate.commands.evidence import Recorded
 
     assert isinstance(rec, Recorded)
     _out(f"recorded: {', '.join(rec.ids)}\n")
@@ -70,14 +70,14 @@ def _report_recorded(rec: object) -> None:
 
 
 def cmd_evidence_add(args: argparse.Namespace) -> int:
-    from gate.record import add
+    from gate.commands.evidence import add
 
     _report_recorded(add(args.repo, args.paths, args.item, args.id, args.area or []))
     return 0
 
 
 def cmd_evidence_capture(args: argparse.Namespace) -> int:
-    from gate.record import capture
+    from gate.commands.evidence import capture
 
     argv = args.argv[1:] if args.argv[:1] == ["--"] else args.argv
     if not argv:
@@ -105,10 +105,10 @@ def _progress_bar(done: int, total: int) -> None:
 
 
 def cmd_evidence_verify(args: argparse.Namespace) -> int:
-    from gate.verify import verify_manifest
+    from gate.evidence.quick import verify_hashes
 
     show = sys.stderr.isatty() and not os.environ.get("CI")
-    result = verify_manifest(args.repo, _progress_bar if show else None)
+    result = verify_hashes(args.repo, _progress_bar if show else None)
     if show:
         sys.stderr.write("\r\033[K")
     for line in result.failures:
@@ -118,7 +118,7 @@ def cmd_evidence_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_signoff(args: argparse.Namespace) -> int:
-    from gate.decide import Finding, signoff
+    from gate.commands.signoff import Finding, signoff
 
     if len(args.finding) != len(args.owner):
         raise UsageError("give one --owner per --finding")
@@ -138,7 +138,7 @@ def _attendee(text: str) -> tuple[str, str]:
 
 
 def cmd_decide(args: argparse.Namespace) -> int:
-    from gate.decide import decide
+    from gate.commands.decide import decide
 
     at = args.at or datetime.now(UTC)
     name, decision = decide(args.repo, args.decision, args.window, args.attendee, at)
@@ -149,14 +149,14 @@ def cmd_decide(args: argparse.Namespace) -> int:
 
 
 def cmd_packet(args: argparse.Namespace) -> int:
-    from gate.audit import write_packet
+    from gate.commands.packet import write_packet
 
     _out(f"wrote {write_packet(args.repo, args.out, args.at)}\n")
     return 0
 
 
 def cmd_archive(args: argparse.Namespace) -> int:
-    from gate.audit import write_archive
+    from gate.commands.archive import write_archive
 
     digest = write_archive(args.repo, args.out)
     _out(f"{digest}  {args.out}\n")
@@ -164,7 +164,7 @@ def cmd_archive(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from gate.audit import verify_archive, verify_tag
+    from gate.commands.verify import verify_archive, verify_tag
 
     if (args.archive is None) == (args.tag is None):
         raise UsageError("give an ARCHIVE or --tag TAG")
@@ -178,7 +178,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from gate.scaffold import init
+    from gate.commands.init import init
 
     for rel in init(args.dir, args.name, args.network, args.org):
         _out(f"created {args.dir / rel}\n")
@@ -230,9 +230,9 @@ def _approvals_text(report: Any) -> str:
 
 
 def cmd_comment(args: argparse.Namespace) -> int:
-    from gate.check import CheckRequest, run_check
+    from gate.commands.check import CheckRequest, run_check
     from gate.github.event import pull_request_number
-    from gate.report import STICKY_MARKER, render
+    from gate.report.scorecard import STICKY_MARKER, render
 
     card = run_check(CheckRequest(repo=args.repo))
     number = args.pr or pull_request_number()
@@ -303,7 +303,7 @@ def cmd_codeowners(args: argparse.Namespace) -> int:
             where = f"{found[0]}:{m.rule.line}" if m.rule else "no rule"
             _out(f"{m.path}: {' '.join(m.owners) or '(no owners)'}  ({where})\n")
         return 0
-    from gate.check import load_valid
+    from gate.launch import load_valid
 
     loaded, _ = load_valid(args.repo)
     problems = lint(co, {a.id: a.team for a in loaded.checklist.areas})
@@ -314,7 +314,7 @@ def cmd_codeowners(args: argparse.Namespace) -> int:
 
 
 def _checklist(repo: Path) -> Any:
-    from gate.check import load_valid
+    from gate.launch import load_valid
 
     return load_valid(repo)[0].checklist
 
@@ -331,7 +331,7 @@ def _selector(pairs: list[str]) -> dict[str, str]:
 
 def cmd_rollback_rules(args: argparse.Namespace) -> int:
     from gate.edit import write_atomic
-    from gate.rollback import render_rules
+    from gate.rollback.compile import render_rules
 
     text = render_rules(_checklist(args.repo).rollback, selector=_selector(args.match) or None)
     if args.out:
@@ -345,7 +345,7 @@ def cmd_rollback_rules(args: argparse.Namespace) -> int:
 def cmd_rollback_watch(args: argparse.Namespace) -> int:
     import time
 
-    from gate.rollback import watch_once
+    from gate.rollback.watch import watch_once
 
     rollback = _checklist(args.repo).rollback
     while True:

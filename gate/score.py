@@ -1,4 +1,4 @@
-"""Items -> PASS/WARN/FAIL/N/A, sign-off freshness, and the decision with every blocking reason."""
+"""Items -> PASS/WARN/FAIL/N/A and sign-off freshness, with every reason the launch is not ready."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from gate.evidence import ArtifactCheck, area_digest, sha256_text
+from gate.evidence.digests import area_digest, sha256_text
+from gate.evidence.integrity import ArtifactCheck
 from gate.load import CHECKLIST, Loaded
-from gate.model import Artifact, Command, Decision, Item
+from gate.model import Artifact, Command, Item
 from gate.model.base import parse_time
 from gate.model.checklist import Checklist
 from gate.model.scorecard import ItemResult, SignoffResult, State, Totals, Where
 from gate.placeholders import find_placeholders
 from gate.rules import CHANNEL_RULES, RULE_SOURCES, RULES
-from gate.windows import blackout_clashes, chosen_window, interval
 
 
 @dataclass
@@ -38,7 +38,7 @@ class Readiness:
 
 
 @dataclass
-class Context:
+class ItemFacts:
     """What item evaluation looks things up in."""
 
     loaded: Loaded
@@ -68,11 +68,11 @@ def all_items(checklist: Checklist) -> Iterator[tuple[str, Item, tuple[str, int]
 
 def assess(loaded: Loaded, checks: dict[str, ArtifactCheck], at: datetime) -> Readiness:
     """Score every item and sign-off as of `at` and list every reason the launch is not ready."""
-    ctx = Context(loaded, checks, at)
-    ctx.placeholders, launch_holes = placeholders_by_item(loaded)
-    ctx.rule_problems = {name: rule(loaded.checklist) for name, rule in RULES.items()}
-    items = [item_result(ctx, section, item, path) for section, item, path in all_items(loaded.checklist)]
-    signoffs = [signoff_result(ctx, area.id) for area in loaded.checklist.areas]
+    facts = ItemFacts(loaded, checks, at)
+    facts.placeholders, launch_holes = placeholders_by_item(loaded)
+    facts.rule_problems = {name: rule(loaded.checklist) for name, rule in RULES.items()}
+    items = [item_result(facts, section, item, path) for section, item, path in all_items(loaded.checklist)]
+    signoffs = [signoff_result(facts, area.id) for area in loaded.checklist.areas]
     totals = _totals(items, loaded.checklist.scoring.P1.max_warnings or 0)
     blocking = launch_holes + _item_blocking(items, totals) + _signoff_blocking(signoffs)
     return Readiness(items, signoffs, blocking, totals)
@@ -99,10 +99,10 @@ def _signoff_blocking(signoffs: list[SignoffResult]) -> list[str]:
 # ---- items -------------------------------------------------------------------------------------------
 
 
-def item_result(ctx: Context, section: str, item: Item, path: tuple[str, int]) -> ItemResult:
-    """How one item ends, as of ctx.at."""
-    state, reasons = _judge(ctx, item)
-    where = ctx.loaded.locate(CHECKLIST, path)
+def item_result(facts: ItemFacts, section: str, item: Item, path: tuple[str, int]) -> ItemResult:
+    """How one item ends, as of facts.at."""
+    state, reasons = _judge(facts, item)
+    where = facts.loaded.locate(CHECKLIST, path)
     return ItemResult(
         id=item.id,
         section=section,
@@ -115,7 +115,7 @@ def item_result(ctx: Context, section: str, item: Item, path: tuple[str, int]) -
     )
 
 
-def _judge(ctx: Context, item: Item) -> tuple[State, list[str]]:
+def _judge(facts: ItemFacts, item: Item) -> tuple[State, list[str]]:
     if item.not_applicable is not None:
         na = item.not_applicable
         gaps = [
@@ -126,14 +126,14 @@ def _judge(ctx: Context, item: Item) -> tuple[State, list[str]]:
         # A broken N/A is never mitigated into a WARN: nothing may be skipped silently.
         reason = f"marked N/A without {' or '.join(gaps)}"
         return ("WARN", [reason, "P2: tracked, does not block"]) if item.priority == "P2" else ("FAIL", [reason])
-    problems = _problems(ctx, item)
+    problems = _problems(facts, item)
     if not problems:
         return "PASS", [_pass_reason(item)]
     if item.priority == "P0":
         return "FAIL", problems
     if item.priority == "P2":
         return "WARN", [*problems, "P2: tracked, does not block"]
-    return _p1(ctx, item, problems)
+    return _p1(facts, item, problems)
 
 
 def _pass_reason(item: Item) -> str:
@@ -142,7 +142,7 @@ def _pass_reason(item: Item) -> str:
     return "; ".join(parts) or "nothing required"
 
 
-def _p1(ctx: Context, item: Item, problems: list[str]) -> tuple[State, list[str]]:
+def _p1(facts: ItemFacts, item: Item, problems: list[str]) -> tuple[State, list[str]]:
     m = item.mitigation
     if m is None:
         return "FAIL", [*problems, "P1 not passing and no mitigation recorded"]
@@ -151,39 +151,39 @@ def _p1(ctx: Context, item: Item, problems: list[str]) -> tuple[State, list[str]
     if m.due is not None:
         if find_placeholders(m.due):
             return "FAIL", [*problems, f"P1 mitigation due date is a placeholder ({m.due})"]
-        if parse_time(m.due) <= ctx.at:
+        if parse_time(m.due) <= facts.at:
             return "FAIL", [*problems, f"P1 mitigation expired on {m.due}"]
     due = f", due {m.due}" if m.due else ""
     return "WARN", [*problems, f"mitigated: {m.description} (owner {m.owner}{due})"]
 
 
-def _problems(ctx: Context, item: Item) -> list[str]:
-    problems = list(ctx.placeholders.get(item.id, []))
+def _problems(facts: ItemFacts, item: Item) -> list[str]:
+    problems = list(facts.placeholders.get(item.id, []))
     if item.rule:
-        problems += ctx.rule_problems[item.rule]
+        problems += facts.rule_problems[item.rule]
     for req in item.evidence:
-        problems += evidence_problems(ctx, req.id, req.description)
+        problems += evidence_problems(facts, req.id, req.description)
     return problems
 
 
-def evidence_problems(ctx: Context, entry_id: str, description: str) -> list[str]:
+def evidence_problems(facts: ItemFacts, entry_id: str, description: str) -> list[str]:
     """Why a required manifest entry does not (yet) stand as evidence; [] when it does."""
-    entry: Artifact | Command | None = ctx.artifacts.get(entry_id) or ctx.commands.get(entry_id)
+    entry: Artifact | Command | None = facts.artifacts.get(entry_id) or facts.commands.get(entry_id)
     if entry is None:
         return [f"required evidence '{entry_id}' ({description}) has not been captured"]
     if isinstance(entry, Artifact):
-        return _artifact_problem(ctx, entry)
+        return _artifact_problem(facts, entry)
     problems = (
         [] if entry.exit_code == 0 else [f"command '{entry_id}' ({' '.join(entry.argv)}) exited {entry.exit_code}"]
     )
     for output in (entry.stdout, entry.stderr):
-        artifact = ctx.artifacts.get(output)
-        problems += _artifact_problem(ctx, artifact) if artifact else []
+        artifact = facts.artifacts.get(output)
+        problems += _artifact_problem(facts, artifact) if artifact else []
     return problems
 
 
-def _artifact_problem(ctx: Context, artifact: Artifact) -> list[str]:
-    check = ctx.checks.get(artifact.id)
+def _artifact_problem(facts: ItemFacts, artifact: Artifact) -> list[str]:
+    check = facts.checks.get(artifact.id)
     if check is None or check.problem is None:
         return []
     return [f"evidence '{artifact.id}' ({artifact.path}) fails integrity: {check.problem}"]
@@ -251,15 +251,15 @@ def _strings(data: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...]
 # ---- sign-offs ---------------------------------------------------------------------------------------
 
 
-def signoff_result(ctx: Context, area_id: str) -> SignoffResult:
+def signoff_result(facts: ItemFacts, area_id: str) -> SignoffResult:
     """An area's sign-off: approved, and still fresh (its evidence digest unchanged since approval)."""
-    checklist = ctx.checklist
+    checklist = facts.checklist
     area = next(a for a in checklist.areas if a.id == area_id)
-    current = area_digest(checklist, ctx.loaded.manifest, area_id)
-    file, signoff = ctx.loaded.signoffs[area_id]
-    where = ctx.loaded.locate(file, ("status",))
+    current = area_digest(checklist, facts.loaded.manifest, area_id)
+    file, signoff = facts.loaded.signoffs[area_id]
+    where = facts.loaded.locate(file, ("status",))
     fresh = signoff.status == "approved" and signoff.evidence_digest == current
-    reasons = _signoff_reasons(ctx, signoff.status, signoff.approver, fresh, area.team)
+    reasons = _signoff_reasons(facts, signoff.status, signoff.approver, fresh, area.team)
     reasons += [
         f"open finding {f.id} ({f.severity}): {f.summary}, owner {f.remediation_owner}"
         for f in signoff.findings
@@ -269,7 +269,7 @@ def signoff_result(ctx: Context, area_id: str) -> SignoffResult:
         area=area_id,
         name=area.name,
         status=signoff.status,
-        fresh=fresh and not _roster_problem(ctx, signoff.approver, area.team),
+        fresh=fresh and not _roster_problem(facts, signoff.approver, area.team),
         approver=signoff.approver,
         recorded_digest=signoff.evidence_digest,
         current_digest=current,
@@ -278,75 +278,19 @@ def signoff_result(ctx: Context, area_id: str) -> SignoffResult:
     )
 
 
-def _signoff_reasons(ctx: Context, status: str, approver: str | None, fresh: bool, team: str) -> list[str]:
+def _signoff_reasons(facts: ItemFacts, status: str, approver: str | None, fresh: bool, team: str) -> list[str]:
     if status == "pending":
         return ["pending: not yet approved"]
     if status == "rejected":
         return [f"rejected by {approver}"]
     reasons = [] if fresh else ["stale: the area's evidence changed after it was approved"]
-    roster = _roster_problem(ctx, approver, team)
+    roster = _roster_problem(facts, approver, team)
     return reasons + ([roster] if roster else []) or [f"approved by {approver}, fresh"]
 
 
-def _roster_problem(ctx: Context, approver: str | None, team: str) -> str | None:
-    roster = {t.lower(): [m.lower() for m in ms] for t, ms in ctx.checklist.roster.items()}
+def _roster_problem(facts: ItemFacts, approver: str | None, team: str) -> str | None:
+    roster = {t.lower(): [m.lower() for m in ms] for t, ms in facts.checklist.roster.items()}
     members = roster.get(team.lower())
     if members is None or approver is None or approver.lower() in members:
         return None
     return f"approver {approver} is not a member of {team} (roster in checklist.yaml)"
-
-
-# ---- the decision ------------------------------------------------------------------------------------
-
-
-def decision_blocking(loaded: Loaded, decision: Decision | None) -> list[str]:
-    """Reasons outside the items: meeting quorum, the chosen window, the release tag."""
-    if decision is None:
-        record = loaded.checklist.decision_process.record
-        return [f"no go/no-go decision recorded (decisions/*.yaml; seed record {record}): no meeting quorum"]
-    return _quorum(loaded, decision) + _window(loaded, decision) + _tag(loaded, decision)
-
-
-def _quorum(loaded: Loaded, decision: Decision) -> list[str]:
-    present: dict[str, str] = {}
-    for attendee in decision.meeting.attendees:
-        present.setdefault(attendee.role, attendee.login)
-    missing = [r for r in loaded.checklist.meeting.required_attendees if r not in present]
-    out = [f"meeting quorum not met: no {', '.join(missing)} recorded as attending"] if missing else []
-    by_login: dict[str, list[str]] = {}
-    for role, login in present.items():
-        if role in loaded.checklist.meeting.required_attendees:
-            by_login.setdefault(login.lower(), []).append(role)
-    out += [
-        f"meeting quorum: {login} stands for {', '.join(roles)} (one person, one role)"
-        for login, roles in by_login.items()
-        if len(roles) > 1
-    ]
-    return out
-
-
-def _window(loaded: Loaded, decision: Decision) -> list[str]:
-    if decision.window is None:
-        return []
-    window, problems = chosen_window(loaded.checklist, decision.window)
-    if window is None:
-        return [f"decision's {decision.window} window: {p}" for p in problems]
-    out = [f"the {decision.window} window {c}" for c in blackout_clashes(loaded.checklist, window)]
-    if window.start <= decision.decided_at:
-        out.append(
-            f"the {decision.window} window ({window}) is not ahead of the decision"
-            f" ({decision.decided_at:%Y-%m-%d %H:%M} UTC)"
-        )
-    freeze, _ = interval(loaded.checklist.freeze, "freeze")
-    if freeze is None or not freeze.covers(window):
-        out.append(f"the freeze does not cover the {decision.window} window ({window})")
-    return out
-
-
-def _tag(loaded: Loaded, decision: Decision) -> list[str]:
-    wanted = loaded.checklist.launch.release_tag
-    return (
-        []
-        if decision.release_tag == wanted
-        else [f"decision's release tag {decision.release_tag} is not the launch's ({wanted})"]
-    )

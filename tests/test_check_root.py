@@ -17,7 +17,7 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
-from gate import schemas
+from gate.commands import schema as schemas
 
 CHECKLIST = "checklist.yaml"
 PLACEHOLDER = re.compile(r'"[^"\n]*(?:YYYY|HH:MM)[^"\n]*"|<[A-Za-z][^<>\n]*>')

@@ -38,7 +38,7 @@ from rollback_fixtures import (
 )
 
 from gate.errors import UsageError
-from gate.rollback import (
+from gate.rollback.compile import (
     EVAL_STEP,
     RollbackConfigError,
     alert_name,

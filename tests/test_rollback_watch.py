@@ -41,7 +41,7 @@ from rollback_fixtures import (
 )
 
 from gate.errors import ExternalError, UsageError
-from gate.rollback import PrometheusUnavailable, WatchResult, watch_once
+from gate.rollback.watch import PrometheusUnavailable, WatchResult, watch_once
 
 SPAN = 40 * 60  # seconds of data per scenario
 FOREVER = 10**9

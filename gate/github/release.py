@@ -3,8 +3,9 @@
 Every check comes before any write, and each one fails closed:
 
 1. **The whole gate, at the commit.** The tree of `sha` (which must be the checked-out `HEAD`) is
-   exported with `git archive` and `gate check --require-go` runs on that export. Judging the export
-   rather than the working tree means an uncommitted edit or an untracked file (a stray
+   written out from its tree objects (`gate.git.export_tree`, never `git archive`, which a committed
+   `.gitattributes` can make leave files out) and `gate check --require-go` runs on it. Judging the
+   commit rather than the working tree means an uncommitted edit or an untracked file (a stray
    `decisions/*.yaml`, an evidence file never committed) cannot sway a tag that names the commit.
    The check must exit 0 with GO, and the latest decision must be a GO that still holds.
 2. **The decision PR's quorum, as merged** (with a GitHub client). The pull request whose merge
@@ -25,30 +26,25 @@ The core returns a `ReleaseResult`; the command line prints it.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import tarfile
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Literal, TypeVar
+from typing import Literal, TypeVar
 
-from gate.check import CheckRequest, run_check
-from gate.errors import ExternalError, GateError, GateFailed, UsageError
+from gate.commands.check import CheckRequest, run_check
+from gate.errors import GateFailed, UsageError
+from gate.evidence.hashing import sha256_file
+from gate.git import check_tag_name, commit_time, export_tree, head_commit, local_tag, remote_tag, resolve_commit
 from gate.github.approvals import ApprovalsReport, MembershipSource, check_pull_request
 from gate.github.client import GitHubClient, GitHubError
 from gate.github.types import PullRequest
-from gate.hashing import sha256_file
 from gate.load import CHECKLIST, load_yaml
 from gate.model import Checklist, Decision
 from gate.model.base import format_time
 from gate.model.scorecard import Scorecard
 from gate.windows import chosen_window
 
-Outcome = Literal["created", "exists"]
+TagOutcome = Literal["created", "exists"]
 M = TypeVar("M", Decision, Checklist)
 # GitHub refuses a release body longer than this many characters.
 MAX_RELEASE_BODY = 125_000
@@ -73,7 +69,7 @@ class Published:
     """Where the tag went and whether this run made it."""
 
     where: str
-    outcome: Outcome
+    outcome: TagOutcome
 
 
 @dataclass(frozen=True)
@@ -87,7 +83,7 @@ class ReleaseResult:
     pull_request: int | None
     quorum: tuple[tuple[str, str], ...]  # (area, who stands for it) in the decision PR
     tags: tuple[Published, ...]
-    release: Outcome | None = None
+    release: TagOutcome | None = None
     release_id: int | None = None
 
 
@@ -106,10 +102,10 @@ def release(request: ReleaseRequest) -> ReleaseResult:
     """Verify the GO at the commit (and its decision PR), then tag and release; see the module docstring."""
     if request.client is None and (request.packet or request.archive):
         raise UsageError("the packet and the archive go into the GitHub release: give --github as well")
-    sha = resolve_commit(request.repo, request.sha)
-    with exported(request.repo, sha) as tree:
+    sha = _release_commit(request.repo, request.sha)
+    with export_tree(request.repo, sha) as tree:
         verified = verify_go(tree, with_packet=request.client is not None)
-    _check_tag_name(request.repo, verified.decision.release_tag)
+    check_tag_name(request.repo, verified.decision.release_tag)
     if request.client is None:
         message = tag_message(verified, sha, None, ())
         tags = _publish_tag(request, verified.decision.release_tag, sha, message)
@@ -143,7 +139,7 @@ def verify_go(tree: Path, *, with_packet: bool = False) -> Verified:
     checklist = _load(tree, CHECKLIST, Checklist)
     packet = ""
     if with_packet:
-        from gate.audit import render_packet
+        from gate.commands.packet import render_packet
 
         packet = render_packet(tree)
     return Verified(card, file, decision, checklist, packet)
@@ -242,65 +238,23 @@ def tag_message(verified: Verified, sha: str, pull_request: int | None, quorum: 
 def _publish_tag(request: ReleaseRequest, tag: str, sha: str, message: str) -> tuple[Published, ...]:
     published = []
     if request.remote is not None:
-        published.append(
-            Published(f"remote {request.remote}", remote_tag(request.repo, request.remote, tag, sha, message))
-        )
+        made = remote_tag(request.repo, request.remote, tag, sha, message)
+        published.append(Published(f"remote {request.remote}", _made(made)))
     if request.client is not None:
         published.append(
             Published(f"GitHub {request.github or ''}".strip(), github_tag(request.client, tag, sha, message))
         )
     if not published:
-        published.append(
-            Published("this repository only (nothing published)", local_tag(request.repo, tag, sha, message))
-        )
+        made = local_tag(request.repo, tag, sha, message)
+        published.append(Published("this repository only (nothing published)", _made(made)))
     return tuple(published)
 
 
-def local_tag(repo: Path, tag: str, sha: str, message: str) -> Outcome:
-    """Create the annotated tag locally, or accept the annotated one already on `sha`."""
-    found = _git(repo, "rev-parse", "-q", "--verify", f"refs/tags/{tag}^{{commit}}")
-    if found.returncode == 0:
-        target = found.stdout.strip()
-        if target != sha:
-            raise GateFailed(f"not releasing: tag {tag} already exists here on {target[:12]}, not on {sha[:12]}")
-        if _git_out(repo, "cat-file", "-t", f"refs/tags/{tag}") != "tag":
-            raise GateFailed(f"tag {tag} exists here but is not annotated; a release tag must carry its decision")
-        return "exists"
-    # verbatim: the default clean-up would drop a line starting with "#", such as a PR number.
-    _git_out(repo, *_identity(repo), "tag", "-a", "--cleanup=verbatim", "-F", "-", tag, sha, stdin=message)
-    return "created"
+def _made(created: bool) -> TagOutcome:
+    return "created" if created else "exists"
 
 
-def remote_tag(repo: Path, remote: str, tag: str, sha: str, message: str) -> Outcome:
-    """Push the annotated tag to `remote` unless it is already there on `sha`."""
-    found = _remote_commit(repo, remote, tag)
-    if found == sha:
-        return "exists"
-    if found is not None:
-        raise GateFailed(f"not releasing: tag {tag} already exists on {remote} on {found[:12]}, not on {sha[:12]}")
-    local_tag(repo, tag, sha, message)
-    pushed = _git(repo, "push", "--quiet", remote, f"refs/tags/{tag}:refs/tags/{tag}")
-    if pushed.returncode:
-        if _remote_commit(repo, remote, tag) == sha:  # a concurrent run pushed the same tag first
-            return "exists"
-        raise ExternalError(f"git push {remote} refs/tags/{tag} failed: {pushed.stderr.strip()}")
-    return "created"
-
-
-def _remote_commit(repo: Path, remote: str, tag: str) -> str | None:
-    """The commit `refs/tags/<tag>` names on `remote` (peeled through an annotated tag), or None."""
-    ref = f"refs/tags/{tag}"
-    listed = _git(repo, "ls-remote", "--tags", remote, ref, f"{ref}^{{}}")  # the second: the peeled commit
-    if listed.returncode:
-        raise ExternalError(f"git ls-remote {remote}: {listed.stderr.strip()} (cannot tell whether {tag} exists)")
-    refs: dict[str, str] = {}
-    for line in listed.stdout.splitlines():
-        commit, _, name = line.partition("\t")
-        refs[name] = commit
-    return refs.get(f"{ref}^{{}}") or refs.get(ref)
-
-
-def github_tag(client: GitHubClient, tag: str, sha: str, message: str) -> Outcome:
+def github_tag(client: GitHubClient, tag: str, sha: str, message: str) -> TagOutcome:
     """Create the annotated tag through the API unless `tags/<tag>` already names `sha`."""
     found = client.ref_sha(f"tags/{tag}")
     if found is not None and found.lower() == sha:
@@ -328,7 +282,7 @@ def _ref_now(client: GitHubClient, tag: str) -> str | None:
 # ---- (d) the GitHub release --------------------------------------------------------------------------
 
 
-def github_release(client: GitHubClient, tag: str, name: str, body: str) -> tuple[Outcome, int | None]:
+def github_release(client: GitHubClient, tag: str, name: str, body: str) -> tuple[TagOutcome, int | None]:
     """Create the release; one GitHub already has for this tag is success, left as it is."""
     try:
         return "created", client.create_release(tag, name, body)
@@ -383,84 +337,12 @@ def _archive_line(path: Path | None) -> str | None:
     return f"Launch archive `{path.name}`: SHA-256 `{digest.hex}`, {digest.size} bytes (`gate verify {path.name}`)."
 
 
-# ---- git ---------------------------------------------------------------------------------------------
-
-
-def resolve_commit(repo: Path, sha: str | None) -> str:
+def _release_commit(repo: Path, sha: str | None) -> str:
     """`sha` (default HEAD) as a full commit id; the checked-out HEAD must be that commit."""
-    head = _git_out(repo, "rev-parse", "--verify", "HEAD^{commit}", error=UsageError)
+    head = head_commit(repo)
     if sha is None:
         return head
-    if sha.strip("0") == "":
-        raise UsageError(f"{sha} names no commit (a deleted branch's push?)")
-    full = _git_out(repo, "rev-parse", "--verify", "--end-of-options", f"{sha}^{{commit}}", error=UsageError)
+    full = resolve_commit(repo, sha)
     if full != head:
         raise UsageError(f"the working tree is at {head[:12]}, not at {full[:12]}: check out the commit to release")
     return full
-
-
-def commit_time(repo: Path, sha: str) -> datetime:
-    """When `sha` was committed: for a merge, squash or rebase by GitHub, the moment of the merge."""
-    return datetime.fromisoformat(_git_out(repo, "show", "-s", "--format=%cI", sha))
-
-
-@contextmanager
-def exported(repo: Path, sha: str) -> Iterator[Path]:
-    """The launch folder exactly as committed in `sha`, unpacked into a temporary folder."""
-    top = _git_out(repo, "rev-parse", "--show-toplevel")
-    prefix = _git_out(repo, "rev-parse", "--show-prefix").rstrip("/")
-    treeish = f"{sha}:{prefix}" if prefix else sha
-    with tempfile.TemporaryDirectory(prefix="gate-release-") as tmp:
-        # From the top: run inside a subfolder, git archive would apply that folder a second time.
-        proc = subprocess.Popen(
-            ["git", "-C", top, "archive", "--format=tar", treeish],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-        try:
-            _unpack(proc.stdout, Path(tmp))
-        finally:
-            _, err = proc.communicate()
-        if proc.returncode:
-            raise UsageError(f"git archive {treeish}: {err.decode(errors='replace').strip()}")
-        yield Path(tmp)
-
-
-def _unpack(stream: IO[bytes] | None, dest: Path) -> None:
-    assert stream is not None
-    try:
-        with tarfile.open(fileobj=stream, mode="r|") as tar:
-            tar.extractall(dest, filter="data")  # streamed: flat memory whatever the evidence weighs
-    except tarfile.TarError as exc:
-        raise UsageError(f"cannot unpack the commit's tree: {exc}") from None
-
-
-def _check_tag_name(repo: Path, tag: str) -> None:
-    if _git(repo, "check-ref-format", f"refs/tags/{tag}").returncode:
-        raise UsageError(f"the decision's release tag {tag!r} is not a valid git tag name")
-
-
-def _identity(repo: Path) -> list[str]:
-    """Who tags: the configured identity, else a stand-in so a bare CI runner can still tag."""
-    if _git(repo, "var", "GIT_COMMITTER_IDENT").returncode == 0:
-        return []
-    return ["-c", "user.name=gate release", "-c", "user.email=gate-release@localhost"]
-
-
-def _git(repo: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    # Never prompt for credentials: in CI a prompt is a hang, not a question.
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
-    try:
-        return subprocess.run(
-            ["git", "-C", str(repo), *args], input=stdin, capture_output=True, text=True, env=env, check=False
-        )
-    except FileNotFoundError:
-        raise UsageError("gate release needs the git command, which is not installed") from None
-
-
-def _git_out(repo: Path, *args: str, stdin: str | None = None, error: type[GateError] = ExternalError) -> str:
-    done = _git(repo, *args, stdin=stdin)
-    if done.returncode:
-        command = next((a for a in args if not a.startswith("-") and "=" not in a), "")
-        raise error(f"git {command}: {done.stderr.strip()}")
-    return done.stdout.strip()

@@ -20,7 +20,7 @@ from github_state import State, fake_sha
 
 from gate.errors import UsageError
 from gate.github.event import pull_request_number, pushed_commit, repository
-from gate.report import STICKY_MARKER
+from gate.report.scorecard import STICKY_MARKER
 
 ROOT = Path(__file__).resolve().parents[2]
 WEBHOOKS = ROOT / "tests" / "data" / "webhooks"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from github_state import fake_sha
 
-from gate.audit import render_packet
+from gate.commands.packet import render_packet
 from gate.github.client import PyGithubClient
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
 
-from gate import schemas
+from gate.commands import schema as schemas
 from gate.edit import dump_json, write_atomic
 from gate.errors import UsageError
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gate.errors import InputErrors
-from gate.hashing import PathEscape, describe, hash_many, mismatch
+from gate.evidence.hashing import PathEscape, describe, hash_many, mismatch
 
 MANIFEST = "evidence-manifest.json"  # as gate.load.MANIFEST; not imported: gate.load pulls in pydantic
 _HEX = re.compile(r"^[0-9a-f]{64}$")
@@ -31,7 +31,7 @@ class Entry:
 
 
 @dataclass(frozen=True)
-class VerifyResult:
+class HashReport:
     """How many artifacts and bytes were checked, and every failure as `path: problem`."""
 
     count: int
@@ -67,7 +67,7 @@ def _strict_entries(repo: Path) -> list[Entry]:
     return [Entry(a.path, a.sha256, a.size) for a in manifest.artifacts]
 
 
-def verify_manifest(repo: Path, progress: Callable[[int, int], None] | None = None) -> VerifyResult:
+def verify_hashes(repo: Path, progress: Callable[[int, int], None] | None = None) -> HashReport:
     """Hash every artifact of the manifest in parallel; no checklist, no scoring, no YAML.
 
     `progress(done, total)` is called (from worker threads) as bytes are hashed.
@@ -93,4 +93,4 @@ def verify_manifest(repo: Path, progress: Callable[[int, int], None] | None = No
         else:
             problem = mismatch(entry.sha256, entry.size, outcome)
             failures += [f"{entry.path}: {problem}"] if problem else []
-    return VerifyResult(len(entries), total, failures)
+    return HashReport(len(entries), total, failures)

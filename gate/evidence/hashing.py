@@ -114,7 +114,7 @@ def _digest_fd(fd: int, size_hint: int) -> Digest:
     return Digest(digest.hexdigest(), size)
 
 
-Outcome = Digest | PathEscape | OSError
+HashResult = Digest | PathEscape | OSError
 
 
 def describe(outcome: OSError) -> str:
@@ -136,7 +136,7 @@ def mismatch(sha256: str, size: int, actual: Digest) -> str | None:
     return "; ".join(problems) or None
 
 
-def _one(opener: _Opener, rel: str, size_hint: int) -> Outcome:
+def _one(opener: _Opener, rel: str, size_hint: int) -> HashResult:
     try:
         fd = opener.open(rel)
     except (PathEscape, OSError) as exc:
@@ -151,14 +151,14 @@ def _one(opener: _Opener, rel: str, size_hint: int) -> Outcome:
 
 def hash_many(
     root: Path, files: Sequence[tuple[str, int]], progress: Callable[[int], None] | None = None
-) -> list[Outcome]:
+) -> list[HashResult]:
     """Hash repository-relative files (path, expected size) in parallel; results in input order.
 
     The work is split into one balanced batch per core up front (largest files first), so the only
     per-file cost in Python is the open/read/close itself — no future or queue per file.
     """
     opener = _Opener(root)
-    results: list[Outcome | None] = [None] * len(files)
+    results: list[HashResult | None] = [None] * len(files)
     order = sorted(range(len(files)), key=lambda i: -files[i][1])
     batches: list[list[int]] = [[] for _ in range(min(workers(), max(1, len(files))))]
     loads = [0] * len(batches)

@@ -15,11 +15,11 @@ from typing import IO, Any
 
 from pydantic import ValidationError
 
-from gate.check import load_valid
 from gate.edit import dump_json, write_atomic
 from gate.errors import InputErrors, UsageError
-from gate.evidence import area_digest
-from gate.hashing import sha256_file
+from gate.evidence.digests import area_digest
+from gate.evidence.hashing import sha256_file
+from gate.launch import load_valid
 from gate.load import MANIFEST, Loaded
 from gate.model import Item, Manifest
 from gate.model.base import format_time

@@ -1,44 +1,17 @@
-"""Evidence integrity: streaming SHA-256, manifest verification, the SHA256SUMS listing and digests."""
+"""The digests a decision pins: the SHA256SUMS listing, the manifest digest and each area's digest."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Iterable
 
-from gate.hashing import Digest, Outcome, PathEscape, describe, hash_many, mismatch, sha256_bytes
+from gate.evidence.hashing import sha256_bytes
 from gate.model import Artifact, Checklist, Command, Manifest
 
 
 def sha256_text(text: str) -> str:
     """The hex SHA-256 of a text's UTF-8 bytes."""
     return sha256_bytes(text.encode("utf-8"))
-
-
-@dataclass(frozen=True)
-class ArtifactCheck:
-    """What hashing one artifact found: `problem` is None when the file matches its entry."""
-
-    artifact: Artifact
-    problem: str | None
-    escapes: bool = False
-    actual: Digest | None = None
-
-
-def compare(artifact: Artifact, outcome: Outcome) -> ArtifactCheck:
-    """Judge one hashing outcome against the artifact's manifest entry."""
-    if isinstance(outcome, PathEscape):
-        return ArtifactCheck(artifact, str(outcome), escapes=True)
-    if isinstance(outcome, OSError):
-        return ArtifactCheck(artifact, describe(outcome))
-    return ArtifactCheck(artifact, mismatch(artifact.sha256, artifact.size, outcome), actual=outcome)
-
-
-def verify(root: Path, artifacts: Sequence[Artifact]) -> list[ArtifactCheck]:
-    """Check every artifact's SHA-256 and size, in parallel."""
-    outcomes = hash_many(root, [(a.path, a.size) for a in artifacts])
-    return [compare(a, o) for a, o in zip(artifacts, outcomes, strict=True)]
 
 
 def sha256sums(artifacts: Iterable[Artifact]) -> str:

@@ -1,0 +1,113 @@
+"""`gate check`: load, verify every hash, score, weigh the decision in force -> one Scorecard."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from gate.decision import Evaluation, evaluate, judge_recorded
+from gate.errors import InputError
+from gate.launch import prepare
+from gate.load import MANIFEST
+from gate.model.scorecard import (
+    InputErrorEntry,
+    IntegrityFailure,
+    RecordedDecision,
+    Scorecard,
+    Totals,
+    Where,
+)
+from gate.windows import upcoming
+
+EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class CheckRequest:
+    """What `gate check` was asked."""
+
+    repo: Path
+    at: datetime | None = None
+    require_go: bool = False
+
+
+def run_check(request: CheckRequest) -> Scorecard:
+    """Everything `gate check` reports, with the exit code it implies."""
+    at = request.at or datetime.now(UTC)
+    loaded, checks, errors = prepare(request.repo)
+    if loaded is None:
+        return _unusable(errors, at)
+    evaluation = evaluate(loaded, checks, at)
+    recorded = judge_recorded(evaluation)
+    failed = any(c.problem for c in checks.values()) or (recorded is not None and not recorded.holds)
+    code = EXIT_FAILED if failed or (request.require_go and not evaluation.go) else EXIT_OK
+    return _scorecard(evaluation, recorded, code)
+
+
+def _decision_failure(recorded: RecordedDecision | None) -> list[IntegrityFailure]:
+    if recorded is None or recorded.holds:
+        return []
+    return [IntegrityFailure(path=recorded.file, message="; ".join(recorded.reasons))]
+
+
+def _scorecard(evaluation: Evaluation, recorded: RecordedDecision | None, code: int) -> Scorecard:
+    loaded = evaluation.loaded
+    launch = loaded.checklist.launch
+    blocking = list(evaluation.blocking)
+    if recorded is not None and not recorded.holds:
+        blocking.insert(0, f"{recorded.file} does not hold: " + "; ".join(recorded.reasons))
+    return Scorecard(
+        launch=launch.name,
+        network=launch.network,
+        release_tag=launch.release_tag,
+        evaluated_at=evaluation.at,
+        decision="GO" if not blocking else "NO-GO",
+        blocking=blocking,
+        items=evaluation.readiness.items,
+        signoffs=evaluation.readiness.signoffs,
+        integrity=_integrity(evaluation) + _decision_failure(recorded),
+        errors=[],
+        totals=evaluation.readiness.totals,
+        manifest_sha256=evaluation.manifest_sha256,
+        scorecard_sha256=evaluation.readiness.digest(),
+        recorded_decision=recorded,
+        upcoming=upcoming(loaded.checklist, evaluation.at),
+        exit_code=code,
+    )
+
+
+def _integrity(evaluation: Evaluation) -> list[IntegrityFailure]:
+    out = []
+    for n, artifact in enumerate(evaluation.loaded.manifest.artifacts):
+        check = evaluation.checks[artifact.id]
+        if check.problem:
+            loc = evaluation.loaded.locate(MANIFEST, ("artifacts", n, "sha256"))
+            where = Where(file=loc.file, line=loc.line, column=loc.column)
+            out.append(IntegrityFailure(path=artifact.path, message=check.problem, artifact=artifact.id, where=where))
+    return out
+
+
+def _unusable(errors: list[InputError], at: datetime) -> Scorecard:
+    entries = [
+        InputErrorEntry(file=e.location.file, line=e.location.line, column=e.location.column, message=e.message)
+        for e in sorted(errors, key=lambda e: (e.location.file, e.location.line, e.location.column))
+    ]
+    return Scorecard(
+        launch="",
+        network="",
+        release_tag="",
+        evaluated_at=at,
+        decision="NO-GO",
+        blocking=[f"{len(errors)} input error(s): the launch files cannot be evaluated"],
+        items=[],
+        signoffs=[],
+        integrity=[],
+        errors=entries,
+        totals=Totals(),
+        manifest_sha256=None,
+        scorecard_sha256=None,
+        recorded_decision=None,
+        upcoming=[],
+        exit_code=EXIT_INPUT,
+    )

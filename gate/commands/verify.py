@@ -1,0 +1,116 @@
+"""`gate verify`: offline, does the decision recorded in an archive or at a git tag still hold?"""
+
+from __future__ import annotations
+
+import tarfile
+import tempfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from gate.commands.archive import ARCHIVE_PACKET
+from gate.commands.packet import MANIFEST_SUMS, SUMS, packet_time, render_packet
+from gate.decision import evaluate, judge_recorded
+from gate.errors import GateFailed, UsageError
+from gate.evidence.digests import sha256sums
+from gate.evidence.hashing import sha256_file
+from gate.git import export_tree
+from gate.launch import prepare
+from gate.load import Loaded
+from gate.model.scorecard import RecordedDecision
+from gate.paths import check_relative
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    """Whether an archived (or tagged) launch's recorded decision still holds, and every reason."""
+
+    holds: bool
+    decision: RecordedDecision | None
+    problems: list[str]
+
+
+def _safe_members(tar: tarfile.TarFile) -> list[tarfile.TarInfo]:
+    problems, members = [], []
+    for m in tar.getmembers():
+        name = PurePosixPath(m.name)
+        if name.is_absolute() or ".." in name.parts:
+            problems.append(f"{m.name}: member would be written outside the folder")
+        elif m.issym() or m.islnk():
+            problems.append(f"{m.name}: links are refused in a launch archive")
+        elif not (m.isfile() or m.isdir()):
+            problems.append(f"{m.name}: only files and folders are allowed")
+        else:
+            members.append(m)
+    if problems:
+        raise GateFailed("archive refused:\n  " + "\n  ".join(problems))
+    return members
+
+
+def _check_sums(folder: Path) -> list[str]:
+    sums = folder / SUMS
+    if not sums.is_file():
+        return [f"{SUMS} is missing from the archive"]
+    problems, listed = [], set()
+    for line in sums.read_text(encoding="utf-8").splitlines():
+        digest, _, name = line.partition("  ")
+        listed.add(name)
+        path = folder / name
+        if check_relative(name):
+            problems.append(f"{name}: listed in {SUMS} with a path that leaves the archive")
+        elif not path.is_file():
+            problems.append(f"{name}: listed in {SUMS} but missing")
+        elif sha256_file(path).hex != digest:
+            problems.append(f"{name}: SHA-256 does not match {SUMS}")
+    present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+    problems += [f"{n}: present but not listed in {SUMS}" for n in sorted(present - listed - {SUMS})]
+    return problems
+
+
+def _check_archive_extras(folder: Path, loaded: Loaded) -> list[str]:
+    """What only an archive carries must agree with the launch it was made from."""
+    problems = []
+    listing = folder / MANIFEST_SUMS
+    if not listing.is_file() or listing.read_text(encoding="utf-8") != sha256sums(loaded.manifest.artifacts):
+        problems.append(f"{MANIFEST_SUMS} is missing or does not list the manifest's artifacts")
+    packet = folder / ARCHIVE_PACKET
+    if not packet.is_file() or packet.read_text(encoding="utf-8") != render_packet(folder):
+        problems.append(f"{ARCHIVE_PACKET} is missing or differs from the packet of the archived launch")
+    return problems
+
+
+def verify_folder(folder: Path, archive: bool = True) -> AuditReport:
+    """Re-run the whole gate on an unpacked launch and judge its recorded decision.
+
+    An archive must also carry a SHA256SUMS that matches every file, a MANIFEST.SHA256SUMS equal to
+    the manifest's listing, and the packet of exactly this launch; a git tag carries none of these.
+    """
+    problems = _check_sums(folder) if archive else []
+    loaded, checks, errors = prepare(folder)
+    if loaded is None:
+        return AuditReport(False, None, problems + [str(e) for e in errors])
+    problems += _check_archive_extras(folder, loaded) if archive else []
+    evaluation = evaluate(loaded, checks, packet_time(loaded))
+    problems += [f"integrity: {c.artifact.path}: {c.problem}" for c in checks.values() if c.problem]
+    recorded = judge_recorded(evaluation)
+    if recorded is None:
+        problems.append("no decision is recorded: there is nothing to verify")
+    elif not recorded.holds:
+        problems += recorded.reasons
+    return AuditReport(not problems, recorded, problems)
+
+
+def verify_archive(archive: Path) -> AuditReport:
+    """Unpack into a temporary folder (refusing members that escape it, links included) and verify."""
+    try:
+        with tarfile.open(archive, mode="r:*") as tar, tempfile.TemporaryDirectory(prefix="gate-verify-") as tmp:
+            tar.extractall(tmp, members=_safe_members(tar), filter="data")
+            return verify_folder(Path(tmp))
+    except (OSError, tarfile.TarError, EOFError, zlib.error) as exc:
+        raise UsageError(f"{archive}: not a readable archive ({exc})") from None
+
+
+def verify_tag(repo: Path, tag: str) -> AuditReport:
+    """Verify the launch as committed at a git tag, offline: the commit's tree objects, as committed."""
+    with export_tree(repo, f"refs/tags/{tag}") as tree:
+        return verify_folder(tree, archive=False)

@@ -1,0 +1,26 @@
+"""Names a person types on the command line: GitHub logins and the checklist's roles."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from gate.errors import UsageError
+from gate.load import Loaded
+from gate.model.base import LOGIN_PATTERN
+
+_LOGIN = re.compile(LOGIN_PATTERN)
+
+
+def check_login(login: str, flag: str) -> None:
+    """Refuse what is not a GitHub login, naming the option it came from."""
+    if not _LOGIN.match(login):
+        raise UsageError(f"{flag} {login!r} is not a GitHub login")
+
+
+def check_roles(loaded: Loaded, roles: Iterable[str], flag: str) -> None:
+    """Refuse roles the checklist does not define, listing the ones it does."""
+    unknown = [r for r in roles if r not in loaded.checklist.roles]
+    if unknown:
+        known = ", ".join(sorted(loaded.checklist.roles))
+        raise UsageError(f"unknown {flag} role {', '.join(unknown)} (one of: {known})")

@@ -1,0 +1,1 @@
+"""Renderers: every command result as text for a person, JSON for machines, Markdown for GitHub."""
