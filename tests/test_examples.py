@@ -8,102 +8,26 @@ command in-process (`run_gate` from tests/conftest.py), asserting on the exit co
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "examples"
-AREAS = ("security", "compliance-privacy", "operations-sre", "finance-billing", "product-release")
-# A fixed evaluation time: after the recorded decision (2026-11-27 16:00), before the freeze and window.
-AT = "2026-11-28T12:00:00Z"
-GO_DECISION = "decisions/2026-11-27T1600-go.yaml"
-NO_DECISION = "no go/no-go decision recorded"
-ATTENDEES = (
-    "security-lead=sec-lead-ana",
-    "compliance-lead=comp-lead-ben",
-    "ops-lead=ops-lead-chen",
-    "finance-lead=fin-lead-dora",
-    "product-lead=prod-lead-eli",
-    "release-manager=rm-rosa",
+from tests.helpers import (
+    AREAS,
+    AT,
+    ATTENDEES,
+    GO_DECISION,
+    NO_DECISION,
+    copy_example,
+    drop_decisions,
+    flip_byte,
+    fresh_flags,
+    item,
+    read_manifest,
+    replace_once,
 )
-
-
-@dataclass(frozen=True)
-class ExRun:
-    """One in-process `gate` run."""
-
-    code: int
-    out: str
-    err: str
-
-    def card(self) -> dict[str, Any]:
-        card: dict[str, Any] = json.loads(self.out)
-        return card
-
-
-@pytest.fixture
-def ex_gate(run_gate: Callable[..., tuple[int, str, str]]) -> Callable[..., ExRun]:
-    """`gate ARGV...` in-process (tests/conftest.py's `run_gate`), as an ExRun."""
-
-    def run(*argv: str) -> ExRun:
-        return ExRun(*run_gate(*argv))
-
-    return run
-
-
-@pytest.fixture
-def ex_check(ex_gate: Callable[..., ExRun]) -> Callable[..., tuple[int, dict[str, Any]]]:
-    """`gate check --format json --at AT` on a repository: (exit code, scorecard)."""
-
-    def run(repo: Path, *extra: str) -> tuple[int, dict[str, Any]]:
-        result = ex_gate("check", "--repo", str(repo), "--format", "json", "--at", AT, *extra)
-        return result.code, result.card()
-
-    return run
-
-
-def ex_copy(tmp_path: Path, name: str = "go") -> Path:
-    """A private copy of examples/NAME."""
-    dst = tmp_path / name
-    shutil.copytree(EXAMPLES / name, dst, symlinks=True)
-    return dst
-
-
-def ex_replace(path: Path, old: str, new: str) -> None:
-    """Replace the one occurrence of `old` in a text file (fails loudly if the example drifted)."""
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {path}"
-    path.write_text(text.replace(old, new), encoding="utf-8")
-
-
-def ex_drop_decisions(repo: Path) -> None:
-    for f in (repo / "decisions").glob("*.yaml"):
-        f.unlink()
-
-
-def ex_flip_byte(path: Path, offset: int = 0) -> None:
-    data = bytearray(path.read_bytes())
-    data[offset] ^= 0x01
-    path.write_bytes(bytes(data))
-
-
-def ex_manifest(repo: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((repo / "evidence-manifest.json").read_text(encoding="utf-8"))
-    return data
-
-
-def fresh_flags(card: dict[str, Any]) -> dict[str, bool]:
-    return {s["area"]: s["fresh"] for s in card["signoffs"]}
-
-
-def item(card: dict[str, Any], item_id: str) -> dict[str, Any]:
-    found: dict[str, Any] = next(i for i in card["items"] if i["id"] == item_id)
-    return found
 
 
 def extra_blocking(card: dict[str, Any]) -> list[str]:
@@ -117,9 +41,9 @@ ALL_FRESH = dict.fromkeys(AREAS, True)
 # ---- the examples as shipped -------------------------------------------------------------------------
 
 
-def test_go_example_is_go(tmp_path, ex_check):
-    repo = ex_copy(tmp_path)
-    code, card = ex_check(repo, "--require-go")
+def test_go_example_is_go(tmp_path, check):
+    repo = copy_example(tmp_path)
+    code, card = check(repo, "--require-go")
     assert code == 0
     assert card["decision"] == "GO"
     assert card["blocking"] == []
@@ -132,16 +56,16 @@ def test_go_example_is_go(tmp_path, ex_check):
     assert card["recorded_decision"]["holds"] is True
 
 
-def test_go_example_text_ends_with_the_verdict(tmp_path, ex_gate):
-    repo = ex_copy(tmp_path)
-    result = ex_gate("check", "--repo", str(repo), "--at", AT, "--require-go")
+def test_go_example_text_ends_with_the_verdict(tmp_path, cli):
+    repo = copy_example(tmp_path)
+    result = cli("check", "--repo", str(repo), "--at", AT, "--require-go")
     assert result.code == 0
     assert result.out.rstrip().splitlines()[-1].startswith("Decision: GO")
 
 
-def test_no_go_example_is_no_go_for_its_reasons(tmp_path, ex_check):
-    repo = ex_copy(tmp_path, "no-go")
-    code, card = ex_check(repo)
+def test_no_go_example_is_no_go_for_its_reasons(tmp_path, check):
+    repo = copy_example(tmp_path, "no-go")
+    code, card = check(repo)
     assert code == 0  # a NO-GO launch in progress is consistent
     assert card["decision"] == "NO-GO"
     assert card["integrity"] == []
@@ -156,16 +80,16 @@ def test_no_go_example_is_no_go_for_its_reasons(tmp_path, ex_check):
     assert item(card, "prereq-6E")["state"] == "FAIL"
 
 
-def test_no_go_example_fails_require_go(tmp_path, ex_check):
-    code, card = ex_check(ex_copy(tmp_path, "no-go"), "--require-go")
+def test_no_go_example_fails_require_go(tmp_path, check):
+    code, card = check(copy_example(tmp_path, "no-go"), "--require-go")
     assert (code, card["decision"]) == (1, "NO-GO")
 
 
-def test_go_example_without_its_decision_lacks_only_the_decision(tmp_path, ex_check):
+def test_go_example_without_its_decision_lacks_only_the_decision(tmp_path, check):
     """The baseline the decision-less flips below are measured against."""
-    repo = ex_copy(tmp_path)
-    ex_drop_decisions(repo)
-    code, card = ex_check(repo)
+    repo = copy_example(tmp_path)
+    drop_decisions(repo)
+    code, card = check(repo)
     assert (code, card["decision"]) == (0, "NO-GO")
     assert extra_blocking(card) == []
     assert len(card["blocking"]) == 1
@@ -182,10 +106,10 @@ INTEGRITY_PATHS = [
 
 
 @pytest.mark.parametrize("rel", INTEGRITY_PATHS)
-def test_one_changed_byte_is_an_integrity_failure(tmp_path, ex_check, rel):
-    repo = ex_copy(tmp_path)
-    ex_flip_byte(repo / rel, offset=3)
-    code, card = ex_check(repo)
+def test_one_changed_byte_is_an_integrity_failure(tmp_path, check, rel):
+    repo = copy_example(tmp_path)
+    flip_byte(repo / rel, offset=3)
+    code, card = check(repo)
     assert code == 1
     assert card["decision"] == "NO-GO"
     # The artifact, and the GO decision that no longer holds on the changed state.
@@ -196,10 +120,10 @@ def test_one_changed_byte_is_an_integrity_failure(tmp_path, ex_check, rel):
 
 
 @pytest.mark.parametrize("rel", INTEGRITY_PATHS)
-def test_a_deleted_artifact_is_missing(tmp_path, ex_check, rel):
-    repo = ex_copy(tmp_path)
+def test_a_deleted_artifact_is_missing(tmp_path, check, rel):
+    repo = copy_example(tmp_path)
     (repo / rel).unlink()
-    code, card = ex_check(repo)
+    code, card = check(repo)
     assert code == 1
     assert card["decision"] == "NO-GO"
     assert [(f["path"], f["message"]) for f in card["integrity"][:1]] == [(rel, "file is missing")]
@@ -219,16 +143,16 @@ AREA_ARTIFACTS = [
 
 
 @pytest.mark.parametrize(("area", "rel"), AREA_ARTIFACTS)
-def test_re_registered_change_stales_only_its_area_and_breaks_the_go(tmp_path, ex_gate, ex_check, area, rel):
-    repo = ex_copy(tmp_path)
-    entry = next(a for a in ex_manifest(repo)["artifacts"] if a["path"] == rel)
+def test_re_registered_change_stales_only_its_area_and_breaks_the_go(tmp_path, cli, check, area, rel):
+    repo = copy_example(tmp_path)
+    entry = next(a for a in read_manifest(repo)["artifacts"] if a["path"] == rel)
     with (repo / rel).open("a", encoding="utf-8") as fh:
         fh.write("\nAddendum: one more line after approval.\n")
-    added = ex_gate("evidence", "add", str(repo / rel), "--item", entry["items"][0], "--repo", str(repo))
+    added = cli("evidence", "add", str(repo / rel), "--item", entry["items"][0], "--repo", str(repo))
     assert added.code == 0, added.err
     assert f"now stale (approved for different evidence): {area} — re-approval needed\n" in added.out
 
-    code, card = ex_check(repo)
+    code, card = check(repo)
     # The manifest matches the file again; only the GO decision, taken on other evidence, fails.
     assert [f["path"] for f in card["integrity"]] == [GO_DECISION]
     assert fresh_flags(card) == {**ALL_FRESH, area: False}
@@ -260,7 +184,7 @@ CUSTOMER_MITIGATION = (
 def _third_p1_warning(repo: Path) -> None:
     # Two more P1 items each miss a required piece of evidence (not captured: no digest changes) and
     # carry a mitigation with an owner: with F-customer-notice that makes three P1 WARNs.
-    ex_replace(
+    replace_once(
         repo / CHECKLIST,
         "      - {id: cutover-timings, kind: record, description: Cutover step timings}\n",
         "      - {id: cutover-timings, kind: record, description: Cutover step timings}\n"
@@ -269,7 +193,7 @@ def _third_p1_warning(repo: Path) -> None:
         "      description: Countersignature after the freeze starts\n"
         "      owner: ops-lead\n",
     )
-    ex_replace(
+    replace_once(
         repo / CHECKLIST,
         "      - {id: status-page-drafts, kind: document, description: Draft status page posts}\n",
         "      - {id: status-page-drafts, kind: document, description: Draft status page posts}\n"
@@ -288,7 +212,7 @@ def _expect_third_p1_warning(card: dict[str, Any]) -> None:
 
 
 def _two_p1_warnings_are_fine(repo: Path) -> None:
-    ex_replace(
+    replace_once(
         repo / CHECKLIST,
         "      - {id: cutover-timings, kind: record, description: Cutover step timings}\n",
         "      - {id: cutover-timings, kind: record, description: Cutover step timings}\n"
@@ -306,7 +230,7 @@ def _expect_two_p1_warnings(card: dict[str, Any]) -> None:
 
 
 def _mitigation_without_owner(repo: Path) -> None:
-    ex_replace(repo / CHECKLIST, CUSTOMER_MITIGATION, CUSTOMER_MITIGATION.replace("owner: product-lead", 'owner: ""'))
+    replace_once(repo / CHECKLIST, CUSTOMER_MITIGATION, CUSTOMER_MITIGATION.replace("owner: product-lead", 'owner: ""'))
 
 
 def _expect_mitigation_without_owner(card: dict[str, Any]) -> None:
@@ -319,7 +243,7 @@ def _expect_mitigation_without_owner(card: dict[str, Any]) -> None:
 
 
 def _unmitigated_p1(repo: Path) -> None:
-    ex_replace(repo / CHECKLIST, CUSTOMER_MITIGATION, "")
+    replace_once(repo / CHECKLIST, CUSTOMER_MITIGATION, "")
 
 
 def _expect_unmitigated_p1(card: dict[str, Any]) -> None:
@@ -335,7 +259,7 @@ UPGRADE_VALIDATION = "    validation: Runbook review record with a timebox per s
 def _na(justification: str, accepted_by: str) -> Callable[[Path], None]:
     def flip(repo: Path) -> None:
         na = f"{{justification: {json.dumps(justification)}, accepted_by: {json.dumps(accepted_by)}}}"
-        ex_replace(repo / CHECKLIST, UPGRADE_VALIDATION, f"{UPGRADE_VALIDATION}    not_applicable: {na}\n")
+        replace_once(repo / CHECKLIST, UPGRADE_VALIDATION, f"{UPGRADE_VALIDATION}    not_applicable: {na}\n")
 
     return flip
 
@@ -364,7 +288,7 @@ PRIMARY = '  primary: {start: "2026-12-08 14:00 UTC", end: "2026-12-08 18:00 UTC
 
 
 def _primary_placeholder(repo: Path) -> None:
-    ex_replace(repo / CHECKLIST, PRIMARY, PRIMARY.replace('"2026-12-08 14:00 UTC"', '"YYYY-MM-DD HH:MM UTC"'))
+    replace_once(repo / CHECKLIST, PRIMARY, PRIMARY.replace('"2026-12-08 14:00 UTC"', '"YYYY-MM-DD HH:MM UTC"'))
 
 
 def _expect_primary_placeholder(card: dict[str, Any], repo: Path) -> None:
@@ -384,7 +308,7 @@ BLACKOUT = '    - start: "2026-12-05 00:00 UTC"\n      end: "2026-12-07 00:00 UT
 
 
 def _blackout_over_primary(repo: Path) -> None:
-    ex_replace(repo / CHECKLIST, BLACKOUT, '    - start: "2026-12-08 12:00 UTC"\n      end: "2026-12-08 15:00 UTC"\n')
+    replace_once(repo / CHECKLIST, BLACKOUT, '    - start: "2026-12-08 12:00 UTC"\n      end: "2026-12-08 15:00 UTC"\n')
 
 
 def _expect_blackout_over_primary(card: dict[str, Any]) -> None:
@@ -401,7 +325,7 @@ FREEZE = '  start: "2026-12-01 00:00 UTC"\n  end: "2026-12-12 00:00 UTC"\n'
 
 
 def _freeze_too_short(repo: Path) -> None:
-    ex_replace(repo / CHECKLIST, FREEZE, '  start: "2026-12-01 00:00 UTC"\n  end: "2026-12-08 16:00 UTC"\n')
+    replace_once(repo / CHECKLIST, FREEZE, '  start: "2026-12-01 00:00 UTC"\n  end: "2026-12-08 16:00 UTC"\n')
 
 
 def _expect_freeze_too_short(card: dict[str, Any]) -> None:
@@ -414,7 +338,7 @@ def _expect_freeze_too_short(card: dict[str, Any]) -> None:
 
 
 def _approver_not_in_roster(repo: Path) -> None:
-    ex_replace(repo / "signoffs/security.yaml", "approver: sec-lead-ana\n", "approver: mallory\n")
+    replace_once(repo / "signoffs/security.yaml", "approver: sec-lead-ana\n", "approver: mallory\n")
 
 
 def _expect_approver_not_in_roster(card: dict[str, Any]) -> None:
@@ -443,11 +367,11 @@ NO_GO_FLIPS = [
 
 
 @pytest.mark.parametrize(("flip", "expect"), NO_GO_FLIPS)
-def test_one_flip_makes_no_go(tmp_path, ex_check, flip, expect):
-    repo = ex_copy(tmp_path)
-    ex_drop_decisions(repo)
+def test_one_flip_makes_no_go(tmp_path, check, flip, expect):
+    repo = copy_example(tmp_path)
+    drop_decisions(repo)
     flip(repo)
-    code, card = ex_check(repo)
+    code, card = check(repo)
     assert code == 0, card["errors"]
     assert card["decision"] == "NO-GO"
     assert card["integrity"] == []
@@ -464,12 +388,12 @@ def test_one_flip_makes_no_go(tmp_path, ex_check, flip, expect):
         pytest.param(_na("no upgrade before genesis", "release-manager"), _expect_na_accepted, id="na-accepted"),
     ],
 )
-def test_flip_that_stays_ready(tmp_path, ex_check, flip, expect):
+def test_flip_that_stays_ready(tmp_path, check, flip, expect):
     """The controls: at the limit, or with a proper N/A, nothing but the missing decision blocks."""
-    repo = ex_copy(tmp_path)
-    ex_drop_decisions(repo)
+    repo = copy_example(tmp_path)
+    drop_decisions(repo)
     flip(repo)
-    code, card = ex_check(repo)
+    code, card = check(repo)
     assert code == 0
     expect(card)
 
@@ -477,11 +401,11 @@ def test_flip_that_stays_ready(tmp_path, ex_check, flip, expect):
 # ---- flips of the recorded decision (decision kept) -------------------------------------------------
 
 
-def test_go_claim_while_a_p0_fails_is_a_false_go(tmp_path, ex_check):
+def test_go_claim_while_a_p0_fails_is_a_false_go(tmp_path, check):
     """A P0 fails without touching the manifest: the placeholder kills the block-time target."""
-    repo = ex_copy(tmp_path)
-    ex_replace(repo / CHECKLIST, "  target_block_time: 6s\n", "  target_block_time: <insert target block time>\n")
-    code, card = ex_check(repo)
+    repo = copy_example(tmp_path)
+    replace_once(repo / CHECKLIST, "  target_block_time: 6s\n", "  target_block_time: <insert target block time>\n")
+    code, card = check(repo)
     assert code == 1
     assert card["decision"] == "NO-GO"
     assert [f["path"] for f in card["integrity"]] == [GO_DECISION]
@@ -496,14 +420,14 @@ def test_go_claim_while_a_p0_fails_is_a_false_go(tmp_path, ex_check):
 
 
 @pytest.mark.parametrize("field", ["scorecard_sha256", "manifest_sha256"])
-def test_decision_with_a_digest_that_no_longer_matches_fails(tmp_path, ex_check, field):
-    repo = ex_copy(tmp_path)
+def test_decision_with_a_digest_that_no_longer_matches_fails(tmp_path, check, field):
+    repo = copy_example(tmp_path)
     path = repo / GO_DECISION
     text = path.read_text(encoding="utf-8")
     recorded = next(line for line in text.splitlines() if line.startswith(f"{field}: ")).split(": ")[1]
     forged = "ab" * 32
-    ex_replace(path, f"{field}: {recorded}\n", f"{field}: {forged}\n")
-    code, card = ex_check(repo)
+    replace_once(path, f"{field}: {recorded}\n", f"{field}: {forged}\n")
+    code, card = check(repo)
     assert code == 1
     assert card["decision"] == "NO-GO"
     reasons = card["recorded_decision"]["reasons"]
@@ -515,10 +439,10 @@ def test_decision_with_a_digest_that_no_longer_matches_fails(tmp_path, ex_check,
 FINANCE_ATTENDEE = "  - role: finance-lead\n    login: fin-lead-dora\n"
 
 
-def test_decision_missing_a_required_attendee_is_no_quorum(tmp_path, ex_check):
-    repo = ex_copy(tmp_path)
-    ex_replace(repo / GO_DECISION, FINANCE_ATTENDEE, "")
-    code, card = ex_check(repo)
+def test_decision_missing_a_required_attendee_is_no_quorum(tmp_path, check):
+    repo = copy_example(tmp_path)
+    replace_once(repo / GO_DECISION, FINANCE_ATTENDEE, "")
+    code, card = check(repo)
     assert code == 1  # it still says GO
     assert card["decision"] == "NO-GO"
     quorum = "meeting quorum not met: no finance-lead recorded as attending"
@@ -526,32 +450,32 @@ def test_decision_missing_a_required_attendee_is_no_quorum(tmp_path, ex_check):
     assert f"says GO but the gate computes NO-GO: {quorum}" in card["recorded_decision"]["reasons"]
 
 
-def test_one_login_for_two_roles_is_no_quorum(tmp_path, ex_check):
-    repo = ex_copy(tmp_path)
-    ex_replace(repo / GO_DECISION, FINANCE_ATTENDEE, "  - role: finance-lead\n    login: Sec-Lead-Ana\n")
-    code, card = ex_check(repo)
+def test_one_login_for_two_roles_is_no_quorum(tmp_path, check):
+    repo = copy_example(tmp_path)
+    replace_once(repo / GO_DECISION, FINANCE_ATTENDEE, "  - role: finance-lead\n    login: Sec-Lead-Ana\n")
+    code, card = check(repo)
     assert code == 1
     assert card["decision"] == "NO-GO"
     reason = "meeting quorum: sec-lead-ana stands for security-lead, finance-lead (one person, one role)"
     assert reason in card["blocking"]
 
 
-def test_re_recorded_decision_without_quorum_is_an_honest_no_go(tmp_path, ex_gate, ex_check):
-    repo = ex_copy(tmp_path)
-    ex_drop_decisions(repo)
+def test_re_recorded_decision_without_quorum_is_an_honest_no_go(tmp_path, cli, check):
+    repo = copy_example(tmp_path)
+    drop_decisions(repo)
     attendees = [a for a in ATTENDEES if not a.startswith("finance-lead=")]
     argv = ["decide", "--repo", str(repo), "--window", "primary", "--at", AT]
     for a in attendees:
         argv += ["--attendee", a]
-    refused = ex_gate(*argv, "--decision", "GO")
+    refused = cli(*argv, "--decision", "GO")
     assert refused.code == 1
     assert "meeting quorum not met: no finance-lead" in refused.err
     assert list((repo / "decisions").glob("*.yaml")) == []
 
-    recorded = ex_gate(*argv)
+    recorded = cli(*argv)
     assert recorded.code == 0, recorded.err
     assert recorded.out.startswith("decisions/2026-11-28T1200-no-go.yaml: NO-GO")
-    code, card = ex_check(repo)
+    code, card = check(repo)
     assert (code, card["decision"]) == (0, "NO-GO")
     assert card["recorded_decision"]["decision"] == "NO-GO"
     assert card["recorded_decision"]["holds"] is True
@@ -569,15 +493,15 @@ def test_re_recorded_decision_without_quorum_is_an_honest_no_go(tmp_path, ex_gat
         ("2026-12-02T00:00:00Z", "FAIL", 1),
     ],
 )
-def test_mitigation_due_date(tmp_path, ex_gate, at, state, code):
-    repo = ex_copy(tmp_path)
-    ex_replace(
+def test_mitigation_due_date(tmp_path, cli, at, state, code):
+    repo = copy_example(tmp_path)
+    replace_once(
         repo / CHECKLIST,
         CUSTOMER_MITIGATION,
         CUSTOMER_MITIGATION + '      due: "2026-12-01 00:00 UTC"\n',
     )
-    result = ex_gate("check", "--repo", str(repo), "--format", "json", "--at", at, "--require-go")
-    card = result.card()
+    result = cli("check", "--repo", str(repo), "--format", "json", "--at", at, "--require-go")
+    card = result.json()
     assert result.code == code
     assert card["decision"] == ("GO" if state == "WARN" else "NO-GO")
     notice = item(card, "F-customer-notice")

@@ -44,7 +44,8 @@ from typing import Any
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT
+
 SEED = Path(__file__).resolve().parent / "data" / "seed" / "mainnet-launch-readiness-checklist.md"
 CHECKLIST = "checklist.yaml"
 
@@ -201,7 +202,7 @@ class Launch:
         return range(first, last + 1)
 
     def get(self, path: Path_, file: str = CHECKLIST) -> Any:
-        value = self.data.get(file)
+        value: Any = self.data.get(file)
         for part in path:
             try:
                 value = value[part]
@@ -513,7 +514,7 @@ def _maybe(launch: Launch, path: Path_) -> Any:
 
 def _channel(line: SeedLine, launch: Launch) -> list[Home]:
     title, sep, value = line.body.partition(": ")
-    fields = {"title": title, "value": value} if sep else {"value": line.body}
+    fields: dict[str, Any] = {"title": title, "value": value} if sep else {"value": line.body}
     n = launch.index(("communications", "channels"), **fields)
     base: Path_ = ("communications", "channels", n)
     audience = line.sub.split()[0].lower()  # "Internal comms" -> internal

@@ -33,7 +33,9 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
-from github_payloads import (
+from jsonschema import Draft202012Validator, FormatChecker
+
+from tests.github.payloads import (
     content_directory,
     content_file,
     diff_entry,
@@ -46,8 +48,7 @@ from github_payloads import (
     review,
     team_member,
 )
-from github_state import CommentRecord, PullRecord, ReleaseRecord, State
-from jsonschema import Draft202012Validator, FormatChecker
+from tests.github.state import CommentRecord, PullRecord, ReleaseRecord, State
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "data" / "github-rest-subset.schema.json"
 DOCS = "https://docs.github.com/rest"

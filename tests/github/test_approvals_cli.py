@@ -16,15 +16,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from github_state import State, fake_sha
 
 from gate.errors import UsageError
 from gate.github.event import pull_request_number, pushed_commit, repository
 from gate.report.scorecard import STICKY_MARKER
+from tests.github.state import State, fake_sha
+from tests.helpers import DATA, FROZEN_LAUNCH, ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
-WEBHOOKS = ROOT / "tests" / "data" / "webhooks"
-CHECKLIST = (ROOT / "checklist.yaml").read_text()
+WEBHOOKS = DATA / "webhooks"
+CHECKLIST = (FROZEN_LAUNCH / "checklist.yaml").read_text()
 CODEOWNERS = (ROOT / ".github" / "CODEOWNERS").read_text()
 SIGNOFF = (ROOT / "examples" / "go" / "signoffs" / "security.yaml").read_text()  # approver: sec-lead-ana
 TEAMS = {
@@ -70,7 +70,8 @@ class GitHub:
 
     @property
     def state(self) -> State:
-        return self.server.state
+        state: State = self.server.state
+        return state
 
     def rules(self, ref: str, *, freeze: bool = False, codeowners: str = CODEOWNERS, teams=TEAMS) -> None:
         roster = teams if self.mode == "roster" else None

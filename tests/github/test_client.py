@@ -11,12 +11,12 @@ import urllib.request
 from datetime import UTC
 
 import pytest
-from gate_tests_github_server import FAULT_KINDS, schema_errors
-from github_state import FileChange
 
 from gate.errors import ExternalError, UsageError
 from gate.github.client import MAX_TOTAL_WAIT, MAX_WAIT, GitHubError, PyGithubClient
 from gate.github.types import Team
+from tests.github.server import FAULT_KINDS, schema_errors
+from tests.github.state import FileChange
 
 REVIEWS = "/repos/acme/launch/pulls/7/reviews"
 PULL = "/repos/acme/launch/pulls/7"

@@ -11,13 +11,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from github_state import fake_sha
 
 from gate.commands.packet import render_packet
 from gate.github.client import PyGithubClient
+from tests.github.state import fake_sha
+from tests.helpers import EXAMPLES, ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = ROOT / "examples"
 TAG = "mainnet-v1.0.0"
 DECISION = "decisions/2026-11-27T1600-go.yaml"
 
@@ -250,7 +249,9 @@ def github_env(monkeypatch, github_server):
 @pytest.fixture
 def cli_sleeps(monkeypatch, sleeps):
     """The CLI builds its own client: record its pauses instead of waiting (1 + 2 + 4 s per failure)."""
-    *head, _ = PyGithubClient.__init__.__defaults__
+    defaults = PyGithubClient.__init__.__defaults__
+    assert defaults is not None
+    *head, _ = defaults
     monkeypatch.setattr(PyGithubClient.__init__, "__defaults__", (*head, sleeps.append))
     return sleeps
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT
+
 CODEOWNERS = (ROOT / ".github" / "CODEOWNERS").read_text()
 AREA_TEAMS = ["@virtengine/security", "@virtengine/compliance", "@virtengine/sre", "@virtengine/finance"]
 

@@ -14,13 +14,14 @@ import pytest
 
 from gate.load import load_yaml
 from gate.model import Checklist
+from tests.conftest import RunGate
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 AREAS = ("security", "compliance-privacy", "operations-sre", "finance-billing", "product-release")
 NAME, NETWORK, ORG = "Testnet Launch", "testnet", "acme"
 
 
-def init(run_gate, target: Path, *extra: str) -> tuple[int, str, str]:
+def init(run_gate: RunGate, target: Path, *extra: str) -> tuple[int, str, str]:
     return run_gate("init", target, "--name", NAME, "--network", NETWORK, "--org", ORG, *extra)
 
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from github_state import (
+from tests.github.state import (
     EPOCH,
     CommentRecord,
     FileChange,

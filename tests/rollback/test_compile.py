@@ -16,7 +16,17 @@ from typing import Any
 
 import pytest
 import yaml
-from rollback_fixtures import (
+
+from gate.errors import UsageError
+from gate.rollback.compile import (
+    EVAL_STEP,
+    RollbackConfigError,
+    alert_name,
+    compile_criteria,
+    compile_rules,
+    render_rules,
+)
+from tests.rollback.fixtures import (
     DISPUTE_HEALTHY,
     HALT,
     HEIGHT,
@@ -35,16 +45,6 @@ from rollback_fixtures import (
     during,
     need_binaries,
     seed_rollback,
-)
-
-from gate.errors import UsageError
-from gate.rollback.compile import (
-    EVAL_STEP,
-    RollbackConfigError,
-    alert_name,
-    compile_criteria,
-    compile_rules,
-    render_rules,
 )
 
 ALERTS = [alert_name(i) for i in SEED_IDS]

@@ -10,97 +10,29 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-import shutil
+import os
 import subprocess
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-import gate.edit
-from gate.cli import main
-
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "examples"
-MANIFEST = "evidence-manifest.json"
-SECURITY = "signoffs/security.yaml"
-AT = "2026-11-28T12:00:00Z"
-STALE = "now stale (approved for different evidence): "
-ATTENDEES = (
-    "security-lead=sec-lead-ana",
-    "compliance-lead=comp-lead-ben",
-    "ops-lead=ops-lead-chen",
-    "finance-lead=fin-lead-dora",
-    "product-lead=prod-lead-eli",
-    "release-manager=rm-rosa",
+from tests.helpers import (
+    AT,
+    ATTENDEES,
+    MANIFEST,
+    Run,
+    copy_example,
+    read_manifest,
+    replace_once,
+    snapshot,
+    write_manifest,
 )
 
-
-@dataclass(frozen=True)
-class EdRun:
-    """One in-process `gate` run."""
-
-    code: int
-    out: str
-    err: str
-
-
-@pytest.fixture
-def ed_gate(capsysbinary: pytest.CaptureFixture[bytes]) -> Callable[..., EdRun]:
-    """Run `gate ARGV...` in-process and capture what it printed (captured commands echo raw bytes)."""
-
-    def run(*argv: str | Path) -> EdRun:
-        capsysbinary.readouterr()
-        code = main([str(a) for a in argv])
-        out, err = capsysbinary.readouterr()
-        return EdRun(code, out.decode("utf-8", "surrogateescape"), err.decode("utf-8", "surrogateescape"))
-
-    return run
-
-
-@pytest.fixture
-def ed_check(ed_gate: Callable[..., EdRun]) -> Callable[..., tuple[int, dict[str, Any]]]:
-    """`gate check --format json --at AT`: (exit code, scorecard)."""
-
-    def run(repo: Path, *extra: str) -> tuple[int, dict[str, Any]]:
-        result = ed_gate("check", "--repo", repo, "--format", "json", "--at", AT, *extra)
-        return result.code, json.loads(result.out)
-
-    return run
-
-
-def ed_copy(tmp_path: Path, name: str = "go", *, decisions: bool = True) -> Path:
-    """A private copy of examples/NAME (optionally without its decision records)."""
-    dst = tmp_path / name
-    shutil.copytree(EXAMPLES / name, dst, symlinks=True)
-    if not decisions:
-        for f in (dst / "decisions").glob("*.yaml"):
-            f.unlink()
-    return dst
-
-
-def ed_snapshot(repo: Path) -> dict[str, bytes]:
-    """Every file of the repository and its bytes."""
-    return {p.relative_to(repo).as_posix(): p.read_bytes() for p in sorted(repo.rglob("*")) if p.is_file()}
-
-
-def ed_manifest(repo: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((repo / MANIFEST).read_text(encoding="utf-8"))
-    return data
-
-
-def ed_write_manifest(repo: Path, data: dict[str, Any]) -> None:
-    (repo / MANIFEST).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
-def ed_replace(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {path}"
-    path.write_text(text.replace(old, new), encoding="utf-8")
+SECURITY = "signoffs/security.yaml"
+STALE = "now stale (approved for different evidence): "
 
 
 def coreutils_sha256(repo: Path, rel: str) -> str:
@@ -133,21 +65,21 @@ def now_s() -> datetime:
 # ---- evidence add ------------------------------------------------------------------------------------
 
 
-def test_evidence_add_registers_a_new_artifact(tmp_path, monkeypatch, ed_gate):
-    repo = ed_copy(tmp_path)
+def test_evidence_add_registers_a_new_artifact(tmp_path, monkeypatch, cli):
+    repo = copy_example(tmp_path)
     rel = "evidence/security/pentest-report.md"
     body = "# External pentest\n\nNo critical findings. Ünïcode and a tab:\t.\n".encode()
     (repo / rel).write_bytes(body)
     monkeypatch.chdir(repo)  # paths on the command line are relative to where the user stands
     before = now_s()
-    result = ed_gate("evidence", "add", rel, "--item", "B-security", "--id", "pentest-report", "--repo", repo)
+    result = cli("evidence", "add", rel, "--item", "B-security", "--id", "pentest-report", "--repo", repo)
     after = now_s()
     assert result.code == 0, result.err
     assert result.out.splitlines() == [
         "recorded: pentest-report",
         f"{STALE}security — re-approval needed",
     ]
-    [entry] = [a for a in ed_manifest(repo)["artifacts"] if a["id"] == "pentest-report"]
+    [entry] = [a for a in read_manifest(repo)["artifacts"] if a["id"] == "pentest-report"]
     assert entry["path"] == rel
     assert entry["sha256"] == coreutils_sha256(repo, rel)
     assert entry["sha256"] == hashlib.sha256(body).hexdigest()
@@ -157,65 +89,65 @@ def test_evidence_add_registers_a_new_artifact(tmp_path, monkeypatch, ed_gate):
     assert before <= utc(entry["captured_at"]) <= after
 
 
-def test_evidence_add_with_area_serves_that_area_too(tmp_path, monkeypatch, ed_gate):
-    repo = ed_copy(tmp_path)
+def test_evidence_add_with_area_serves_that_area_too(tmp_path, monkeypatch, cli):
+    repo = copy_example(tmp_path)
     rel = "evidence/security/pentest-report.md"
     (repo / rel).write_text("pentest\n", encoding="utf-8")
     monkeypatch.chdir(repo)
-    result = ed_gate(
+    result = cli(
         "evidence", "add", rel, "--item", "B-security", "--id", "pentest", "--area", "product-release", "--repo", "."
     )
     assert result.code == 0, result.err
     assert f"{STALE}product-release, security — re-approval needed" in result.out
-    [entry] = [a for a in ed_manifest(repo)["artifacts"] if a["id"] == "pentest"]
+    [entry] = [a for a in read_manifest(repo)["artifacts"] if a["id"] == "pentest"]
     assert entry["areas"] == ["product-release"]
 
 
-def test_evidence_add_again_updates_the_entry(tmp_path, monkeypatch, ed_gate, ed_check):
-    repo = ed_copy(tmp_path)
+def test_evidence_add_again_updates_the_entry(tmp_path, monkeypatch, cli, check):
+    repo = copy_example(tmp_path)
     rel = "evidence/security/vuln-scan.txt"
-    old = next(a for a in ed_manifest(repo)["artifacts"] if a["path"] == rel)
+    old = next(a for a in read_manifest(repo)["artifacts"] if a["path"] == rel)
     with (repo / rel).open("a", encoding="utf-8") as fh:
         fh.write("rescan 2026-11-27: 1 high (CVE-2026-0001)\n")
     monkeypatch.chdir(repo)
-    result = ed_gate("evidence", "add", rel, "--item", "B-security", "--repo", ".")
+    result = cli("evidence", "add", rel, "--item", "B-security", "--repo", ".")
     assert result.code == 0, result.err
     assert result.out.splitlines() == [f"recorded: {old['id']}", f"{STALE}security — re-approval needed"]
-    entries = [a for a in ed_manifest(repo)["artifacts"] if a["path"] == rel]
+    entries = [a for a in read_manifest(repo)["artifacts"] if a["path"] == rel]
     assert len(entries) == 1  # updated in place, not duplicated
     [entry] = entries
     assert entry["id"] == old["id"]
     assert entry["sha256"] == coreutils_sha256(repo, rel) != old["sha256"]
     assert entry["size"] == (repo / rel).stat().st_size
     assert entry["items"] == old["items"]
-    _, card = ed_check(repo)
+    _, card = check(repo)
     # Every artifact matches again; only the GO decision, taken on the old evidence, no longer holds.
     assert [f["path"] for f in card["integrity"]] == [card["recorded_decision"]["file"]]
     assert [s["area"] for s in card["signoffs"] if not s["fresh"]] == ["security"]
 
 
-def test_evidence_add_of_an_unchanged_file_keeps_approvals_fresh(tmp_path, monkeypatch, ed_gate, ed_check):
-    repo = ed_copy(tmp_path)
+def test_evidence_add_of_an_unchanged_file_keeps_approvals_fresh(tmp_path, monkeypatch, cli, check):
+    repo = copy_example(tmp_path)
     monkeypatch.chdir(repo)
     # The example's entries were captured earlier; any later second makes the timestamps differ.
-    result = ed_gate("evidence", "add", "evidence/security/vuln-scan.txt", "--item", "B-security", "--repo", ".")
+    result = cli("evidence", "add", "evidence/security/vuln-scan.txt", "--item", "B-security", "--repo", ".")
     assert result.code == 0, result.err
     assert STALE not in result.out
-    code, card = ed_check(repo, "--require-go")
+    code, card = check(repo, "--require-go")
     assert all(s["fresh"] for s in card["signoffs"])
     assert code == 0
 
 
-def test_evidence_add_under_a_new_id_never_leaves_an_unusable_manifest(tmp_path, monkeypatch, ed_gate, ed_check):
-    repo = ed_copy(tmp_path)
+def test_evidence_add_under_a_new_id_never_leaves_an_unusable_manifest(tmp_path, monkeypatch, cli, check):
+    repo = copy_example(tmp_path)
     monkeypatch.chdir(repo)
     before = (repo / MANIFEST).read_bytes()
-    result = ed_gate(
+    result = cli(
         "evidence", "add", "evidence/security/threat-model.md", "--item", "B-security", "--id", "tm2", "--repo", "."
     )
     if result.code != 0:
         assert (repo / MANIFEST).read_bytes() == before
-    code, card = ed_check(repo)
+    code, card = check(repo)
     assert card["errors"] == []
     assert code != 2
 
@@ -229,15 +161,15 @@ SCRIPT_OK = (
 )
 
 
-def test_evidence_capture_records_the_run(tmp_path, ed_gate):
-    repo = ed_copy(tmp_path)
+def test_evidence_capture_records_the_run(tmp_path, cli):
+    repo = copy_example(tmp_path)
     argv = [sys.executable, "-c", SCRIPT_OK]
     started = now_s()
-    result = ed_gate("evidence", "capture", "--repo", repo, "--item", "B-security", "--id", "extra-audit", "--", *argv)
+    result = cli("evidence", "capture", "--repo", repo, "--item", "B-security", "--id", "extra-audit", "--", *argv)
     ended = now_s()
     assert result.code == 0, result.err
     assert "recorded: extra-audit" in result.out
-    manifest = ed_manifest(repo)
+    manifest = read_manifest(repo)
     [command] = [c for c in manifest["commands"] if c["id"] == "extra-audit"]
     assert command["argv"] == argv
     assert command["cwd"] == "."
@@ -259,21 +191,21 @@ def test_evidence_capture_records_the_run(tmp_path, ed_gate):
     assert not list((repo / "evidence/captures").glob(".*partial"))
 
 
-def test_evidence_capture_of_a_failing_command(tmp_path, ed_gate, ed_check):
-    repo = ed_copy(tmp_path, decisions=False)
+def test_evidence_capture_of_a_failing_command(tmp_path, cli, check):
+    repo = copy_example(tmp_path, decisions=False)
     argv = [sys.executable, "-c", "import sys; print('dispute stuck in review'); sys.exit(3)"]
-    result = ed_gate(
+    result = cli(
         "evidence", "capture", "--repo", repo, "--item", "prereq-6E", "--id", "dispute-workflow-test", "--", *argv
     )
     assert result.code == 1
     assert "the command exited 3: recorded as failing evidence for prereq-6E" in result.out
     assert f"{STALE}finance-billing — re-approval needed" in result.out
-    commands = [c for c in ed_manifest(repo)["commands"] if c["id"] == "dispute-workflow-test"]
+    commands = [c for c in read_manifest(repo)["commands"] if c["id"] == "dispute-workflow-test"]
     assert len(commands) == 1
     assert commands[0]["exit_code"] == 3
     assert commands[0]["argv"] == argv
     assert (repo / "evidence/captures/dispute-workflow-test.stdout").read_bytes() == b"dispute stuck in review\n"
-    code, card = ed_check(repo)
+    code, card = check(repo)
     assert code == 0  # consistent, honestly NO-GO
     assert card["decision"] == "NO-GO"
     item = next(i for i in card["items"] if i["id"] == "prereq-6E")
@@ -281,21 +213,21 @@ def test_evidence_capture_of_a_failing_command(tmp_path, ed_gate, ed_check):
     assert f"command 'dispute-workflow-test' ({' '.join(argv)}) exited 3" in item["reasons"]
 
 
-def test_evidence_capture_of_a_missing_program(tmp_path, ed_gate):
-    repo = ed_copy(tmp_path)
-    before = ed_snapshot(repo)
-    result = ed_gate(
+def test_evidence_capture_of_a_missing_program(tmp_path, cli):
+    repo = copy_example(tmp_path)
+    before = snapshot(repo)
+    result = cli(
         "evidence", "capture", "--repo", repo, "--item", "B-security", "--id", "x", "--", "no-such-program-4711", "-v"
     )
     assert result.code == 2
     assert "gate: cannot run no-such-program-4711" in result.err
     assert "Traceback" not in result.err
-    assert ed_snapshot(repo) == before  # no manifest change, no partial output left
+    assert snapshot(repo) == before  # no manifest change, no partial output left
 
 
-def test_evidence_capture_needs_a_command(tmp_path, ed_gate):
-    repo = ed_copy(tmp_path)
-    result = ed_gate("evidence", "capture", "--repo", repo, "--item", "B-security", "--id", "x", "--")
+def test_evidence_capture_needs_a_command(tmp_path, cli):
+    repo = copy_example(tmp_path)
+    result = cli("evidence", "capture", "--repo", repo, "--item", "B-security", "--id", "x", "--")
     assert result.code == 2
     assert "give the command to run after --" in result.err
 
@@ -327,8 +259,8 @@ findings:
 SIGNOFF_KEYS = ("status:", "approver:", "at:", "evidence_digest:")
 
 
-def _approve_security(ed_gate: Callable[..., EdRun], repo: Path, *extra: str) -> EdRun:
-    return ed_gate(
+def _approve_security(cli: Callable[..., Run], repo: Path, *extra: str) -> Run:
+    return cli(
         "signoff",
         "security",
         "--repo",
@@ -342,10 +274,10 @@ def _approve_security(ed_gate: Callable[..., EdRun], repo: Path, *extra: str) ->
     )
 
 
-def test_signoff_round_trip_changes_only_its_lines(tmp_path, ed_gate, ed_check):
-    repo = ed_copy(tmp_path)
+def test_signoff_round_trip_changes_only_its_lines(tmp_path, cli, check):
+    repo = copy_example(tmp_path)
     (repo / SECURITY).write_text(HAND_SIGNOFF, encoding="utf-8")
-    result = _approve_security(ed_gate, repo)
+    result = _approve_security(cli, repo)
     assert result.code == 0, result.err
     after = (repo / SECURITY).read_text(encoding="utf-8")
     removed, added = changed_lines(HAND_SIGNOFF, after)
@@ -354,17 +286,17 @@ def test_signoff_round_trip_changes_only_its_lines(tmp_path, ed_gate, ed_check):
     assert 'status: "approved"   # until the rate limit lands\n' in added
     assert 'approver: "sec-lead-ana"\n' in added
     assert "pull_request" not in after  # not given, not added
-    code, card = ed_check(repo, "--require-go")
+    code, card = check(repo, "--require-go")
     assert code == 0
     security = next(s for s in card["signoffs"] if s["area"] == "security")
     assert (security["status"], security["fresh"], security["approver"]) == ("approved", True, "sec-lead-ana")
 
 
-def test_signoff_on_a_pending_file_appends_its_keys(tmp_path, ed_gate):
-    repo = ed_copy(tmp_path)
+def test_signoff_on_a_pending_file_appends_its_keys(tmp_path, cli):
+    repo = copy_example(tmp_path)
     pending = "# pending, hand-written\narea: security   # the area\n\nstatus: pending\n"
     (repo / SECURITY).write_text(pending, encoding="utf-8")
-    result = _approve_security(ed_gate, repo, "--pr", "77")
+    result = _approve_security(cli, repo, "--pr", "77")
     assert result.code == 0, result.err
     after = (repo / SECURITY).read_text(encoding="utf-8")
     removed, added = changed_lines(pending, after)
@@ -374,8 +306,8 @@ def test_signoff_on_a_pending_file_appends_its_keys(tmp_path, ed_gate):
     assert after.startswith("# pending, hand-written\narea: security   # the area\n\n")
 
 
-def test_signoff_round_trip_keeps_an_indented_list(tmp_path, ed_gate):
-    repo = ed_copy(tmp_path)
+def test_signoff_round_trip_keeps_an_indented_list(tmp_path, cli):
+    repo = copy_example(tmp_path)
     hand = HAND_SIGNOFF.replace(
         "findings:\n# earlier review\n- id: F1\n  summary: 'Rate-limit the VEID verification endpoint per account'\n"
         '  severity: "medium"    # agreed with product\n  remediation_owner: security-lead\n  status: resolved\n',
@@ -385,25 +317,25 @@ def test_signoff_round_trip_keeps_an_indented_list(tmp_path, ed_gate):
     )
     assert hand != HAND_SIGNOFF
     (repo / SECURITY).write_text(hand, encoding="utf-8")
-    assert _approve_security(ed_gate, repo).code == 0
+    assert _approve_security(cli, repo).code == 0
     removed, added = changed_lines(hand, (repo / SECURITY).read_text(encoding="utf-8"))
     assert sorted(line.split(" ", 1)[0] for line in removed) == sorted(SIGNOFF_KEYS)
     assert sorted(line.split(" ", 1)[0] for line in added) == sorted(SIGNOFF_KEYS)
 
 
-def test_signoff_round_trip_keeps_odd_spacing(tmp_path, ed_gate):
-    repo = ed_copy(tmp_path)
+def test_signoff_round_trip_keeps_odd_spacing(tmp_path, cli):
+    repo = copy_example(tmp_path)
     hand = HAND_SIGNOFF.replace('note: "Reviewed', 'note:   "Reviewed')
     (repo / SECURITY).write_text(hand, encoding="utf-8")
-    assert _approve_security(ed_gate, repo).code == 0
+    assert _approve_security(cli, repo).code == 0
     removed, _ = changed_lines(hand, (repo / SECURITY).read_text(encoding="utf-8"))
     assert sorted(line.split(" ", 1)[0] for line in removed) == sorted(SIGNOFF_KEYS)
 
 
-def test_signoff_with_a_new_finding_keeps_existing_findings(tmp_path, ed_gate):
-    repo = ed_copy(tmp_path)
+def test_signoff_with_a_new_finding_keeps_existing_findings(tmp_path, cli):
+    repo = copy_example(tmp_path)
     (repo / SECURITY).write_text(HAND_SIGNOFF, encoding="utf-8")
-    result = _approve_security(ed_gate, repo, "--finding", "Pin the HSM firmware", "--owner", "security-lead")
+    result = _approve_security(cli, repo, "--finding", "Pin the HSM firmware", "--owner", "security-lead")
     assert result.code == 0, result.err
     removed, added = changed_lines(HAND_SIGNOFF, (repo / SECURITY).read_text(encoding="utf-8"))
     assert sorted(line.split(" ", 1)[0] for line in removed) == sorted(SIGNOFF_KEYS)
@@ -423,13 +355,13 @@ def _entry_span(lines: list[str], entry_id: str) -> tuple[int, int]:
     return start, end + 1
 
 
-def test_evidence_add_leaves_other_manifest_entries_byte_identical(tmp_path, monkeypatch, ed_gate):
-    repo = ed_copy(tmp_path)
+def test_evidence_add_leaves_other_manifest_entries_byte_identical(tmp_path, monkeypatch, cli):
+    repo = copy_example(tmp_path)
     before = (repo / MANIFEST).read_text(encoding="utf-8")
     with (repo / "evidence/security/vuln-scan.txt").open("a", encoding="utf-8") as fh:
         fh.write("rescan: clean\n")
     monkeypatch.chdir(repo)
-    assert ed_gate("evidence", "add", "evidence/security/vuln-scan.txt", "--item", "B-security").code == 0
+    assert cli("evidence", "add", "evidence/security/vuln-scan.txt", "--item", "B-security").code == 0
     after = (repo / MANIFEST).read_text(encoding="utf-8")
     a, b = before.splitlines(keepends=True), after.splitlines(keepends=True)
     start, end = _entry_span(a, "vuln-scan")
@@ -441,14 +373,14 @@ def test_evidence_add_leaves_other_manifest_entries_byte_identical(tmp_path, mon
     assert any('"sha256"' in x for x, _ in changed)
 
 
-def test_evidence_add_of_a_new_file_only_inserts(tmp_path, monkeypatch, ed_gate):
-    repo = ed_copy(tmp_path)
+def test_evidence_add_of_a_new_file_only_inserts(tmp_path, monkeypatch, cli):
+    repo = copy_example(tmp_path)
     before = (repo / MANIFEST).read_text(encoding="utf-8")
     (repo / "evidence/ops/extra.md").write_text("extra\n", encoding="utf-8")
     monkeypatch.chdir(repo)
-    assert ed_gate("evidence", "add", "evidence/ops/extra.md", "--item", "B-operations-sre", "--id", "extra").code == 0
+    assert cli("evidence", "add", "evidence/ops/extra.md", "--item", "B-operations-sre", "--id", "extra").code == 0
     after = (repo / MANIFEST).read_text(encoding="utf-8")
-    entry = next(a for a in ed_manifest(repo)["artifacts"] if a["id"] == "extra")
+    entry = next(a for a in read_manifest(repo)["artifacts"] if a["id"] == "extra")
     block = "".join(f"    {line}\n" for line in json.dumps(entry, indent=2, ensure_ascii=False).splitlines())
     end_of_artifacts = '    }\n  ],\n  "commands": ['
     assert before.count(end_of_artifacts) == 1
@@ -478,43 +410,43 @@ def _crash(*_args: object, **_kwargs: object) -> None:
         ),
     ],
 )
-def test_a_crash_mid_write_leaves_the_original_whole(tmp_path, monkeypatch, ed_gate, target, argv):
-    repo = ed_copy(tmp_path)
+def test_a_crash_mid_write_leaves_the_original_whole(tmp_path, monkeypatch, cli, target, argv):
+    repo = copy_example(tmp_path)
     with (repo / "evidence/security/vuln-scan.txt").open("a", encoding="utf-8") as fh:
         fh.write("changed\n")
-    before = ed_snapshot(repo)
+    before = snapshot(repo)
     monkeypatch.chdir(repo)
-    monkeypatch.setattr(gate.edit.os, "replace", _crash)
-    result = ed_gate(*argv, "--repo", ".")
+    monkeypatch.setattr(os, "replace", _crash)
+    result = cli(*argv, "--repo", ".")
     monkeypatch.undo()
     assert result.code != 0
     assert "simulated" in result.err
-    assert ed_snapshot(repo) == before  # the target is intact and no temp file is left beside it
+    assert snapshot(repo) == before  # the target is intact and no temp file is left beside it
     assert not list((repo / target).parent.glob(f".{Path(target).name}.*"))
 
 
-def test_a_crash_writing_a_decision_leaves_no_file(tmp_path, monkeypatch, ed_gate):
-    repo = ed_copy(tmp_path, decisions=False)
-    before = ed_snapshot(repo)
-    monkeypatch.setattr(gate.edit.os, "replace", _crash)
+def test_a_crash_writing_a_decision_leaves_no_file(tmp_path, monkeypatch, cli):
+    repo = copy_example(tmp_path, decisions=False)
+    before = snapshot(repo)
+    monkeypatch.setattr(os, "replace", _crash)
     argv = ["decide", "--repo", str(repo), "--window", "primary", "--at", AT]
     for a in ATTENDEES:
         argv += ["--attendee", a]
-    result = ed_gate(*argv)
+    result = cli(*argv)
     monkeypatch.undo()
     assert result.code != 0
-    assert ed_snapshot(repo) == before
+    assert snapshot(repo) == before
 
 
 # ---- edit commands refuse what `gate check` rejects ---------------------------------------------------
 
 
 def _syntax_error(repo: Path) -> None:
-    ed_replace(repo / "checklist.yaml", "  network: mainnet\n", "  network: mainnet: oops\n")
+    replace_once(repo / "checklist.yaml", "  network: mainnet\n", "  network: mainnet: oops\n")
 
 
 def _unknown_field(repo: Path) -> None:
-    ed_replace(repo / "signoffs/finance-billing.yaml", "pull_request: 44\n", "pull_request: 44\nstatsu: approved\n")
+    replace_once(repo / "signoffs/finance-billing.yaml", "pull_request: 44\n", "pull_request: 44\nstatsu: approved\n")
 
 
 EDITS = [
@@ -547,26 +479,26 @@ EDITS = [
     [(_syntax_error, "checklist.yaml:"), (_unknown_field, "signoffs/finance-billing.yaml:")],
     ids=["checklist-syntax-error", "signoff-unknown-field"],
 )
-def test_edit_commands_refuse_unusable_input(tmp_path, monkeypatch, ed_gate, ed_check, argv, breakage, where):
-    repo = ed_copy(tmp_path, decisions=False)
+def test_edit_commands_refuse_unusable_input(tmp_path, monkeypatch, cli, check, argv, breakage, where):
+    repo = copy_example(tmp_path, decisions=False)
     breakage(repo)
-    assert ed_check(repo)[0] == 2  # `gate check` rejects it ...
-    before = ed_snapshot(repo)
+    assert check(repo)[0] == 2  # `gate check` rejects it ...
+    before = snapshot(repo)
     monkeypatch.chdir(repo)
-    result = ed_gate(*argv[:2], "--repo", ".", *argv[2:]) if argv[0] == "evidence" else ed_gate(*argv, "--repo", ".")
+    result = cli(*argv[:2], "--repo", ".", *argv[2:]) if argv[0] == "evidence" else cli(*argv, "--repo", ".")
     assert result.code == 2  # ... and so does every command that would edit it
     assert result.err.startswith(where)
     assert "Traceback" not in result.err
-    assert ed_snapshot(repo) == before  # nothing written, nothing run
+    assert snapshot(repo) == before  # nothing written, nothing run
 
 
 # ---- gate signoff ------------------------------------------------------------------------------------
 
 
 def _drop_threat_model(repo: Path) -> str:
-    data = ed_manifest(repo)
+    data = read_manifest(repo)
     data["artifacts"] = [a for a in data["artifacts"] if a["id"] != "threat-model"]
-    ed_write_manifest(repo, data)
+    write_manifest(repo, data)
     return "B-security: required evidence 'threat-model' (Threat model update) has not been captured"
 
 
@@ -576,37 +508,37 @@ def _corrupt_vuln_scan(repo: Path) -> str:
 
 
 @pytest.mark.parametrize("break_evidence", [_drop_threat_model, _corrupt_vuln_scan], ids=["missing", "tampered"])
-def test_signoff_approve_refuses_incomplete_p0_evidence(tmp_path, ed_gate, break_evidence):
-    repo = ed_copy(tmp_path)
+def test_signoff_approve_refuses_incomplete_p0_evidence(tmp_path, cli, break_evidence):
+    repo = copy_example(tmp_path)
     expected = break_evidence(repo)
     before = (repo / SECURITY).read_bytes()
-    result = _approve_security(ed_gate, repo)
+    result = _approve_security(cli, repo)
     assert result.code == 1
     assert "cannot approve security: its required evidence is not complete" in result.err
     assert expected in result.err
     assert (repo / SECURITY).read_bytes() == before
 
 
-def test_signoff_approve_refuses_a_failing_command(tmp_path, ed_gate):
-    repo = ed_copy(tmp_path, "no-go")
+def test_signoff_approve_refuses_a_failing_command(tmp_path, cli):
+    repo = copy_example(tmp_path, "no-go")
     before = (repo / "signoffs/finance-billing.yaml").read_bytes()
-    result = ed_gate("signoff", "finance-billing", "--repo", repo, "--approve", "--by", "fin-lead-dora", "--at", AT)
+    result = cli("signoff", "finance-billing", "--repo", repo, "--approve", "--by", "fin-lead-dora", "--at", AT)
     assert result.code == 1
     failing = "command 'dispute-workflow-test' (python3 evidence/finance/dispute_workflow_test.py) exited 1"
     assert f"prereq-6E: {failing}" in result.err
     assert (repo / "signoffs/finance-billing.yaml").read_bytes() == before
 
 
-def test_signoff_reject_records_findings_and_owners(tmp_path, ed_gate, ed_check):
-    repo = ed_copy(tmp_path, "no-go")
-    result = ed_gate(
+def test_signoff_reject_records_findings_and_owners(tmp_path, cli, check):
+    repo = copy_example(tmp_path, "no-go")
+    result = cli(
         "signoff", "finance-billing", "--repo", repo, "--reject", "--by", "fin-lead-dora", "--at", AT, "--pr", "51",
         "--finding", "Dispute workflow leaves disputes open", "--owner", "finance-lead",
         "--finding", "Reconciliation job lacks an alert", "--owner", "ops-lead",
     )  # fmt: skip
     assert result.code == 0, result.err
     assert result.out.startswith("signoffs/finance-billing.yaml: rejected by fin-lead-dora for evidence digest ")
-    code, card = ed_check(repo)
+    code, card = check(repo)
     assert code == 0
     finance = next(s for s in card["signoffs"] if s["area"] == "finance-billing")
     assert (finance["status"], finance["fresh"], finance["approver"]) == ("rejected", False, "fin-lead-dora")
@@ -620,18 +552,18 @@ def test_signoff_reject_records_findings_and_owners(tmp_path, ed_gate, ed_check)
     assert "pull_request: 51\n" in text
 
 
-def test_signoff_needs_one_owner_per_finding(tmp_path, ed_gate):
-    repo = ed_copy(tmp_path)
-    before = ed_snapshot(repo)
-    result = ed_gate("signoff", "security", "--repo", repo, "--reject", "--by", "sec-lead-ana", "--finding", "x")
+def test_signoff_needs_one_owner_per_finding(tmp_path, cli):
+    repo = copy_example(tmp_path)
+    before = snapshot(repo)
+    result = cli("signoff", "security", "--repo", repo, "--reject", "--by", "sec-lead-ana", "--finding", "x")
     assert result.code == 2
     assert "give one --owner per --finding" in result.err
-    assert ed_snapshot(repo) == before
+    assert snapshot(repo) == before
 
 
-def test_signoff_of_an_unknown_area(tmp_path, ed_gate):
-    repo = ed_copy(tmp_path)
-    result = ed_gate("signoff", "legal", "--repo", repo, "--approve", "--by", "sec-lead-ana")
+def test_signoff_of_an_unknown_area(tmp_path, cli):
+    repo = copy_example(tmp_path)
+    result = cli("signoff", "legal", "--repo", repo, "--approve", "--by", "sec-lead-ana")
     assert result.code == 2
     assert "unknown area 'legal'" in result.err
 
@@ -644,31 +576,31 @@ def test_signoff_of_an_unknown_area(tmp_path, ed_gate):
     ],
     ids=["unknown-owner-role", "invalid-login"],
 )
-def test_signoff_refuses_what_check_would_reject(tmp_path, ed_gate, ed_check, extra):
-    repo = ed_copy(tmp_path)
-    before = ed_snapshot(repo)
-    result = ed_gate("signoff", "security", "--repo", repo, "--reject", "--at", AT, *extra)
+def test_signoff_refuses_what_check_would_reject(tmp_path, cli, check, extra):
+    repo = copy_example(tmp_path)
+    before = snapshot(repo)
+    result = cli("signoff", "security", "--repo", repo, "--reject", "--at", AT, *extra)
     if result.code == 0:
-        assert ed_check(repo)[0] != 2
+        assert check(repo)[0] != 2
     else:
         assert result.code == 2
-        assert ed_snapshot(repo) == before
-    assert ed_check(repo)[0] != 2
+        assert snapshot(repo) == before
+    assert check(repo)[0] != 2
 
 
 # ---- gate decide -------------------------------------------------------------------------------------
 
 
-def _decide(ed_gate: Callable[..., EdRun], repo: Path, *extra: str) -> EdRun:
+def _decide(cli: Callable[..., Run], repo: Path, *extra: str) -> Run:
     argv: list[str] = ["decide", "--repo", str(repo), "--at", AT, *extra]
     for a in ATTENDEES:
         argv += ["--attendee", a]
-    return ed_gate(*argv)
+    return cli(*argv)
 
 
-def test_decide_refuses_go_while_no_go(tmp_path, ed_gate):
-    repo = ed_copy(tmp_path, "no-go")
-    result = _decide(ed_gate, repo, "--decision", "GO", "--window", "primary")
+def test_decide_refuses_go_while_no_go(tmp_path, cli):
+    repo = copy_example(tmp_path, "no-go")
+    result = _decide(cli, repo, "--decision", "GO", "--window", "primary")
     assert result.code == 1
     assert "refusing to record GO: the gate computes NO-GO" in result.err
     assert "P0 prereq-6E" in result.err
@@ -677,16 +609,16 @@ def test_decide_refuses_go_while_no_go(tmp_path, ed_gate):
     assert list((repo / "decisions").glob("*")) == []
 
 
-def test_decide_records_no_go_with_its_reasons(tmp_path, ed_gate, ed_check):
-    repo = ed_copy(tmp_path, "no-go")
-    result = _decide(ed_gate, repo, "--window", "primary")  # no --decision: what the gate computes
+def test_decide_records_no_go_with_its_reasons(tmp_path, cli, check):
+    repo = copy_example(tmp_path, "no-go")
+    result = _decide(cli, repo, "--window", "primary")  # no --decision: what the gate computes
     assert result.code == 0, result.err
     name = "decisions/2026-11-28T1200-no-go.yaml"
     assert result.out.splitlines()[0] == f"{name}: NO-GO"
     text = (repo / name).read_text(encoding="utf-8")
     assert text.startswith("# yaml-language-server: $schema=../schemas/decision.schema.json\n")
     assert "decision: NO-GO\n" in text
-    code, card = ed_check(repo)
+    code, card = check(repo)
     assert (code, card["decision"]) == (0, "NO-GO")
     recorded = card["recorded_decision"]
     assert (recorded["file"], recorded["decision"], recorded["holds"]) == (name, "NO-GO", True)
@@ -700,13 +632,13 @@ def test_decide_records_no_go_with_its_reasons(tmp_path, ed_gate, ed_check):
     assert f"manifest_sha256: {card['manifest_sha256']}\n" in text
 
 
-def test_decide_records_go_and_check_requires_it(tmp_path, ed_gate, ed_check):
-    repo = ed_copy(tmp_path, decisions=False)
-    result = _decide(ed_gate, repo, "--window", "primary")
+def test_decide_records_go_and_check_requires_it(tmp_path, cli, check):
+    repo = copy_example(tmp_path, decisions=False)
+    result = _decide(cli, repo, "--window", "primary")
     assert result.code == 0, result.err
     name = "decisions/2026-11-28T1200-go.yaml"
     assert result.out == f"{name}: GO\n"
-    code, card = ed_check(repo, "--require-go")
+    code, card = check(repo, "--require-go")
     assert code == 0
     assert card["decision"] == "GO"
     assert card["blocking"] == []
@@ -714,29 +646,29 @@ def test_decide_records_go_and_check_requires_it(tmp_path, ed_gate, ed_check):
     # The manifest digest is the SHA-256 of a coreutils SHA256SUMS listing: verifiable with no Python.
     listing = "".join(
         f"{a['sha256']}  {a['path']}\n"
-        for a in sorted(ed_manifest(repo)["artifacts"], key=lambda a: a["path"].encode())
+        for a in sorted(read_manifest(repo)["artifacts"], key=lambda a: a["path"].encode())
     )
     (repo / "SHA256SUMS").write_text(listing, encoding="utf-8")
     subprocess.run(["sha256sum", "--quiet", "-c", "SHA256SUMS"], cwd=repo, check=True)
     assert f"manifest_sha256: {coreutils_sha256(repo, 'SHA256SUMS')}\n" in (repo / name).read_text(encoding="utf-8")
 
 
-def test_decide_go_explicitly_needs_the_window_ahead(tmp_path, ed_gate):
-    repo = ed_copy(tmp_path, decisions=False)
+def test_decide_go_explicitly_needs_the_window_ahead(tmp_path, cli):
+    repo = copy_example(tmp_path, decisions=False)
     late = "2026-12-08T15:00:00Z"  # inside the window it would choose
     argv = ["decide", "--repo", str(repo), "--at", late, "--decision", "GO", "--window", "primary"]
     for a in ATTENDEES:
         argv += ["--attendee", a]
-    result = ed_gate(*argv)
+    result = cli(*argv)
     assert result.code == 1
     assert "the primary window (2026-12-08 14:00–2026-12-08 18:00 UTC) is not ahead of the decision" in result.err
     assert list((repo / "decisions").glob("*")) == []
 
 
 @pytest.mark.parametrize("extra", [[], ["--decision", "GO"]], ids=["computed", "explicit"])
-def test_decide_go_without_a_window_is_a_usage_error(tmp_path, ed_gate, extra):
-    repo = ed_copy(tmp_path, decisions=False)
-    result = _decide(ed_gate, repo, *extra)
+def test_decide_go_without_a_window_is_a_usage_error(tmp_path, cli, extra):
+    repo = copy_example(tmp_path, decisions=False)
+    result = _decide(cli, repo, *extra)
     assert result.code == 2
     assert "window" in result.err
     assert "internal error" not in result.err
@@ -745,21 +677,21 @@ def test_decide_go_without_a_window_is_a_usage_error(tmp_path, ed_gate, extra):
 # ---- gate evidence verify ----------------------------------------------------------------------------
 
 
-def test_evidence_verify_ok(tmp_path, ed_gate):
-    repo = ed_copy(tmp_path)
-    artifacts = ed_manifest(repo)["artifacts"]
-    result = ed_gate("evidence", "verify", "--repo", repo)
+def test_evidence_verify_ok(tmp_path, cli):
+    repo = copy_example(tmp_path)
+    artifacts = read_manifest(repo)["artifacts"]
+    result = cli("evidence", "verify", "--repo", repo)
     assert result.code == 0
     assert result.out == f"{len(artifacts)} artifact(s), {sum(a['size'] for a in artifacts)} bytes: OK\n"
 
 
-def test_evidence_verify_names_a_flipped_file(tmp_path, ed_gate):
-    repo = ed_copy(tmp_path)
+def test_evidence_verify_names_a_flipped_file(tmp_path, cli):
+    repo = copy_example(tmp_path)
     rel = "evidence/ops/mainnet-launch-runbook.md"
     data = bytearray((repo / rel).read_bytes())
     data[-2] ^= 0x20
     (repo / rel).write_bytes(bytes(data))
-    result = ed_gate("evidence", "verify", "--repo", repo)
+    result = cli("evidence", "verify", "--repo", repo)
     assert result.code == 1
     lines = result.out.splitlines()
     assert len(lines) == 2
@@ -768,40 +700,40 @@ def test_evidence_verify_names_a_flipped_file(tmp_path, ed_gate):
 
 
 @pytest.mark.parametrize("damage", ["syntax-error", "deleted"])
-def test_evidence_verify_reads_only_the_manifest(tmp_path, ed_gate, ed_check, damage):
-    repo = ed_copy(tmp_path)
+def test_evidence_verify_reads_only_the_manifest(tmp_path, cli, check, damage):
+    repo = copy_example(tmp_path)
     if damage == "deleted":
         (repo / "checklist.yaml").unlink()
     else:
         _syntax_error(repo)
-    assert ed_check(repo)[0] == 2
-    result = ed_gate("evidence", "verify", "--repo", repo)
+    assert check(repo)[0] == 2
+    result = cli("evidence", "verify", "--repo", repo)
     assert result.code == 0, result.err
     assert result.out.endswith("bytes: OK\n")
 
 
-def test_evidence_verify_rejects_a_broken_manifest(tmp_path, ed_gate):
-    repo = ed_copy(tmp_path)
+def test_evidence_verify_rejects_a_broken_manifest(tmp_path, cli):
+    repo = copy_example(tmp_path)
     text = (repo / MANIFEST).read_text(encoding="utf-8")
     (repo / MANIFEST).write_text(text.replace('"version": 1,', '"version": 1,,', 1), encoding="utf-8")
-    result = ed_gate("evidence", "verify", "--repo", repo)
+    result = cli("evidence", "verify", "--repo", repo)
     assert result.code == 2
     assert result.err.startswith(f"{MANIFEST}:3:")
 
 
-def test_evidence_verify_reports_only_manifest_errors(tmp_path, ed_gate):
+def test_evidence_verify_reports_only_manifest_errors(tmp_path, cli):
     """A manifest entry the schema rejects is reported at its line; a broken checklist is not its business."""
-    repo = ed_copy(tmp_path)
+    repo = copy_example(tmp_path)
     _syntax_error(repo)
-    data = ed_manifest(repo)
+    data = read_manifest(repo)
     data["artifacts"][1]["sha256"] = "NOT-A-DIGEST"
-    ed_write_manifest(repo, data)
+    write_manifest(repo, data)
     line = next(
         n
         for n, text in enumerate((repo / MANIFEST).read_text(encoding="utf-8").splitlines(), 1)
         if "NOT-A-DIGEST" in text
     )
-    result = ed_gate("evidence", "verify", "--repo", repo)
+    result = cli("evidence", "verify", "--repo", repo)
     assert result.code == 2
     errors = result.err.splitlines()
     assert errors
@@ -814,7 +746,7 @@ def test_ctrl_c_during_capture_leaves_no_half_written_entry(tmp_path):
     import signal
     import time
 
-    repo = ed_copy(tmp_path)
+    repo = copy_example(tmp_path)
     before = (repo / "evidence-manifest.json").read_bytes()
     started = tmp_path / "started"
     script = (
@@ -856,12 +788,12 @@ def test_ctrl_c_during_capture_leaves_no_half_written_entry(tmp_path):
     assert leftovers == []
 
 
-def test_evidence_add_refuses_a_manifest_check_would_reject_before_writing(tmp_path, ed_gate):
+def test_evidence_add_refuses_a_manifest_check_would_reject_before_writing(tmp_path, cli):
     """An id already taken by a captured command would make two entries with one id: refused, nothing written."""
-    repo = ed_copy(tmp_path)
+    repo = copy_example(tmp_path)
     (repo / "evidence" / "extra.md").write_text("extra\n", encoding="utf-8")
     before = (repo / MANIFEST).read_bytes()
-    result = ed_gate(
+    result = cli(
         "evidence",
         "add",
         repo / "evidence" / "extra.md",

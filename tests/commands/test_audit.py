@@ -12,7 +12,6 @@ import io
 import json
 import os
 import shlex
-import shutil
 import subprocess
 import sys
 import tarfile
@@ -25,18 +24,16 @@ from typing import Any
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "examples"
+from tests.helpers import AREAS, EXAMPLES, GO_DECISION, copy_example, git, read_manifest, sha256sum
+
 PACKET = "_docs/operations/mainnet-launch-packet.md"  # packet.location in the examples' checklist.yaml
 ARCHIVED_PACKET = "LAUNCH-PACKET.md"  # where the archive carries its packet (its root)
-GO_DECISION = "decisions/2026-11-27T1600-go.yaml"
 DECIDED_AT = "2026-11-27T16:00:00Z"
 HOLDS_GO = f"HOLDS: GO recorded in {GO_DECISION} at {DECIDED_AT}"
 TAG = "mainnet-v1.0.0"
 SUMS = "SHA256SUMS"
 MANIFEST_SUMS = "MANIFEST.SHA256SUMS"
 TAMPERED = "evidence/security/threat-model.md"
-AREAS = ("security", "compliance-privacy", "operations-sre", "finance-billing", "product-release")
 
 RunGate = Callable[..., tuple[int, str, str]]
 Files = list[tuple[tarfile.TarInfo, bytes | None]]
@@ -45,35 +42,19 @@ Files = list[tuple[tarfile.TarInfo, bytes | None]]
 # ---- helpers -----------------------------------------------------------------------------------------
 
 
-def example(tmp_path: Path, name: str = "go", dest: str | None = None) -> Path:
-    """A private copy of examples/NAME (the real examples are never touched)."""
-    return Path(shutil.copytree(EXAMPLES / name, tmp_path / (dest or name), symlinks=True))
-
-
 @pytest.fixture
 def go(tmp_path: Path) -> Path:
-    return example(tmp_path, "go")
+    return copy_example(tmp_path, "go")
 
 
 @pytest.fixture
 def nogo(tmp_path: Path) -> Path:
-    return example(tmp_path, "no-go")
-
-
-def manifest(repo: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((repo / "evidence-manifest.json").read_text(encoding="utf-8"))
-    return data
+    return copy_example(tmp_path, "no-go")
 
 
 def decision(repo: Path) -> dict[str, Any]:
     data: dict[str, Any] = yaml.safe_load((repo / GO_DECISION).read_text(encoding="utf-8"))
     return data
-
-
-def sha256sum(path: Path) -> str:
-    """The digest coreutils prints, not ours."""
-    result = subprocess.run(["sha256sum", str(path)], capture_output=True, text=True, check=True)
-    return result.stdout.split()[0]
 
 
 def packet(run_gate: RunGate, repo: Path, *extra: str) -> str:
@@ -149,10 +130,6 @@ def touch_all(repo: Path, when: float) -> None:
         os.utime(path, (when, when))
 
 
-def git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
-
-
 @pytest.fixture
 def go_archive(tmp_path: Path, go: Path, run_gate: RunGate) -> Path:
     return archive(run_gate, go, tmp_path / "go.tar.gz")
@@ -203,7 +180,7 @@ def test_packet_scorecard_matches_the_gate(go, run_gate):
 
 def test_packet_lists_every_artifact_with_its_real_sha256(go, run_gate):
     artifacts = section(packet(run_gate, go), "## Artifacts")
-    entries = manifest(go)["artifacts"]
+    entries = read_manifest(go)["artifacts"]
     assert len(entries) > 40
     for a in entries:
         real = sha256sum(go / a["path"])
@@ -215,9 +192,9 @@ def test_packet_lists_every_artifact_with_its_real_sha256(go, run_gate):
 
 @pytest.mark.parametrize("name", ["go", "no-go"])
 def test_packet_shows_every_captured_command(tmp_path, run_gate, name):
-    repo = example(tmp_path, name)
+    repo = copy_example(tmp_path, name)
     text = packet(run_gate, repo)
-    commands = manifest(repo)["commands"]
+    commands = read_manifest(repo)["commands"]
     assert {c["id"] for c in commands} == {"dependency-audit", "genesis-checksum", "dispute-workflow-test"}
     for c in commands:
         body = section(text, f"### `{c['id']}`")
@@ -265,12 +242,12 @@ def test_packet_without_a_decision_says_so(nogo, run_gate):
 
 @pytest.mark.parametrize("name", ["go", "no-go"])
 def test_packet_is_deterministic(tmp_path, run_gate, name):
-    repo = example(tmp_path, name)
+    repo = copy_example(tmp_path, name)
     first = packet(run_gate, repo).encode()
     assert packet(run_gate, repo).encode() == first
     touch_all(repo, time.time() + 86400)
     assert packet(run_gate, repo).encode() == first
-    other = example(tmp_path, name, dest="elsewhere")
+    other = copy_example(tmp_path, name, dest="elsewhere")
     assert packet(run_gate, other).encode() == first
 
 
@@ -314,7 +291,7 @@ def test_archive_is_reproducible(tmp_path, go, run_gate):
 
 def test_archive_does_not_depend_on_mtimes_location_or_output_name(tmp_path, go, run_gate):
     first = archive(run_gate, go, tmp_path / "one.tar.gz").read_bytes()
-    other = example(tmp_path, "go", dest="checkout-elsewhere")
+    other = copy_example(tmp_path, "go", dest="checkout-elsewhere")
     touch_all(other, time.time() + 86400)
     assert archive(run_gate, other, tmp_path / "out" / "renamed.tgz").read_bytes() == first
 
@@ -340,7 +317,7 @@ def test_archive_holds_everything_an_auditor_needs(tmp_path, go, go_archive, run
     expected = {"checklist.yaml", "evidence-manifest.json", SUMS, MANIFEST_SUMS, ARCHIVED_PACKET}
     expected |= {f"signoffs/{a}.yaml" for a in AREAS} | {GO_DECISION}
     expected |= {f"schemas/{p.name}" for p in (go / "schemas").iterdir()}
-    expected |= {a["path"] for a in manifest(go)["artifacts"]}
+    expected |= {a["path"] for a in read_manifest(go)["artifacts"]}
     assert set(files) == expected
     for name in expected - {SUMS, MANIFEST_SUMS, ARCHIVED_PACKET}:
         assert files[name] == (go / name).read_bytes(), name
@@ -513,7 +490,7 @@ def test_altered_manifest_listing_is_caught(tmp_path, go, go_archive, run_gate):
 
 
 def test_altered_packet_is_caught(tmp_path, go, go_archive, run_gate):
-    real = next(a["sha256"] for a in manifest(go)["artifacts"] if a["path"] == TAMPERED)
+    real = next(a["sha256"] for a in read_manifest(go)["artifacts"] if a["path"] == TAMPERED)
     files = resummed(
         replace_member(read_archive(go_archive), ARCHIVED_PACKET, lambda d: d.replace(real.encode(), b"0" * 64))
     )

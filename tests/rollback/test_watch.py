@@ -23,7 +23,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from rollback_fixtures import (
+
+from gate.errors import ExternalError, UsageError
+from gate.rollback.watch import PrometheusUnavailable, WatchResult, watch_once
+from tests.rollback.fixtures import (
     DISPUTE_HEALTHY,
     HALT,
     INTERVAL,
@@ -39,9 +42,6 @@ from rollback_fixtures import (
     need_binaries,
     seed_rollback,
 )
-
-from gate.errors import ExternalError, UsageError
-from gate.rollback.watch import PrometheusUnavailable, WatchResult, watch_once
 
 SPAN = 40 * 60  # seconds of data per scenario
 FOREVER = 10**9
