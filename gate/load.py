@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from gate.errors import InputError, Location
 from gate.model import Checklist, Decision, Manifest, Signoff
+from gate.paths import NotAFile, PathEscape, TooBig, read_inside
 from gate.yamlread import Document, YamlProblem, parse
 
 CHECKLIST = "checklist.yaml"
@@ -48,12 +49,12 @@ class Loaded:
 
 
 def read_text(root: Path, rel: str, limit: int) -> str:
-    """A file's text, refusing huge files and naming the first byte that is not UTF-8."""
-    path = root / rel
-    size = path.stat().st_size
-    if size > limit:
-        raise YamlProblem([InputError(Location(rel), f"file is {size} bytes; the limit is {limit}")])
-    raw = path.read_bytes()
+    """A launch file's text: confined to the repository, a regular file, at most `limit` bytes, UTF-8
+    (naming the first byte that is not)."""
+    try:
+        raw = read_inside(root, rel, limit)
+    except (PathEscape, NotAFile, TooBig) as exc:
+        raise YamlProblem([InputError(Location(rel), str(exc.strerror if isinstance(exc, OSError) else exc))]) from None
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -154,6 +155,13 @@ def _json_positions(text: str, file: str) -> Document:
         return Document(file, json.loads(text))
 
 
+def _misnamed(folder: str, name: str, names: list[str]) -> str:
+    stem = name.rsplit(".", 1)[0]
+    twin = next((n for n in names if n != name and n.lower() == f"{stem.lower()}.yaml"), None)
+    shadow = f": it would stand beside {folder}/{twin}" if twin else ""
+    return f"{folder}/ holds only <name>.yaml files (lower-case .yaml, one spelling per file){shadow}"
+
+
 def load_repo(root: Path) -> tuple[Loaded | None, list[InputError]]:
     """Load checklist, sign-offs, manifest and decisions; every error of every file, at once.
 
@@ -170,19 +178,36 @@ def load_repo(root: Path) -> tuple[Loaded | None, list[InputError]]:
     errors += errs
     signoffs = _load_dir(root, SIGNOFFS, Signoff, documents, errors)
     decisions = _load_dir(root, DECISIONS, Decision, documents, errors)
+    by_area = _one_file_per_area(signoffs, documents, errors)
     if checklist is None or manifest is None:
         return None, errors
     loaded = Loaded(
         root=root,
         checklist=checklist,
         manifest=manifest,
-        signoffs={s.area: (f, s) for f, s in signoffs},
+        signoffs=by_area,
         decisions=sorted(decisions, key=lambda fd: (fd[1].decided_at, fd[0])),
         documents=documents,
         manifest_text=manifest_text,
         unreadable={e.location.file for e in errors},
     )
     return loaded, errors
+
+
+def _one_file_per_area(
+    signoffs: list[tuple[str, Signoff]], documents: dict[str, Document], errors: list[InputError]
+) -> dict[str, tuple[str, Signoff]]:
+    """Each area's sign-off from `signoffs/<area>.yaml` and nowhere else: a file whose `area` is not
+    its own name would shadow (or be shadowed by) the real one, so it is an error naming both."""
+    out: dict[str, tuple[str, Signoff]] = {}
+    for file, signoff in signoffs:
+        home = f"{SIGNOFFS}/{signoff.area}.yaml"
+        if file == home:
+            out[signoff.area] = (file, signoff)
+            continue
+        where = documents[file].locate(("area",)) if file in documents else Location(file)
+        errors.append(InputError(where, f"sign-off for area {signoff.area!r} must be in {home}, not {file}"))
+    return out
 
 
 def _load_dir(
@@ -192,14 +217,20 @@ def _load_dir(
     documents: dict[str, Document],
     errors: list[InputError],
 ) -> list[tuple[str, M]]:
+    """Every `FOLDER/*.yaml`; any other entry (`.yml`, `.YAML`, a folder, a link out) is an error, so no
+    file can sit beside the canonical ones unread — or shadow them."""
     out: list[tuple[str, M]] = []
     base = root / folder
     if not base.is_dir():
         return out
-    for path in sorted(base.iterdir()):
-        if path.suffix not in (".yaml", ".yml") or path.name.startswith("."):
+    names = sorted(p.name for p in base.iterdir())
+    for name in names:
+        if name.startswith("."):
+            continue  # .gitkeep and editors' own files are not launch files
+        rel = f"{folder}/{name}"
+        if not name.endswith(".yaml"):
+            errors.append(InputError(Location(rel), _misnamed(folder, name, names)))
             continue
-        rel = f"{folder}/{path.name}"
         doc, obj, errs = load_yaml(root, rel, model)
         errors.extend(errs)
         if doc:

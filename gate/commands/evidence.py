@@ -18,12 +18,11 @@ from pydantic import ValidationError
 from gate.edit import dump_json, write_atomic
 from gate.errors import InputErrors, UsageError
 from gate.evidence.digests import area_digest
-from gate.evidence.hashing import sha256_file
+from gate.evidence.hashing import sha256_inside
 from gate.launch import load_valid
 from gate.load import MANIFEST, Loaded
 from gate.model import Item, Manifest
 from gate.model.base import format_time
-from gate.paths import resolve_inside
 from gate.references import check_references
 from gate.score import all_items
 
@@ -111,7 +110,7 @@ def artifact_entry(
     repo: Path, rel: str, entry_id: str, items: list[str], areas: list[str], kind: str
 ) -> dict[str, Any]:
     """A manifest entry for a file, hashed now."""
-    digest = sha256_file(resolve_inside(repo, rel))
+    digest = sha256_inside(repo, rel)
     return {
         "id": entry_id,
         "path": rel,

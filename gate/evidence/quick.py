@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gate.errors import InputErrors
-from gate.evidence.hashing import PathEscape, describe, hash_many, mismatch
+from gate.evidence.hashing import describe, hash_many, mismatch
+from gate.paths import PathEscape
 
 MANIFEST = "evidence-manifest.json"  # as gate.load.MANIFEST; not imported: gate.load pulls in pydantic
 _HEX = re.compile(r"^[0-9a-f]{64}$")
