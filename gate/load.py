@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -12,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 from gate.errors import InputError, Location
 from gate.model import Checklist, Decision, Manifest, Signoff
 from gate.paths import NotAFile, PathEscape, TooBig, read_inside
-from gate.yamlread import Document, YamlProblem, parse
+from gate.yamlread import MAX_NUMBER_CHARS, Document, YamlProblem, parse
 
 CHECKLIST = "checklist.yaml"
 MANIFEST = "evidence-manifest.json"
@@ -75,7 +76,7 @@ def validate(model: type[M], doc: Document) -> tuple[M | None, list[InputError]]
 
 
 def _map_error(doc: Document, err: Any) -> InputError:
-    loc = tuple(part for part in err["loc"] if not _is_union_tag(part))
+    loc = _data_path(doc.data, err["loc"])
     kind = err["type"]
     if kind == "extra_forbidden":
         return InputError(doc.locate(loc, key=True), f"unknown field {loc[-1]!r} at {_dotted(loc[:-1])}")
@@ -85,9 +86,28 @@ def _map_error(doc: Document, err: Any) -> InputError:
     return InputError(doc.locate(loc), f"{_dotted(loc)}: {message}")
 
 
-def _is_union_tag(part: object) -> bool:
-    # pydantic inserts the union member's type name into `loc` ("str", "function-after[...]").
-    return isinstance(part, str) and (part in {"str", "int", "float"} or "[" in part)
+def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[str | int, ...]:
+    """pydantic's error location as a path into the document.
+
+    pydantic puts the union members it tried into `loc` ("str", "function-after[…]"), and a user's
+    own key may be spelled the same way; so each part is told apart by the data, not by its name.
+    """
+    out: list[str | int] = []
+    for part in loc:
+        if (isinstance(data, dict) and part in data) or (
+            isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
+        ):
+            data = data[part]
+        elif isinstance(data, dict) and isinstance(part, str) and not _looks_like_union_tag(part):
+            data = None  # a field the data lacks: the error belongs where it would be
+        else:
+            continue  # a union member pydantic tried, not a place in the file
+        out.append(part)
+    return tuple(out)
+
+
+def _looks_like_union_tag(part: str) -> bool:
+    return part in {"str", "int", "float", "bool"} or "[" in part
 
 
 def _dotted(loc: tuple[Any, ...]) -> str:
@@ -121,11 +141,11 @@ def load_manifest(root: Path) -> tuple[str, Manifest | None, list[InputError]]:
     try:
         data = json.loads(text, object_pairs_hook=lambda pairs: _no_duplicates(pairs, duplicates))
     except json.JSONDecodeError as exc:
-        return (
-            text,
-            None,
-            [InputError(Location(MANIFEST, exc.lineno, exc.colno), f"JSON: {exc.msg}")],
-        )
+        return text, None, [InputError(Location(MANIFEST, exc.lineno, exc.colno), f"JSON: {exc.msg}")]
+    except RecursionError:
+        return text, None, [InputError(Location(MANIFEST), "JSON: nesting is too deep")]
+    except ValueError:  # an integer past Python's 4,300-digit conversion limit
+        return text, None, [_long_number(text)]
     if duplicates or not isinstance(data, dict):
         try:
             parse(text, MANIFEST)  # reports duplicates (and a non-object top) with their positions
@@ -136,6 +156,16 @@ def load_manifest(root: Path) -> tuple[str, Manifest | None, list[InputError]]:
     except ValidationError as exc:
         doc = _json_positions(text, MANIFEST)
         return text, None, [_map_error(doc, err) for err in exc.errors(include_url=False)]
+
+
+def _long_number(text: str) -> InputError:
+    found = re.search("[0-9]{" + str(MAX_NUMBER_CHARS + 1) + ",}", text)
+    start = found.start() if found else 0
+    line = text.count("\n", 0, start) + 1
+    column = start - (text.rfind("\n", 0, start) + 1) + 1
+    return InputError(
+        Location(MANIFEST, line, column), f"JSON: a number is too long (at most {MAX_NUMBER_CHARS} digits)"
+    )
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]], seen: list[str]) -> dict[str, Any]:

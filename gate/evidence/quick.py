@@ -46,7 +46,7 @@ def _entries(repo: Path) -> list[Entry]:
         entries = [Entry(a["path"], a["sha256"], a["size"]) for a in data["artifacts"]]
         if all(_plausible(e) for e in entries):
             return entries
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         pass
     return _strict_entries(repo)
 
