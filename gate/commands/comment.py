@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from gate.commands.check import CheckRequest, run_check
@@ -19,8 +20,8 @@ class CommentPosted:
     decision: Verdict
 
 
-def post_comment(client: GitHubClient, repo: Path, number: int) -> CommentPosted:
-    """Render the scorecard as Markdown and write it into the PR's one sticky comment."""
-    card = run_check(CheckRequest(repo=repo))
+def post_comment(client: GitHubClient, repo: Path, number: int, at: datetime | None = None) -> CommentPosted:
+    """Render the scorecard (as of `at`, default now) as Markdown into the PR's one sticky comment."""
+    card = run_check(CheckRequest(repo=repo, at=at))
     client.upsert_comment(number, STICKY_MARKER, render(card, "markdown"))
     return CommentPosted(number, card.decision)
