@@ -9,10 +9,8 @@ defaults are suppressed, so a value given before the subcommand is not reset by 
 from __future__ import annotations
 
 import argparse
-import difflib
 import os
 import sys
-import traceback
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,15 +43,21 @@ _ERROR_EXITS: tuple[tuple[type[GateError], int], ...] = (
 
 
 def exit_code(result: object, *, require_go: bool = False) -> int:
-    """How a command's result ends the process: 0 done, 1 the gate says no, 2 cannot tell or use."""
-    from gate.model.scorecard import Scorecard
+    """How a command's result ends the process: 0 done, 1 the gate says no, 2 cannot tell or use.
 
-    if isinstance(result, Scorecard):
-        if result.errors:
-            return 2
-        broken = bool(result.integrity) or (result.recorded_decision is not None and not result.recorded_decision.holds)
-        return 1 if broken or (require_go and result.decision != "GO") else 0
+    Results are told apart by type name: importing the types would import pydantic (the models) for
+    commands that never touch them, such as `gate evidence verify` in a pre-commit hook.
+    """
+    if type(result).__name__ == "Scorecard":
+        return _scorecard_exit(result, require_go)
     return _RESULT_EXITS.get(type(result).__name__, lambda _: 0)(result)
+
+
+def _scorecard_exit(card: Any, require_go: bool) -> int:
+    if card.errors:
+        return 2
+    broken = bool(card.integrity) or (card.recorded_decision is not None and not card.recorded_decision.holds)
+    return 1 if broken or (require_go and card.decision != "GO") else 0
 
 
 def _failed(flag: str) -> Callable[[Any], int]:
@@ -366,6 +370,8 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         if "invalid choice:" in message:
+            import difflib
+
             wrong = message.split("invalid choice: ", 1)[1].split(" ", 1)[0].strip("'")
             choices = [a for action in self._actions if action.choices for a in action.choices]
             close = difflib.get_close_matches(wrong, [str(c) for c in choices], n=1)
@@ -393,30 +399,87 @@ def _shared(formats: Sequence[str] = TEXT_JSON, *, repo: bool = True) -> argpars
     return p
 
 
-def _command(
-    sub: Any,
-    name: str,
-    handler: Handler,
-    summary: str,
-    example: str,
-    *,
-    formats: Sequence[str] = TEXT_JSON,
-    launch: bool = True,
-) -> argparse.ArgumentParser:
-    p: argparse.ArgumentParser = sub.add_parser(
-        name,
-        help=summary,
-        description=summary[0].upper() + summary[1:] + ".",
-        epilog=f"example:\n  {example}\n\n{EXIT_CODES}",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        parents=[_shared(formats, repo=launch)],
-    )
-    p.set_defaults(handler=handler, formats=tuple(formats), launch=launch)
-    return p
+Options = Callable[[argparse.ArgumentParser], None]
+# The shared options that take a value: `_named` skips their values when it looks for the command.
+_VALUED = ("--repo", "--format")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Every command and option."""
+class _Commands:
+    """Adds commands to a subparsers action: in full only those on `path` (the command this run's
+    argv names), a stub with just the name and summary for the rest; every one when `path` is None.
+
+    Building every parser cost ~70 ms a run, paid by every pre-commit hook: each help string is a
+    gettext lookup that searches the disk for catalogs, and each command copies its parent parser.
+    A stub lists the command in `gate --help` and takes the choice; if argparse picks one anyway (an
+    abbreviated option fooled `_named`), `parse` builds everything and parses again.
+    """
+
+    def __init__(self, action: Any, path: tuple[str, ...] | None) -> None:
+        self.action = action
+        self.path = path
+
+    def _full(self, name: str) -> bool:
+        return self.path is None or self.path[:1] == (name,)
+
+    def _stub(self, name: str, summary: str) -> None:
+        self.action.add_parser(name, help=summary, add_help=False).set_defaults(unbuilt=True)
+
+    def command(
+        self, name: str, handler: Handler, summary: str, example: str, *, formats: Sequence[str] = TEXT_JSON,
+        launch: bool = True,
+    ) -> Callable[[Options], Options]:  # fmt: skip
+        """Register a command; the decorated function adds its own options (run only when built)."""
+
+        def register(options: Options) -> Options:
+            if not self._full(name):
+                self._stub(name, summary)
+                return options
+            p: argparse.ArgumentParser = self.action.add_parser(
+                name,
+                help=summary,
+                description=summary[0].upper() + summary[1:] + ".",
+                epilog=f"example:\n  {example}\n\n{EXIT_CODES}",
+                formatter_class=argparse.RawDescriptionHelpFormatter,
+                parents=[_shared(formats, repo=launch)],
+            )
+            p.set_defaults(handler=handler, formats=tuple(formats), launch=launch)
+            options(p)
+            return options
+
+        return register
+
+    def group(self, name: str, summary: str, dest: str, description: str | None = None) -> _Commands | None:
+        """A command with actions of its own (`gate evidence add`); None when it is only a stub."""
+        if not self._full(name):
+            self._stub(name, summary)
+            return None
+        p = self.action.add_parser(name, help=summary, description=description)
+        actions = p.add_subparsers(dest=dest, required=True, metavar="ACTION", parser_class=_Parser)
+        return _Commands(actions, None if self.path is None else self.path[1:])
+
+
+def _named(argv: Sequence[str]) -> tuple[str, ...]:
+    """The command and action `argv` names, read as argparse will: its first positional words,
+    skipping the values of shared options. A guess for what to build, checked by `parse`."""
+    named: list[str] = []
+    value_next = False
+    for word in argv:
+        if value_next:
+            value_next = False
+        elif word == "--":
+            break
+        elif word.startswith("-"):
+            # `--repo X`, and argparse's abbreviations of it (`--rep X`); `--repo=X` carries its value.
+            value_next = word.startswith("--") and "=" not in word and any(o.startswith(word) for o in _VALUED)
+        else:
+            named.append(word)
+            if len(named) == 2:
+                break
+    return tuple(named)
+
+
+def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser:
+    """The parser: every command and option in full, or only the command on `path` (others stubs)."""
     parser = _Parser(
         prog="gate",
         description="Decide whether a launch may go: validate the launch files, verify every hash, score.",
@@ -428,7 +491,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--format", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--verbose", action="store_true", help="show tracebacks of internal errors")
     parser.add_argument("--quiet", action="store_true", help=argparse.SUPPRESS)
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+    sub = _Commands(parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser), path)
     _launch_parsers(sub)
     _plan_parsers(sub)
     _evidence_parsers(sub)
@@ -436,292 +499,330 @@ def build_parser() -> argparse.ArgumentParser:
     _audit_parsers(sub)
     _github_parsers(sub)
     _rollback_parsers(sub)
-    comp = _command(
-        sub, "completion", cmd_completion, "print a shell completion script", "gate completion bash", launch=False
-    )
-    comp.add_argument("shell", choices=("bash", "zsh", "tcsh"))
+
+    @sub.command("completion", cmd_completion, "print a shell completion script", "gate completion bash", launch=False)
+    def _completion(p: argparse.ArgumentParser) -> None:
+        p.add_argument("shell", choices=("bash", "zsh", "tcsh"))
+
     return parser
 
 
-def _launch_parsers(sub: Any) -> None:
-    check = _command(
-        sub,
+def parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Parse with only the named command built; build everything when argparse chose a stub."""
+    words = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_named(words))
+    args, extra = parser.parse_known_args(words)
+    if getattr(args, "unbuilt", False):
+        return build_parser().parse_args(words)
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
+
+
+def _launch_parsers(sub: _Commands) -> None:
+    @sub.command(
         "check",
         cmd_check,
         "validate every file, verify every hash, print the scorecard",
         "gate check --require-go --at 2026-12-08T13:00:00Z",
         formats=CHECK_FORMATS,
     )
-    check.add_argument("--require-go", action="store_true", help="exit 1 unless the launch is GO")
-    check.add_argument("--at", type=_time, default=None, help="evaluate as of this UTC time")
-    schema = _command(
-        sub, "schema", cmd_schema, "write schemas/**/*.schema.json from the models", "gate schema --check"
-    )
-    schema.add_argument("--check", action="store_true", help="exit 1 if a schema file is out of date")
-    it = _command(
-        sub,
+    def _check(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--require-go", action="store_true", help="exit 1 unless the launch is GO")
+        p.add_argument("--at", type=_time, default=None, help="evaluate as of this UTC time")
+
+    @sub.command("schema", cmd_schema, "write schemas/**/*.schema.json from the models", "gate schema --check")
+    def _schema(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--check", action="store_true", help="exit 1 if a schema file is out of date")
+
+    @sub.command(
         "init",
         cmd_init,
         "scaffold a new launch repository (honestly NO-GO until filled in)",
         "gate init ../testnet-launch --name 'Testnet launch' --network testnet --org acme",
         launch=False,
     )
-    it.add_argument("dir", type=Path)
-    it.add_argument("--name", required=True)
-    it.add_argument("--network", required=True)
-    it.add_argument("--org", default="my-org", help="GitHub organisation owning the area teams")
+    def _init(p: argparse.ArgumentParser) -> None:
+        p.add_argument("dir", type=Path)
+        p.add_argument("--name", required=True)
+        p.add_argument("--network", required=True)
+        p.add_argument("--org", default="my-org", help="GitHub organisation owning the area teams")
 
 
-def _plan_parsers(sub: Any) -> None:
-    sc = _command(
-        sub,
+def _plan_parsers(sub: _Commands) -> None:
+    @sub.command(
         "schedule",
         cmd_schedule,
         "set the launch windows, blackouts and freeze in checklist.yaml (comments and layout kept)",
         "gate schedule --primary 2027-03-02T14:00Z 2027-03-02T18:00Z --freeze 2027-02-20T00:00Z 2027-03-10T00:00Z",
     )
-    sc.add_argument("--primary", type=_time, nargs=2, metavar=("START", "END"))
-    sc.add_argument("--backup", type=_time, nargs=2, metavar=("START", "END"))
-    sc.add_argument(
-        "--blackout", nargs=3, action="append", metavar=("START", "END", "REASON"),
-        help="a period no window may touch (repeat; the list becomes exactly these)",
-    )  # fmt: skip
-    sc.add_argument("--freeze", type=_time, nargs=2, metavar=("START", "END"))
-    st = _command(
-        sub,
+    def _schedule(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--primary", type=_time, nargs=2, metavar=("START", "END"))
+        p.add_argument("--backup", type=_time, nargs=2, metavar=("START", "END"))
+        p.add_argument(
+            "--blackout", nargs=3, action="append", metavar=("START", "END", "REASON"),
+            help="a period no window may touch (repeat; the list becomes exactly these)",
+        )  # fmt: skip
+        p.add_argument("--freeze", type=_time, nargs=2, metavar=("START", "END"))
+
+    @sub.command(
         "set",
         cmd_set,
         "set one value of checklist.yaml, or list the placeholders left (--unfilled)",
         "gate set release-tag mainnet-v1.0.0   |   gate set --unfilled",
     )
-    st.add_argument("key", nargs="?", help="release-tag, target-block-time, channel.<id>, roster.<@org/team>, a.b.c")
-    st.add_argument("value", nargs="?")
-    st.add_argument("--unfilled", action="store_true", help="list every placeholder left, with FILE:LINE:COL")
-    mi = _command(
-        sub,
+    def _set(p: argparse.ArgumentParser) -> None:
+        p.add_argument("key", nargs="?", help="release-tag, target-block-time, channel.<id>, roster.<@org/team>, a.b.c")
+        p.add_argument("value", nargs="?")
+        p.add_argument("--unfilled", action="store_true", help="list every placeholder left, with FILE:LINE:COL")
+
+    @sub.command(
         "mitigate",
         cmd_mitigate,
         "record the mitigation that lets a P1 that does not pass count as a WARN",
         'gate mitigate F-customer-notice --owner product-lead --description "sent the day before"',
     )
-    mi.add_argument("item")
-    mi.add_argument("--owner", required=True, metavar="ROLE")
-    mi.add_argument("--due", type=_time, default=None)
-    mi.add_argument("--description", required=True)
-    na = _command(
-        sub,
+    def _mitigate(p: argparse.ArgumentParser) -> None:
+        p.add_argument("item")
+        p.add_argument("--owner", required=True, metavar="ROLE")
+        p.add_argument("--due", type=_time, default=None)
+        p.add_argument("--description", required=True)
+
+    @sub.command(
         "na",
         cmd_na,
         "mark an item not applicable, with why and who accepted it",
         'gate na E-cutover-timed --justification "no cutover: a new chain" --accepted-by ops-lead-chen',
     )
-    na.add_argument("item")
-    na.add_argument("--justification", required=True)
-    na.add_argument("--accepted-by", required=True, metavar="LOGIN")
+    def _na(p: argparse.ArgumentParser) -> None:
+        p.add_argument("item")
+        p.add_argument("--justification", required=True)
+        p.add_argument("--accepted-by", required=True, metavar="LOGIN")
 
 
-def _evidence_parsers(sub: Any) -> None:
-    group = sub.add_parser("evidence", help="add, capture and verify evidence", description="Evidence commands.")
-    ev = group.add_subparsers(dest="evidence_command", required=True, metavar="ACTION", parser_class=_Parser)
-    add = _command(
-        ev,
+def _evidence_parsers(sub: _Commands) -> None:
+    ev = sub.group("evidence", "add, capture and verify evidence", "evidence_command", "Evidence commands.")
+    if ev is None:
+        return
+
+    @ev.command(
         "add",
         cmd_evidence_add,
         "hash and register artifacts for an item",
         "gate evidence add evidence/security/threat-model.md --item B-security --id threat-model",
     )
-    add.add_argument("paths", nargs="+", type=Path)
-    add.add_argument("--item", required=True)
-    add.add_argument("--id", default=None, help="manifest id (the requirement it meets)")
-    add.add_argument("--area", action="append", help="also serve this sign-off area")
-    cap = _command(
-        ev,
+    def _add(p: argparse.ArgumentParser) -> None:
+        p.add_argument("paths", nargs="+", type=Path)
+        p.add_argument("--item", required=True)
+        p.add_argument("--id", default=None, help="manifest id (the requirement it meets)")
+        p.add_argument("--area", action="append", help="also serve this sign-off area")
+
+    @ev.command(
         "capture",
         cmd_evidence_capture,
         "run a command (no shell) and record its output, exit code and times as evidence",
         "gate evidence capture --item D-genesis-checksum --id genesis-checksum -- sha256sum genesis.json",
     )
-    cap.add_argument("--item", required=True)
-    cap.add_argument("--id", default=None)
-    cap.add_argument("argv", nargs=argparse.REMAINDER, help="-- COMMAND ARGS...")
-    ver = _command(
-        ev,
+    def _capture(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--item", required=True)
+        p.add_argument("--id", default=None)
+        p.add_argument("argv", nargs=argparse.REMAINDER, help="-- COMMAND ARGS...")
+
+    @ev.command(
         "verify",
         cmd_evidence_verify,
         "recompute every artifact's SHA-256 and size (fast, parallel; no scoring)",
         "gate evidence verify",
     )
-    ver.set_defaults(marker="evidence-manifest.json")  # the manifest is all it reads
+    def _verify(p: argparse.ArgumentParser) -> None:
+        p.set_defaults(marker="evidence-manifest.json")  # the manifest is all it reads
 
 
-def _record_parsers(sub: Any) -> None:
-    so = _command(
-        sub,
+def _record_parsers(sub: _Commands) -> None:
+    @sub.command(
         "signoff",
         cmd_signoff,
         "approve or reject an area, pinning its current area digest",
         "gate signoff security --approve --by sec-lead-ana --pr 41",
     )
-    so.add_argument("area")
-    verdict = so.add_mutually_exclusive_group(required=True)
-    verdict.add_argument("--approve", action="store_true")
-    verdict.add_argument("--reject", action="store_true")
-    so.add_argument("--by", required=True, metavar="LOGIN", help="the approver's GitHub login")
-    so.add_argument("--finding", action="append", default=[], metavar="TEXT")
-    so.add_argument("--owner", action="append", default=[], metavar="ROLE", help="remediation owner per --finding")
-    so.add_argument(
-        "--severity",
-        action="append",
-        choices=("low", "medium", "high", "critical"),
-        help="per --finding (default medium); an open critical or high finding blocks GO",
-    )
-    so.add_argument("--pr", type=int, default=None, help="the pull request that carries this sign-off")
-    so.add_argument("--at", type=_time, default=None)
-    de = _command(
-        sub,
+    def _signoff(p: argparse.ArgumentParser) -> None:
+        p.add_argument("area")
+        verdict = p.add_mutually_exclusive_group(required=True)
+        verdict.add_argument("--approve", action="store_true")
+        verdict.add_argument("--reject", action="store_true")
+        p.add_argument("--by", required=True, metavar="LOGIN", help="the approver's GitHub login")
+        p.add_argument("--finding", action="append", default=[], metavar="TEXT")
+        p.add_argument("--owner", action="append", default=[], metavar="ROLE", help="remediation owner per --finding")
+        p.add_argument(
+            "--severity",
+            action="append",
+            choices=("low", "medium", "high", "critical"),
+            help="per --finding (default medium); an open critical or high finding blocks GO",
+        )
+        p.add_argument("--pr", type=int, default=None, help="the pull request that carries this sign-off")
+        p.add_argument("--at", type=_time, default=None)
+
+    @sub.command(
         "decide",
         cmd_decide,
         "write the go/no-go decision record for the current state",
         "gate decide --decision GO --window primary --attendee security-lead=sec-lead-ana ...",
     )
-    de.add_argument("--decision", choices=("GO", "NO-GO"), required=True, help="what the meeting decided")
-    de.add_argument("--window", choices=("primary", "backup"), default=None)
-    de.add_argument("--attendee", type=_attendee, action="append", default=[], metavar="ROLE=LOGIN")
-    de.add_argument("--at", type=_time, default=None)
-    de.add_argument("--note", default=None, help="conditions or remarks, kept in the meeting record")
-    de.add_argument("--dry-run", action="store_true", help="show the record; write nothing")
+    def _decide(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--decision", choices=("GO", "NO-GO"), required=True, help="what the meeting decided")
+        p.add_argument("--window", choices=("primary", "backup"), default=None)
+        p.add_argument("--attendee", type=_attendee, action="append", default=[], metavar="ROLE=LOGIN")
+        p.add_argument("--at", type=_time, default=None)
+        p.add_argument("--note", default=None, help="conditions or remarks, kept in the meeting record")
+        p.add_argument("--dry-run", action="store_true", help="show the record; write nothing")
 
 
-def _audit_parsers(sub: Any) -> None:
-    pk = _command(
-        sub,
+def _audit_parsers(sub: _Commands) -> None:
+    @sub.command(
         "packet",
         cmd_packet,
         "write the launch packet (Markdown): every artifact, command and the meeting",
         "gate packet --out launch-packet.md",
     )
-    pk.add_argument("--out", type=Path, default=None, help="where to write it (default: packet.location)")
-    pk.add_argument("--at", type=_time, default=None, help="state as of (default: the latest decision)")
-    ar = _command(
-        sub,
+    def _packet(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--out", type=Path, default=None, help="where to write it (default: packet.location)")
+        p.add_argument("--at", type=_time, default=None, help="state as of (default: the latest decision)")
+
+    @sub.command(
         "archive",
         cmd_archive,
         "write a reproducible .tar.gz of the launch with SHA256SUMS inside",
         "gate archive launch.tar.gz",
     )
-    ar.add_argument("out", type=Path, metavar="OUT.tar.gz")
-    ve = _command(
-        sub,
+    def _archive(p: argparse.ArgumentParser) -> None:
+        p.add_argument("out", type=Path, metavar="OUT.tar.gz")
+
+    @sub.command(
         "verify",
         cmd_verify,
         "offline: does the decision recorded in an archive or at a git tag still hold?",
         "gate verify launch.tar.gz   |   gate verify --tag mainnet-v1.0.0",
         launch=False,
     )
-    ve.add_argument("archive", type=Path, nargs="?", default=None)
-    ve.add_argument("--tag", default=None, help="verify the launch as committed at this git tag")
-    ve.add_argument(
-        "--max-size", type=int, default=8 * 1024**3, metavar="BYTES", help="refuse an archive expanding to more"
-    )
-    ve.add_argument("--repo", type=Path, default=argparse.SUPPRESS, help="launch repository holding the tag")
-
-
-def _github_parsers(sub: Any) -> None:
-    def github_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--github", default=None, metavar="OWNER/NAME", help="default: $GITHUB_REPOSITORY")
+    def _verify(p: argparse.ArgumentParser) -> None:
+        p.add_argument("archive", type=Path, nargs="?", default=None)
+        p.add_argument("--tag", default=None, help="verify the launch as committed at this git tag")
         p.add_argument(
-            "--membership",
-            choices=("api", "roster"),
-            default=None,
-            help="team membership source (default: api when $GATE_ORG_TOKEN is set, else the roster)",
+            "--max-size", type=int, default=8 * 1024**3, metavar="BYTES", help="refuse an archive expanding to more"
         )
+        p.add_argument("--repo", type=Path, default=argparse.SUPPRESS, help="launch repository holding the tag")
 
-    ap = _command(
-        sub,
+
+def _github_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--github", default=None, metavar="OWNER/NAME", help="default: $GITHUB_REPOSITORY")
+    p.add_argument(
+        "--membership",
+        choices=("api", "roster"),
+        default=None,
+        help="team membership source (default: api when $GATE_ORG_TOKEN is set, else the roster)",
+    )
+
+
+def _github_parsers(sub: _Commands) -> None:
+    @sub.command(
         "approvals",
         cmd_approvals,
         "are a pull request's CODEOWNER approvals, quorum and freeze satisfied?",
         "gate approvals --pr 7 --github acme/launch",
     )
-    ap.add_argument("--pr", type=int, default=None, help="default: from $GITHUB_EVENT_PATH")
-    github_options(ap)
-    ap.add_argument("--at", type=_time, default=None, help="judge the freeze as of this time")
-    cm = _command(
-        sub,
+    def _approvals(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--pr", type=int, default=None, help="default: from $GITHUB_EVENT_PATH")
+        _github_options(p)
+        p.add_argument("--at", type=_time, default=None, help="judge the freeze as of this time")
+
+    @sub.command(
         "comment",
         cmd_comment,
         "post or update the one sticky scorecard comment on a pull request",
         "gate comment --pr 7 --github acme/launch",
     )
-    cm.add_argument("--pr", type=int, default=None)
-    github_options(cm)
-    cm.add_argument("--at", type=_time, default=None, help="judge as of this UTC time (default: now)")
-    rl = _command(
-        sub,
+    def _comment(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--pr", type=int, default=None)
+        _github_options(p)
+        p.add_argument("--at", type=_time, default=None, help="judge as of this UTC time (default: now)")
+
+    @sub.command(
         "release",
         cmd_release,
         "after a GO decision merged: re-verify it, then tag and release it",
         "gate release --sha $SHA --github acme/launch",
     )
-    rl.add_argument("--sha", default=None, help="the merged commit (default: $GITHUB_EVENT_PATH's push, else HEAD)")
-    rl.add_argument("--remote", default=None, metavar="NAME", help="push the tag to this git remote")
-    github_options(rl)
-    rl.add_argument("--packet", type=Path, default=None, metavar="FILE", help="the packet `gate packet` wrote")
-    rl.add_argument("--archive", type=Path, default=None, metavar="FILE", help="its digest goes in the release")
-    rl.add_argument("--at", type=_time, default=None, help="judge as of this UTC time (default: now; rehearsals)")
-    group = sub.add_parser("codeowners", help="who owns a path; lint CODEOWNERS as GitHub reads it")
-    co = group.add_subparsers(dest="codeowners_command", required=True, metavar="ACTION", parser_class=_Parser)
-    owners = _command(
-        co,
+    def _release(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--sha", default=None, help="the merged commit (default: $GITHUB_EVENT_PATH's push, else HEAD)")
+        p.add_argument("--remote", default=None, metavar="NAME", help="push the tag to this git remote")
+        _github_options(p)
+        p.add_argument("--packet", type=Path, default=None, metavar="FILE", help="the packet `gate packet` wrote")
+        p.add_argument("--archive", type=Path, default=None, metavar="FILE", help="its digest goes in the release")
+        p.add_argument("--at", type=_time, default=None, help="judge as of this UTC time (default: now; rehearsals)")
+
+    _codeowners_parsers(sub)
+
+
+def _codeowners_parsers(sub: _Commands) -> None:
+    co = sub.group("codeowners", "who owns a path; lint CODEOWNERS as GitHub reads it", "codeowners_command")
+    if co is None:
+        return
+
+    @co.command(
         "owners",
         cmd_codeowners_owners,
         "who owns each path (the last matching rule wins)",
         "gate codeowners owners signoffs/security.yaml",
     )
-    owners.add_argument("paths", nargs="+", metavar="PATH")
-    owners.add_argument("--file", type=Path, default=None, help="this CODEOWNERS file instead of the repository's")
-    lint = _command(
-        co,
+    def _owners(p: argparse.ArgumentParser) -> None:
+        p.add_argument("paths", nargs="+", metavar="PATH")
+        p.add_argument("--file", type=Path, default=None, help="this CODEOWNERS file instead of the repository's")
+
+    @co.command(
         "lint",
         cmd_codeowners_lint,
         "problems GitHub would have with CODEOWNERS, and what the gate needs of it",
         "gate codeowners lint",
     )
-    lint.add_argument("file", type=Path, nargs="?", default=None, help="default: the repository's CODEOWNERS")
+    def _lint(p: argparse.ArgumentParser) -> None:
+        p.add_argument("file", type=Path, nargs="?", default=None, help="default: the repository's CODEOWNERS")
 
 
-def _rollback_parsers(sub: Any) -> None:
-    group = sub.add_parser("rollback", help="rollback criteria as Prometheus rules; watch them live")
-    rb = group.add_subparsers(dest="rollback_command", required=True, metavar="ACTION", parser_class=_Parser)
-    rr = _command(
-        rb,
+def _rollback_parsers(sub: _Commands) -> None:
+    rb = sub.group("rollback", "rollback criteria as Prometheus rules; watch them live", "rollback_command")
+    if rb is None:
+        return
+
+    @rb.command(
         "rules",
         cmd_rollback_rules,
         "write the criteria as a Prometheus rule group",
         "gate rollback rules --out rollback.rules.yml",
     )
-    rr.add_argument("--out", type=Path, default=None)
-    rr.add_argument("--match", action="append", default=[], metavar="LABEL=VALUE", help="add to every selector")
-    rw = _command(
-        rb,
+    def _rules(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--out", type=Path, default=None)
+        p.add_argument("--match", action="append", default=[], metavar="LABEL=VALUE", help="add to every selector")
+
+    @rb.command(
         "watch",
         cmd_rollback_watch,
         "ask Prometheus whether any criterion holds (1 ROLLBACK, 0 healthy, 2 cannot tell)",
         "gate rollback watch --prometheus http://127.0.0.1:9090 --once",
     )
-    rw.add_argument("--prometheus", required=True, metavar="URL")
-    rw.add_argument("--once", action="store_true", help="one evaluation, then exit")
-    rw.add_argument("--interval", type=float, default=30.0, metavar="S", help="seconds between evaluations")
-    rw.add_argument("--timeout", type=float, default=5.0)
-    rw.add_argument("--at", type=_time, default=None, help="evaluate at this moment (implies --once)")
-    rw.add_argument("--match", action="append", default=[], metavar="LABEL=VALUE")
+    def _watch(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--prometheus", required=True, metavar="URL")
+        p.add_argument("--once", action="store_true", help="one evaluation, then exit")
+        p.add_argument("--interval", type=float, default=30.0, metavar="S", help="seconds between evaluations")
+        p.add_argument("--timeout", type=float, default=5.0)
+        p.add_argument("--at", type=_time, default=None, help="evaluate at this moment (implies --once)")
+        p.add_argument("--match", action="append", default=[], metavar="LABEL=VALUE")
 
 
 # ---- running one command -------------------------------------------------------------------------------
 
 
 def _launch_root(args: argparse.Namespace) -> Path:
-    from gate.launch import find_root
+    from gate.paths import find_root
 
     start = args.repo if args.repo is not None else Path.cwd()
     return find_root(start, explicit=args.repo is not None, marker=getattr(args, "marker", "checklist.yaml"))
@@ -744,7 +845,7 @@ def _emit(result: object, args: argparse.Namespace) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; map every outcome to an exit code in this one place."""
-    args = build_parser().parse_args(argv)
+    args = parse(argv)
     args.format = args.format or "text"
     try:
         if args.format not in args.formats:
@@ -765,6 +866,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as exc:  # a bug: short message, traceback only on request
         if args.verbose:
+            import traceback
+
             traceback.print_exc()
         _err(f"gate: internal error: {type(exc).__name__}: {exc} (run with --verbose for the traceback)")
         return 3

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -111,6 +112,58 @@ def test_every_command_has_a_description_an_example_and_the_exit_codes(cli, comm
     assert "example:\n  gate " + command[0] in result.out
     assert "exit codes:" in result.out
     assert "--format" in result.out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--rep", "{repo}", "check", "--format", "json", "--at", AT],  # an abbreviated shared option
+        ["--format=json", "check", "--repo", "{repo}", "--at", AT],
+        ["--repo", "{repo}", "evidence", "verify", "--format", "json"],
+    ],
+    ids=["abbreviated", "option=value", "action"],
+)
+def test_only_the_named_command_is_built_and_it_parses_in_full(tmp_path, cli, argv):
+    from gate.cli import _named
+
+    repo = copy_example(tmp_path)
+    words = [str(repo) if a == "{repo}" else a for a in argv]
+    named = _named(words)
+    parser = build_parser(named)
+    built = [n for n, sub in _subparsers(parser).items() if not sub.get_default("unbuilt")]
+    assert built == [named[0]]
+    assert cli(*words).code == 0
+
+
+def test_a_command_argparse_picks_past_the_guess_is_built_and_parsed_again(tmp_path, cli, monkeypatch):
+    """Were the guess of which command argv names ever wrong, the stub argparse picked is replaced."""
+    import gate.cli
+
+    monkeypatch.setattr(gate.cli, "_named", lambda _argv: ("archive",))
+    repo = copy_example(tmp_path)
+    result = cli("check", "--repo", repo, "--format", "json", "--at", AT)
+    assert result.code == 0, result.err
+    assert result.json()["decision"] == "GO"
+    assert cli("check", "--repo", repo, "--no-such-option").code == 2
+
+
+def _subparsers(parser: object) -> dict[str, Any]:
+    import argparse
+
+    assert isinstance(parser, argparse.ArgumentParser)
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(action.choices)
+
+
+def test_evidence_verify_never_imports_pydantic(tmp_path):
+    """The pre-commit hash check starts without the models: finding the launch, verifying and ending
+    the process all stay clear of pydantic."""
+    repo = copy_example(tmp_path)
+    probe = f"import sys; from gate.cli import main; main(['evidence', 'verify', '--repo', {str(repo)!r}]);"
+    probe += " print('pydantic' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False, timeout=120)
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.stdout.splitlines()[-1] == "False"
 
 
 def test_shell_completion_covers_the_commands(cli):
