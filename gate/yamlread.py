@@ -10,6 +10,7 @@ Round-trip edits use ruamel.yaml (`gate.edit`); this module only reads.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterator
@@ -91,15 +92,37 @@ class YamlProblem(Exception):
 def _compose(text: str) -> Any:
     try:
         import yaml
-
-        loader = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
-        return yaml.compose(text, Loader=loader)
     except ImportError:  # pragma: no cover - PyYAML is a declared dependency; ruamel is the fallback
         from io import StringIO
 
         from ruamel.yaml import YAML
 
         return YAML(typ="safe", pure=True).compose(StringIO(text))
+    return yaml.compose(text, Loader=_loader())
+
+
+@functools.cache
+def _loader() -> Any:
+    """libyaml's composer (PyYAML's C parser, when present) without PyYAML's tag resolution.
+
+    The composer asks the loader to resolve every untagged scalar against YAML 1.1's regular
+    expressions; `_Builder` resolves plain scalars itself (YAML 1.2) and only asks whether a tag is a
+    standard one, so answering with the generic tags saves a regex search per scalar.
+    """
+    import yaml
+
+    base = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
+    generic = {
+        yaml.ScalarNode: f"{_STD_TAG}str",
+        yaml.SequenceNode: f"{_STD_TAG}seq",
+        yaml.MappingNode: f"{_STD_TAG}map",
+    }
+
+    class Loader(base):  # type: ignore[misc, valid-type]
+        def resolve(self, kind: type, value: object, implicit: object) -> str:
+            return generic[kind]
+
+    return Loader
 
 
 def parse(text: str, file: str) -> Document:
@@ -115,7 +138,8 @@ def parse(text: str, file: str) -> Document:
     if root.id != "mapping":
         where = Location(file, root.start_mark.line + 1, root.start_mark.column + 1)
         raise YamlProblem([InputError(where, "the document must be a mapping (key: value) at the top")])
-    _refuse_alias_bombs(root, file)
+    if "&" in text:  # without an anchor there is no alias: nothing can expand (depth is the builder's)
+        _refuse_alias_bombs(root, file)
     builder = _Builder(file)
     data = builder.build(root, ())
     if builder.errors:
@@ -188,6 +212,8 @@ class _Builder:
         self.errors.append(InputError(Location(self.file, *self.where(node)), message))
 
     def build(self, node: _Node, path: Path_) -> Any:
+        if len(path) > MAX_DEPTH:
+            raise _problem(node, self.file, f"nesting is deeper than {MAX_DEPTH} levels")
         self.positions[path] = self.where(node)
         tag = str(getattr(node.tag, "value", node.tag) or "")
         if tag and not tag.startswith(_STD_TAG) and tag != "!":
