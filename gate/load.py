@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
 
@@ -24,6 +25,7 @@ MAX_YAML_BYTES = 32 * 1024 * 1024
 MAX_JSON_BYTES = 256 * 1024 * 1024
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 
 @dataclass
@@ -39,6 +41,18 @@ class Loaded:
     manifest_text: str = ""
     # Files that could not be loaded: cross-file checks skip what they would have said.
     unreadable: set[str] = field(default_factory=set)
+    # What `derived` computed; not an init field, so `dataclasses.replace` (a launch with other
+    # contents) starts empty instead of inheriting facts about files it does not hold.
+    _derived: dict[Callable[[Loaded], object], object] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def derived(self, compute: Callable[[Loaded], T]) -> T:
+        """`compute(self)`, computed once per loaded launch: facts drawn from the files alone, which every
+        evaluation of it shares (`gate check` judges the launch now, and a GO claim again at its time)."""
+        if compute not in self._derived:
+            self._derived[compute] = compute(self)
+        return cast(T, self._derived[compute])
 
     def locate(self, file: str, path: tuple[str | int, ...], *, key: bool = False) -> Location:
         """Where `path` is in `file`; the manifest's positions are computed only when first asked."""
