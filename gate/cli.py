@@ -9,15 +9,21 @@ defaults are suppressed, so a value given before the subcommand is not reset by 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
-from collections.abc import Callable, Sequence
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, NoReturn
+from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
 from gate import __version__
 from gate.errors import CannotTell, ExternalError, GateError, GateFailed, InputErrors, UsageError
+
+if TYPE_CHECKING:
+    from gate.evidence.hashing import Progress
 
 Handler = Callable[[argparse.Namespace], object]
 # Formats are named here, not imported from gate.report: building the parser must not import the
@@ -114,13 +120,70 @@ def _now(args: argparse.Namespace) -> datetime:
     return at or datetime.now(UTC)
 
 
+# ---- progress of long work on a terminal ----------------------------------------------------------------
+
+_METER_FLOOR = 32 * 1024 * 1024  # less is done before a person would read it: drawing would only flicker
+
+
+def human(size: float) -> str:
+    """A byte count as a person reads it: 812 B, 1.5 KiB, 300.0 MiB, 1.0 GiB."""
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    raise AssertionError("unreachable")
+
+
+class _Meter:
+    """Draws `label: 120.0 MiB of 300.0 MiB (40%)` on stderr as bytes are done, from any thread, at most
+    ten times a second (and always at 100%); clears its line when the work ends."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.last = float("-inf")
+        self.drawn = False
+        self.lock = threading.Lock()
+
+    def __call__(self, done: int, total: int) -> None:
+        if total < _METER_FLOOR:
+            return
+        now = time.monotonic()
+        with self.lock:
+            if done < total and now - self.last < 0.1:
+                return
+            self.last, self.drawn = now, True
+            sys.stderr.write(f"\r{self.label}: {human(done)} of {human(total)} ({100 * done // total}%)\033[K")
+            sys.stderr.flush()
+
+    def clear(self) -> None:
+        with self.lock:
+            if self.drawn:
+                sys.stderr.write("\r\033[K")
+                sys.stderr.flush()
+
+
+@contextlib.contextmanager
+def _progress(args: argparse.Namespace, label: str) -> Iterator[Progress | None]:
+    """A progress callback for the core when a person watches a terminal: stderr is a TTY, not in CI,
+    not --quiet; else None, and the core reports to no one."""
+    if args.quiet or os.environ.get("CI") or not sys.stderr.isatty():
+        yield None
+        return
+    meter = _Meter(label)
+    try:
+        yield meter
+    finally:
+        meter.clear()
+
+
 # ---- handlers: arguments -> command -> typed result --------------------------------------------------
 
 
 def cmd_check(args: argparse.Namespace) -> object:
     from gate.commands.check import CheckRequest, run_check
 
-    return run_check(CheckRequest(repo=args.repo, at=args.at))
+    with _progress(args, "hashing evidence") as progress:
+        return run_check(CheckRequest(repo=args.repo, at=args.at, progress=progress))
 
 
 def cmd_schema(args: argparse.Namespace) -> object:
@@ -132,7 +195,8 @@ def cmd_schema(args: argparse.Namespace) -> object:
 def cmd_evidence_add(args: argparse.Namespace) -> object:
     from gate.commands.evidence import add
 
-    return add(args.repo, args.paths, args.item, args.id, args.area or [])
+    with _progress(args, "hashing") as progress:
+        return add(args.repo, args.paths, args.item, args.id, args.area or [], progress)
 
 
 def cmd_evidence_capture(args: argparse.Namespace) -> object:
@@ -150,23 +214,11 @@ def cmd_evidence_capture(args: argparse.Namespace) -> object:
     return capture(args.repo, argv, args.item, args.id, None if args.format == "json" else echo)
 
 
-def _progress_bar(done: int, total: int) -> None:
-    if total < 64 * 1024 * 1024:
-        return  # short work: a bar would only flicker
-    width = 40
-    filled = width * done // total
-    sys.stderr.write(f"\rverifying [{'#' * filled}{'.' * (width - filled)}] {100 * done // total:3d}%")
-    sys.stderr.flush()
-
-
 def cmd_evidence_verify(args: argparse.Namespace) -> object:
     from gate.evidence.quick import verify_hashes
 
-    show = sys.stderr.isatty() and not os.environ.get("CI") and not args.quiet
-    result = verify_hashes(args.repo, _progress_bar if show else None)
-    if show:
-        sys.stderr.write("\r\033[K")
-    return result
+    with _progress(args, "verifying") as progress:
+        return verify_hashes(args.repo, progress)
 
 
 def _span(pair: list[datetime] | None) -> tuple[datetime, datetime] | None:

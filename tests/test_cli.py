@@ -3,9 +3,13 @@ its work tree, help that says how to use each command, and `--format json` that 
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import re
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -265,3 +269,72 @@ def test_internal_errors_name_verbose_for_the_traceback(tmp_path, cli, monkeypat
     loud = cli("check", "--repo", repo, "--verbose")
     assert loud.code == 3
     assert "Traceback" in loud.err
+
+
+# ---- progress on a terminal ----------------------------------------------------------------------------
+
+SIZE = r"[0-9.]+ (?:B|KiB|MiB|GiB)"
+FRAME = re.compile(rf"\r(?P<label>[a-z ]+): (?P<done>{SIZE}) of (?P<total>{SIZE}) \((?P<pct>\d+)%\)")
+
+
+def _with_big_evidence(tmp_path: Path, register: bool = True) -> Path:
+    """The GO example plus a 96 MiB evidence file (sparse: no disk, little time)."""
+    repo = copy_example(tmp_path)
+    big = repo / "evidence" / "big.bin"
+    with big.open("wb") as fh:
+        fh.truncate(96 * 1024 * 1024)
+    if register:
+        digest = hashlib.sha256()
+        for _ in range(96):
+            digest.update(bytes(1024 * 1024))
+        manifest = json.loads((repo / "evidence-manifest.json").read_text(encoding="utf-8"))
+        manifest["artifacts"].append(
+            {"id": "big", "path": "evidence/big.bin", "sha256": digest.hexdigest(), "size": 96 * 1024 * 1024,
+             "items": [], "areas": [], "captured_at": "2026-11-01T00:00:00Z"}
+        )  # fmt: skip
+        (repo / "evidence-manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return repo
+
+
+def _on_a_terminal(argv: list[str], env: dict[str, str]) -> str:
+    """What `gate ARGV` writes to stderr when stderr is a terminal (a pseudo-terminal here)."""
+    main_fd, term_fd = os.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "gate", *argv], stdout=subprocess.DEVNULL, stderr=term_fd, env=env)
+    os.close(term_fd)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(main_fd, 65536)
+        except OSError:  # EIO: the terminal's other side is closed
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(main_fd)
+    assert proc.wait(timeout=120) in (0, 1), seen
+    return seen.decode()
+
+
+@pytest.mark.parametrize(
+    ("command", "label"),
+    [
+        (["evidence", "verify"], "verifying"),
+        (["check"], "hashing evidence"),
+        (["evidence", "add", "evidence/big.bin", "--item", "B-security", "--id", "big"], "hashing"),
+    ],
+    ids=["evidence-verify", "check", "evidence-add"],
+)
+def test_long_work_shows_its_progress_on_a_terminal(tmp_path, command, label):
+    repo = _with_big_evidence(tmp_path, register=command[0] != "evidence" or command[1] != "add")
+    argv = [str(tmp_path / "out.tar.gz") if a == "{out}" else a for a in command] + ["--repo", str(repo)]
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    shown = _on_a_terminal(argv, env)
+    frames = [m.groupdict() for m in FRAME.finditer(shown)]
+    assert frames, repr(shown)
+    assert {f["label"] for f in frames} == {label}
+    assert re.fullmatch(r"96\.\d MiB", frames[-1]["total"]), frames
+    # Shown while the one large file is read, not only when it is done.
+    assert any(int(f["pct"]) < 100 for f in frames), frames
+    assert shown.endswith("\r\x1b[K")  # the line is cleared when the work ends
+    assert not _on_a_terminal([*argv, "--quiet"], env)
+    assert not _on_a_terminal(argv, {**env, "CI": "true"})

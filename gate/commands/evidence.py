@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from gate.edit import dump_json, write_atomic
 from gate.errors import InputErrors, UsageError
 from gate.evidence.digests import area_digest, area_pins
-from gate.evidence.hashing import sha256_inside
+from gate.evidence.hashing import Progress, Tally, sha256_inside
 from gate.launch import load_valid
 from gate.load import MANIFEST, Loaded
 from gate.model import Item, Manifest
@@ -114,10 +114,16 @@ def _write_manifest(loaded: Loaded, repo: Path, data: dict[str, Any]) -> list[st
 
 
 def artifact_entry(
-    repo: Path, rel: str, entry_id: str, items: list[str], areas: list[str], kind: str
+    repo: Path,
+    rel: str,
+    entry_id: str,
+    items: list[str],
+    areas: list[str],
+    kind: str,
+    advance: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
     """A manifest entry for a file, hashed now."""
-    digest = sha256_inside(repo, rel)
+    digest = sha256_inside(repo, rel, advance)
     return {
         "id": entry_id,
         "path": rel,
@@ -149,23 +155,35 @@ def relative(repo: Path, path: Path) -> str:
     return rel
 
 
-def add(repo: Path, paths: Sequence[Path], item_id: str, entry_id: str | None, areas: list[str]) -> EvidenceRecorded:
-    """Hash and register artifacts for an item; re-adding a changed file updates its entry."""
-    loaded = load_valid(repo)[0]
+def add(
+    repo: Path,
+    paths: Sequence[Path],
+    item_id: str,
+    entry_id: str | None,
+    areas: list[str],
+    progress: Progress | None = None,
+) -> EvidenceRecorded:
+    """Hash and register artifacts for an item; re-adding a changed file updates its entry.
+
+    `progress(done, total)` hears of the bytes hashed: the launch's evidence first, then the new files.
+    """
+    loaded = load_valid(repo, progress)[0]
     item = _item(loaded, item_id)
     if entry_id and len(paths) > 1:
         raise UsageError("--id names one artifact: add the files one at a time")
     data = _manifest_data(repo)
     ids = []
-    for path in paths:
-        rel = relative(repo, path)
+    rels = [relative(repo, path) for path in paths]
+    for rel in rels:
         if not (repo / rel).is_file():
             raise UsageError(f"{rel}: not a file")
+    advance = Tally(sum((repo / rel).stat().st_size for rel in rels), progress) if progress else None
+    for rel in rels:
         known = next((a for a in loaded.manifest.artifacts if a.path == rel), None)
         if known and entry_id and entry_id != known.id:
             raise UsageError(f"{rel} is already registered as {known.id!r}: one file, one manifest entry")
         new_id = known.id if known else choose_id(loaded, item, Path(rel).stem, entry_id)
-        _upsert(data["artifacts"], artifact_entry(repo, rel, new_id, [item.id], areas, "document"))
+        _upsert(data["artifacts"], artifact_entry(repo, rel, new_id, [item.id], areas, "document", advance))
         ids.append(new_id)
     return EvidenceRecorded(item.id, ids, _write_manifest(loaded, repo, data))
 
