@@ -292,7 +292,8 @@ def cmd_packet(args: argparse.Namespace) -> object:
 def cmd_archive(args: argparse.Namespace) -> object:
     from gate.commands.archive import write_archive
 
-    return write_archive(args.repo, args.out)
+    with _progress(args, "archiving") as progress:
+        return write_archive(args.repo, args.out, progress)
 
 
 def cmd_verify(args: argparse.Namespace) -> object:

@@ -54,6 +54,10 @@ class Loaded:
             self._derived[compute] = compute(self)
         return cast(T, self._derived[compute])
 
+    def source(self, file: str) -> str:
+        """The text `file` was loaded from (each launch file is read once, and validated as read)."""
+        return self.manifest_text if file == MANIFEST else self.documents[file].text
+
     def locate(self, file: str, path: tuple[str | int, ...], *, key: bool = False) -> Location:
         """Where `path` is in `file`; the manifest's positions are computed only when first asked."""
         doc = self.documents.get(file)

@@ -68,6 +68,7 @@ class Document:
     data: Any
     positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     key_positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    text: str = ""  # what was parsed: the archive carries exactly the bytes that were validated
 
     def locate(self, path: Path_, *, key: bool = False) -> Location:
         """The closest known position of `path` (walking up to its parent when it is absent)."""
@@ -144,7 +145,7 @@ def parse(text: str, file: str) -> Document:
     data = builder.build(root, ())
     if builder.errors:
         raise YamlProblem(builder.errors)
-    return Document(file, data, builder.positions, builder.key_positions)
+    return Document(file, data, builder.positions, builder.key_positions, text)
 
 
 def _syntax_error(exc: Exception, file: str) -> InputError:

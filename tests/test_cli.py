@@ -320,9 +320,10 @@ def _on_a_terminal(argv: list[str], env: dict[str, str]) -> str:
     [
         (["evidence", "verify"], "verifying"),
         (["check"], "hashing evidence"),
+        (["archive", "{out}"], "archiving"),
         (["evidence", "add", "evidence/big.bin", "--item", "B-security", "--id", "big"], "hashing"),
     ],
-    ids=["evidence-verify", "check", "evidence-add"],
+    ids=["evidence-verify", "check", "archive", "evidence-add"],
 )
 def test_long_work_shows_its_progress_on_a_terminal(tmp_path, command, label):
     repo = _with_big_evidence(tmp_path, register=command[0] != "evidence" or command[1] != "add")
