@@ -9,10 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from pydantic import BaseModel, ValidationError
-
 from gate.errors import InputError, Location
 from gate.model import Checklist, Decision, Manifest, Signoff
+from gate.model.base import Model
 from gate.paths import NotAFile, PathEscape, TooBig, read_inside
 from gate.yamlread import MAX_NUMBER_CHARS, Document, YamlProblem, has, parse
 
@@ -24,7 +23,7 @@ DECISIONS = "decisions"
 MAX_YAML_BYTES = 32 * 1024 * 1024
 MAX_JSON_BYTES = 256 * 1024 * 1024
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound=Model)
 T = TypeVar("T")
 
 
@@ -87,10 +86,10 @@ def read_text(root: Path, rel: str, limit: int) -> str:
 
 def validate(model: type[M], doc: Document) -> tuple[M | None, list[InputError]]:
     """Validate a document against a model; map each pydantic error to its line and column."""
-    try:
-        return model.model_validate(doc.data), []
-    except ValidationError as exc:
-        return None, [_map_error(doc, err) for err in exc.errors(include_url=False)]
+    obj, failure = model.validate_data(doc.data)
+    if failure is not None:
+        return None, [_map_error(doc, err) for err in failure.errors(include_url=False)]
+    return obj, []
 
 
 def _map_error(doc: Document, err: Any) -> InputError:
@@ -167,11 +166,11 @@ def load_manifest(root: Path) -> tuple[str, Manifest | None, list[InputError]]:
             parse(text, MANIFEST)  # reports duplicates (and a non-object top) with their positions
         except YamlProblem as problem:
             return text, None, problem.errors
-    try:
-        return text, Manifest.model_validate(data), []
-    except ValidationError as exc:
+    manifest, failure = Manifest.validate_data(data)
+    if failure is not None:
         doc = _json_positions(text, MANIFEST)
-        return text, None, [_map_error(doc, err) for err in exc.errors(include_url=False)]
+        return text, None, [_map_error(doc, err) for err in failure.errors(include_url=False)]
+    return text, manifest, []
 
 
 def _long_number(text: str) -> InputError:

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, model_validator
-
-from gate.model.base import Duration, Id, Model, PlannedTime, TeamHandle, Text
+from gate.model.base import (
+    Duration,
+    Field,
+    Id,
+    Model,
+    PlannedTime,
+    StringConstraints,
+    TeamHandle,
+    Text,
+    model_validator,
+)
 
 Priority = Literal["P0", "P1", "P2"]
 TemplateVar = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]*$")]
