@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from gate.errors import InputError, InputErrors
-from gate.evidence.hashing import Progress
+from gate.evidence.hashing import Digest, Progress
 from gate.evidence.integrity import ArtifactCheck, check_artifacts
 from gate.load import MANIFEST, Loaded, load_repo
 from gate.paths import check_relative
@@ -21,12 +22,15 @@ def _load_checked(repo: Path) -> tuple[Loaded | None, list[InputError]]:
     return loaded, errors + check_references(loaded)
 
 
-def prepare(repo: Path, progress: Progress | None = None) -> tuple[Loaded | None, Checks, list[InputError]]:
-    """Load and cross-check every file and hash every artifact; input errors stop evaluation."""
+def prepare(
+    repo: Path, progress: Progress | None = None, known: Mapping[str, Digest] | None = None
+) -> tuple[Loaded | None, Checks, list[InputError]]:
+    """Load and cross-check every file and hash every artifact (but those whose digest is `known`: an
+    archive's files, hashed as they were unpacked); input errors stop evaluation."""
     loaded, errors = _load_checked(repo)
     if loaded is None:
         return None, {}, errors
-    checks = check_artifacts(repo, loaded.manifest.artifacts, progress)
+    checks = check_artifacts(repo, loaded.manifest.artifacts, progress, known)
     for n, artifact in enumerate(loaded.manifest.artifacts):
         check = checks[artifact.id]
         # Lexically bad paths are already reported by check_references; here only symlink escapes.

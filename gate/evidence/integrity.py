@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,11 +31,18 @@ def judge(artifact: Artifact, result: HashResult) -> ArtifactCheck:
 
 
 def check_artifacts(
-    root: Path, artifacts: Sequence[Artifact], progress: Progress | None = None
+    root: Path,
+    artifacts: Sequence[Artifact],
+    progress: Progress | None = None,
+    known: Mapping[str, Digest] | None = None,
 ) -> dict[str, ArtifactCheck]:
-    """Every artifact's SHA-256 and size checked, in parallel; keyed by artifact id."""
-    results = hash_many(root, [(a.path, a.size) for a in artifacts], progress)
-    return {a.id: judge(a, r) for a, r in zip(artifacts, results, strict=True)}
+    """Every artifact's SHA-256 and size checked, in parallel; keyed by artifact id. Files whose digest
+    is `known` (hashed as they were written, by their path) are not read again."""
+    known = known or {}
+    unknown = [a for a in artifacts if a.path not in known]
+    results = hash_many(root, [(a.path, a.size) for a in unknown], progress)
+    hashed = {a.id: r for a, r in zip(unknown, results, strict=True)}
+    return {a.id: judge(a, known[a.path] if a.path in known else hashed[a.id]) for a in artifacts}
 
 
 def as_recorded(artifacts: Sequence[Artifact]) -> dict[str, ArtifactCheck]:
