@@ -263,6 +263,29 @@ def test_check_never_imports_pygithub(repo_copy: Path) -> None:
     assert _probe(PROBE.format(argv=["check", "--repo", str(repo_copy)])) == "False"
 
 
+@pytest.mark.parametrize("fmt", ["text", "json", "markdown", "github"])
+def test_check_of_valid_files_never_imports_pydantic(repo_copy: Path, fmt: str) -> None:
+    """Valid files pass the models' quick strict check; pydantic is built only to report errors."""
+    probe = PROBE.replace("'github' in", "'pydantic' in")
+    assert _probe(probe.format(argv=["check", "--repo", str(repo_copy), "--format", fmt])) == "False"
+
+
+def test_check_of_a_broken_file_asks_pydantic_and_says_where(repo_copy: Path) -> None:
+    text = (repo_copy / CHECKLIST).read_text(encoding="utf-8").replace("version: 1", "version: 2", 1)
+    (repo_copy / CHECKLIST).write_text(text, encoding="utf-8")
+    probe = PROBE.replace("'github' in", "'pydantic' in")
+    done = subprocess.run(
+        [sys.executable, "-c", probe.format(argv=["check", "--repo", str(repo_copy)])],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    line = text[: text.index("version: 2")].count("\n") + 1
+    assert f"checklist.yaml:{line}:10: version: Input should be 1" in done.stdout
+    assert done.stdout.splitlines()[-1] == "True"
+
+
 def test_the_import_probe_sees_pygithub_when_it_is_used() -> None:
     """The probe above is not vacuous: using the GitHub adapter does load PyGithub (no request is made)."""
     code = (
