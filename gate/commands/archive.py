@@ -51,6 +51,7 @@ MAX_SCHEMA_BYTES = 32 * 1024 * 1024
 # 32 KiB window costs well under 1 % of size, small enough that the blocks in flight stay a few MiB.
 BLOCK = 1024 * 1024
 LEVEL = 6  # what `gzip` and `tar -czf` use
+_SAMPLE = 16 * 1024
 # Magic, deflate, no flags, MTIME 0 (reproducible), no extra flags, OS "unknown" (the same bytes on
 # every system).
 _GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
@@ -235,9 +236,21 @@ def _stream(opener: Opener, artifact: Artifact, out: _GzipMembers, advance: Call
 
 def gzip_member(block: bytes | bytearray | memoryview) -> bytes:
     """`block` as one complete gzip member (header, deflate data, CRC-32, size)."""
-    deflate = zlib.compressobj(LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
+    deflate = zlib.compressobj(LEVEL if _compressible(block) else 0, zlib.DEFLATED, -zlib.MAX_WBITS)
     body = deflate.compress(block) + deflate.flush()
     return _GZIP_HEADER + body + struct.pack("<II", zlib.crc32(block), len(block) & 0xFFFFFFFF)
+
+
+def _compressible(block: bytes | bytearray | memoryview) -> bool:
+    """Whether deflate can shrink the block: evidence is often already compressed (PDF, images, .gz
+    logs), and searching such bytes for matches costs as much as compressing text for nothing. Four
+    samples quickly compressed decide; a block none of them shrinks is stored as deflate's stored
+    blocks (level 0), which any gzip reads. The choice depends only on the bytes: reproducible."""
+    size = len(block)
+    if size < 4 * _SAMPLE:
+        return True
+    starts = [n * (size - _SAMPLE) // 3 for n in range(4)]
+    return any(len(zlib.compress(block[s : s + _SAMPLE], 1)) < 0.9 * _SAMPLE for s in starts)
 
 
 class _GzipMembers:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from gate.commands.archive import BLOCK
+from gate.commands.archive import BLOCK, gzip_member
 from tests.helpers import EXAMPLE, copy_example, reapprove_and_decide, sha256sum
 
 MIB = 1024 * 1024
@@ -151,3 +151,16 @@ def test_each_evidence_byte_is_read_once(tmp_path, cli):
 def _bytes_read() -> int:
     fields = dict(line.split(": ") for line in Path("/proc/self/io").read_text().splitlines())
     return int(fields["rchar"])
+
+
+@pytest.mark.parametrize("kind", ["text", "random"])
+def test_a_block_is_one_gzip_member_and_noise_is_stored_not_searched(kind):
+    """Already-compressed evidence (random bytes here) is stored as it is; text is compressed."""
+    block = _text(BLOCK, seed=3) if kind == "text" else random.Random(3).randbytes(BLOCK)
+    member = gzip_member(block)
+    assert zlib.decompress(member, wbits=31) == block
+    assert member == gzip_member(block)
+    if kind == "text":
+        assert len(member) < len(block) // 2
+    else:
+        assert len(block) < len(member) < len(block) + 200  # deflate's stored blocks: 5 bytes each 64 KiB
