@@ -216,7 +216,9 @@ def _approvals_text(report: Any) -> str:
 
     assert isinstance(report, ApprovalsReport)
     pr, result = report.pr, report.result
-    lines = [f"PR #{pr.number} by @{pr.author} at {pr.head_sha[:12]} (rules from base {pr.base_sha[:12]})"]
+    lines = [
+        f"PR #{pr.number} by @{pr.author} at {pr.head_sha[:12]} (rules from {report.branch} at {report.rules_sha[:12]})"
+    ]
     if report.membership_source == "roster":
         lines.append("team membership: from the roster in checklist.yaml (no organisation-reading token given)")
     for area in result.areas:
@@ -224,7 +226,7 @@ def _approvals_text(report: Any) -> str:
             state = "ok" if area.satisfied else "NEEDS"
             lines.append(f"  {area.area:<20} {state:<6} {area.needs or 'approved by ' + ', '.join(area.approvers)}")
     lines += [f"  freeze: {r}" for r in report.freeze.reasons]
-    lines += [f"  - {b}" for b in result.blocking]
+    lines += [f"  - {b}" for b in (*report.refusals, *result.blocking)]
     lines.append("approvals: satisfied" if report.satisfied else "approvals: NOT satisfied")
     return "\n".join(lines) + "\n"
 
@@ -234,9 +236,12 @@ def cmd_comment(args: argparse.Namespace) -> int:
     from gate.github.event import pull_request_number
     from gate.report.scorecard import STICKY_MARKER, render
 
+    slug = os.environ.get("GATE_APP_SLUG")
+    if not slug:
+        raise UsageError("set $GATE_APP_SLUG to the gate App's slug: only its own comment is the sticky one")
     card = run_check(CheckRequest(repo=args.repo))
     number = args.pr or pull_request_number()
-    _client(args).upsert_comment(number, STICKY_MARKER, render(card, "markdown"))
+    _client(args).upsert_comment(number, STICKY_MARKER, render(card, "markdown"), f"{slug}[bot]")
     _out(f"scorecard comment on #{number} updated ({card.decision})\n")
     return 0
 

@@ -293,14 +293,8 @@ def github_release(client: GitHubClient, tag: str, name: str, body: str) -> tupl
 
 
 def _already_exists(error: GitHubError) -> bool:
-    """GitHub's 422 for a second release of a tag names the code `already_exists`; other 422s fail.
-
-    `GitHubError` keeps only the status, so the error body is read from its cause, GitHub's JSON as
-    the adapter received it.
-    """
-    data = getattr(error.__cause__, "data", None)
-    errors = data.get("errors") if isinstance(data, dict) else None
-    return error.status == 422 and any(isinstance(e, dict) and e.get("code") == "already_exists" for e in errors or [])
+    """GitHub's 422 for a second release of a tag names the code `already_exists`; other 422s fail."""
+    return error.status == 422 and error.code == "already_exists"
 
 
 def release_body(packet: str, archive: str | None) -> str:

@@ -129,6 +129,8 @@ class AllowedChange(Model):
     description: Text
     label: Text | None = None
     approver_role: Id | None = None
+    # The role whose team (or roster) may apply `label`: a label applied by anyone else proves nothing.
+    granted_by: Id | None = None
 
     @model_validator(mode="after")
     def _provable(self) -> AllowedChange:

@@ -156,11 +156,13 @@ def test_pulls_for_commit(github_server, github_client):
     state = github_server.state
     state.add_pull(7)
     state.add_pull(8)
+    state.add_pull(9)
     state.link_commit("c" * 40, 7, 8)
 
     assert github_client.pulls_for_commit("c" * 40) == [7, 8]
-    assert github_client.pulls_for_commit("c" * 40) == [7, 8]
-    assert github_server.count() == 1
+    state.link_commit("c" * 40, 7, 8, 9)  # GitHub associates commits with pull requests late
+    assert github_client.pulls_for_commit("c" * 40) == [7, 8, 9]  # so this is asked again, never cached
+    assert github_server.count() == 2
 
 
 def test_unknown_review_state_fails_closed(github_server, github_client, pull):
@@ -238,9 +240,9 @@ def test_upsert_comment_posts_once_then_edits_only_on_change(github_server, gith
         state.add_comment(7, f"human comment {i}")
     comments = "/repos/acme/launch/issues/7/comments"
 
-    github_client.upsert_comment(7, "<!-- gate -->", "NO-GO: 3 blockers")
-    github_client.upsert_comment(7, "<!-- gate -->", "NO-GO: 3 blockers")
-    github_client.upsert_comment(7, "<!-- gate -->", "GO")
+    github_client.upsert_comment(7, "<!-- gate -->", "NO-GO: 3 blockers", "gate-app[bot]")
+    github_client.upsert_comment(7, "<!-- gate -->", "NO-GO: 3 blockers", "gate-app[bot]")
+    github_client.upsert_comment(7, "<!-- gate -->", "GO", "gate-app[bot]")
 
     ours = [c for c in state.comments[7] if "<!-- gate -->" in c.body]
     assert [c.body for c in ours] == ["<!-- gate -->\nGO"]
@@ -356,7 +358,7 @@ def test_a_failed_comment_upsert_is_retried_without_a_duplicate(github_server, g
     comments = "/repos/acme/launch/issues/7/comments"
     github_server.inject(comments, "truncated", method="POST")  # posted, but the answer is cut
 
-    github_client.upsert_comment(7, "<!-- gate -->", "NO-GO")
+    github_client.upsert_comment(7, "<!-- gate -->", "NO-GO", "gate-app[bot]")
 
     assert [c.body for c in github_server.state.comments[7]] == ["<!-- gate -->\nNO-GO"]
     assert github_server.count(comments, "POST") == 1
@@ -418,3 +420,16 @@ def test_importing_the_client_does_not_import_pygithub():
         """
     )
     subprocess.run([sys.executable, "-W", "error", "-c", script], check=True)
+
+
+def test_the_sticky_comment_is_the_one_its_author_wrote(github_server, github_client):
+    """Anyone can post a comment carrying the marker first: it is never taken for ours (M)."""
+    state = github_server.state
+    state.add_pull(7)
+    decoy = state.add_comment(7, "<!-- gate -->\n✅ GO, all approved", user="mallory")
+
+    github_client.upsert_comment(7, "<!-- gate -->", "NO-GO", "gate-app[bot]")
+
+    bodies = {c.user: c.body for c in state.comments[7]}
+    assert bodies == {"mallory": "<!-- gate -->\n✅ GO, all approved", "gate-app[bot]": "<!-- gate -->\nNO-GO"}
+    assert github_server.count(f"/repos/acme/launch/issues/comments/{decoy}", "PATCH") == 0

@@ -258,10 +258,10 @@ def cli_sleeps(monkeypatch, sleeps):
 
 def decision_pr(state, sha: str, approvers=None, *, files=(DECISION,), number=PR):
     """The merged decision PR #12 whose merge commit is `sha`, with the launch's rules at its base."""
-    base = fake_sha("base", number)
-    state.add_file(base, "checklist.yaml", (EXAMPLES / "go" / "checklist.yaml").read_text())
-    state.add_file(base, ".github/CODEOWNERS", (ROOT / ".github" / "CODEOWNERS").read_text())
-    pull = state.add_pull(number, author="rm-rosa", files=list(files), base_sha=base, merged=True, merge_commit_sha=sha)
+    main = state.default_head  # the rules: the protected branch as it is now
+    state.add_file(main, "checklist.yaml", (EXAMPLES / "go" / "checklist.yaml").read_text())
+    state.add_file(main, ".github/CODEOWNERS", (ROOT / ".github" / "CODEOWNERS").read_text())
+    pull = state.add_pull(number, author="rm-rosa", files=list(files), merged=True, merge_commit_sha=sha)
     state.link_commit(sha, number)
     for login in LEADS.values() if approvers is None else approvers:
         state.add_review(number, login)
