@@ -14,7 +14,7 @@ counts only when applied by someone allowed to grant it (`freeze.py`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from pydantic import ValidationError
@@ -146,10 +146,12 @@ def check_pull_request(
     *,
     branch: str = DEFAULT_BRANCH,
     rules_sha: str | None = None,
+    lead: timedelta = timedelta(0),
 ) -> ApprovalsReport:
     """Everything the approvals check needs, read once, judged by the pure rules.
 
-    `rules_sha` is the protected branch's commit the rules are read at (default: `branch` now).
+    `rules_sha` is the protected branch's commit the rules are read at (default: `branch` now);
+    `lead` makes the freeze count that long before its start (`gate.github.clock`).
     """
     pr = client.pull_request(number)
     rules = rules_sha or client.branch_sha(branch)
@@ -165,7 +167,7 @@ def check_pull_request(
     result = evaluate(pr, reviews, codeowners, areas, members, signoff_logins(client, pr, [a.id for a in areas]), wrote)
     labels = label_appliers(client.label_events(number)) if pr.labels else {}
     approved = verdicts(pr, reviews, wrote).approved
-    freeze = freeze_check(checklist, pr, approved, members, at, labels)
+    freeze = freeze_check(checklist, pr, approved, members, at, labels, lead)
     refusals = [*_base_refusal(pr, branch), *unknown]
     policy_changed = CHECKLIST in pr.files and checklist_policy_changed(checklist, head_checklist(client, pr))
     refusals += separation_problems(pr.files, policy_changed)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from fnmatch import fnmatchcase
 
 from gate.github.duties import machinery_paths
@@ -107,16 +107,18 @@ def freeze_check(
     members: Membership,
     at: datetime,
     labels: Mapping[str, str | None] | None = None,
+    lead: timedelta = timedelta(0),
 ) -> FreezeResult:
     """Outside the freeze everything passes; inside it, a PR changing anything but evidence, sign-offs
     and decisions needs one of the checklist's allowed changes (see the module docstring).
 
     `labels` maps each label on the PR to who applied it (`label_appliers`); without it, no label
-    counts (fail closed)."""
+    counts (fail closed). `lead` makes the freeze count from that long before its start: a
+    scheduled re-judgement may run late, and a PR must not slip through in between."""
     span, problems = interval(checklist.freeze, "freeze")
     if span is None:
         return FreezeResult(True, False, [f"no freeze in force ({'; '.join(problems) or 'not set'})"])
-    if not span.start <= at < span.end:
+    if not span.start - lead <= at < span.end:
         return FreezeResult(True, False, [f"outside the freeze ({span})"])
     frozen = [p for p in pr.files if not any(fnmatchcase(p, pat) for pat in checklist.freeze.paths_always_allowed)]
     if not frozen:
