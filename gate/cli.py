@@ -250,7 +250,8 @@ def cmd_release(args: argparse.Namespace) -> int:
     from gate.github.event import pushed_commit
     from gate.github.release import ReleaseRequest, release
 
-    sha = args.sha or (pushed_commit() if os.environ.get("GITHUB_EVENT_PATH") else None)
+    pushed = os.environ.get("GITHUB_EVENT_NAME") == "push" and os.environ.get("GITHUB_EVENT_PATH")
+    sha = args.sha or (pushed_commit() if pushed else None)
     source = _membership(args)
     request = ReleaseRequest(
         repo=args.repo,
@@ -270,6 +271,8 @@ def _release_text(result: Any) -> str:
     from gate.github.release import ReleaseResult
 
     assert isinstance(result, ReleaseResult)
+    if not result.released:
+        return f"gate: nothing released at {result.sha[:12]}: {result.note}\n"
     lines = [f"gate: GO at {result.sha[:12]}, recorded in {result.decision_file}, holds"]
     if result.pull_request is not None:
         who = ", ".join(f"{area} by @{login}" for area, login in result.quorum)
