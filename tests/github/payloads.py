@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -610,3 +611,60 @@ def repository_full(api: str, state: State) -> dict[str, Json]:
         "web_commit_signoff_required": False,
         "has_discussions": False,
     }
+
+
+def environment(api: str, state: State, name: str, branches: list[str] | None) -> dict[str, Json]:
+    """An environment; `branches` None: deployable from any branch, else a custom policy of these names."""
+    eid = _stable_id(f"env:{name}")
+    url = f"{api}/repos/{state.full_name}/environments/{quote(name)}"
+    env: dict[str, Json] = {
+        "id": eid,
+        "node_id": _node("EN", eid),
+        "name": name,
+        "url": url,
+        "html_url": f"{WEB}/{state.full_name}/deployments/activity_log?environments_filter={quote(name)}",
+        "created_at": stamp(EPOCH),
+        "updated_at": stamp(EPOCH),
+        "protection_rules": [],
+        "deployment_branch_policy": None
+        if branches is None
+        else {"protected_branches": False, "custom_branch_policies": True},
+    }
+    if branches is not None:
+        env["protection_rules"] = [{"id": eid + 1, "node_id": _node("GA", eid + 1), "type": "branch_policy"}]
+    return env
+
+
+def branch_policy(name: str) -> dict[str, Json]:
+    pid = _stable_id(f"policy:{name}")
+    return {"id": pid, "node_id": _node("DBP", pid), "name": name, "type": "branch"}
+
+
+def installation(api: str, state: State, who: Identity) -> dict[str, Json]:
+    iid = _stable_id(f"installation:{who.app_slug}")
+    return {
+        "id": iid,
+        "app_id": who.app_id,
+        "app_slug": who.app_slug,
+        "client_id": f"Iv1.{iid}",
+        "target_id": _stable_id(state.owner),
+        "target_type": "Organization",
+        "single_file_name": None,
+        "repository_selection": "selected",
+        "access_tokens_url": f"{api}/app/installations/{iid}/access_tokens",
+        "html_url": f"{WEB}/organizations/{state.owner}/settings/installations/{iid}",
+        "repositories_url": f"{api}/installation/repositories",
+        "events": ["pull_request", "pull_request_review"],
+        "account": simple_user(api, state.owner, "Organization"),
+        "permissions": dict(who.permissions),
+        "created_at": stamp(EPOCH),
+        "updated_at": stamp(EPOCH),
+        "suspended_by": None,
+        "suspended_at": None,
+    }
+
+
+def ruleset(state: State, document: Mapping[str, Json], ruleset_id: int, app_id: int) -> dict[str, Json]:
+    """A ruleset as GitHub answers it, from an importable document (`docs/ruleset*.json`)."""
+    text = json.dumps(document).replace("1000000", str(app_id))  # the placeholder App id of the docs
+    return {**json.loads(text), "id": ruleset_id, "source_type": "Repository", "source": state.full_name}
