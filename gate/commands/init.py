@@ -13,6 +13,21 @@ from gate.edit import dump_json, write_atomic
 from gate.errors import UsageError
 
 _ORG = re.compile(r"^[A-Za-z0-9](?:-?[A-Za-z0-9])*$")
+_ACTION = re.compile(r"^([A-Za-z0-9](?:-?[A-Za-z0-9])*/[A-Za-z0-9._-]+)@([0-9a-f]{40})$")
+# Until a launch names the gate commit it trusts, its workflows name none that exists: they fail closed.
+UNPINNED_ACTION = "OWNER/gate@" + "0" * 40
+BRANCH = "main"
+# The GitHub side of a launch repository: what `gate init` writes besides the launch files.
+GITHUB_FILES = {
+    ".github/workflows/gate.yml": "workflows/gate.yml",
+    ".github/workflows/gate-relay.yml": "workflows/gate-relay.yml",
+    ".github/workflows/release.yml": "workflows/release.yml",
+    ".github/pull_request_template.md": "pull_request_template.md",
+    ".pre-commit-config.yaml": "pre-commit-config.yaml",
+    "docs/github-setup.md": "github-setup.md",
+    "docs/ruleset.json": "ruleset.json",
+    "docs/ruleset-tags.json": "ruleset-tags.json",
+}
 SIGNOFF = """# yaml-language-server: $schema=../schemas/signoff.schema.json
 # The {area} sign-off. Its lead approves by approving the pull request that sets status: approved
 # (written by `gate signoff {area} --approve --by LOGIN`, which records the area's evidence digest).
@@ -42,7 +57,32 @@ def template(name: str, network: str, org: str) -> str:
     return text
 
 
-def init(target: Path, name: str, network: str, org: str) -> list[str]:
+def github_files(gate_action: str) -> dict[str, str]:
+    """The workflows, hooks, PR template and setup guide of a launch repository that uses `gate_action`.
+
+    `gate_action` is `OWNER/REPO@COMMIT` of this tool's repository: the workflows run it as a composite
+    action (`action.yml`), which installs the judge from its own hash-locked requirements, so nothing
+    of the launch repository is ever installed as the judge.
+    """
+    found = _ACTION.match(gate_action)
+    if found is None:
+        raise UsageError(f"--gate-action {gate_action!r} is not OWNER/REPO@COMMIT (a full 40-hex commit)")
+    values = {
+        "__GATE_ACTION__": gate_action,
+        "__GATE_REPOSITORY__": found[1],
+        "__GATE_COMMIT__": found[2],
+        "__BRANCH__": BRANCH,
+    }
+    out = {}
+    for rel, source in GITHUB_FILES.items():
+        text = (files("gate") / "templates" / "github" / source).read_text(encoding="utf-8")
+        for token, value in values.items():
+            text = text.replace(token, value)
+        out[rel] = text
+    return out
+
+
+def init(target: Path, name: str, network: str, org: str, gate_action: str = UNPINNED_ACTION) -> list[str]:
     """Scaffold a launch repository in `target` (which must not already hold one)."""
     if not _ORG.match(org):
         raise UsageError(f"--org {org!r} is not a GitHub organisation name")
@@ -67,6 +107,7 @@ def init(target: Path, name: str, network: str, org: str) -> list[str]:
         all_teams=" ".join(teams[a] for a in areas),
     )
     written |= {f"{schemas.SCHEMA_DIR}/{n}": schemas.render(n) for n in schemas.MODELS}
+    written |= github_files(gate_action)
     existing = [rel for rel in written if (target / rel).exists()]
     if existing:
         raise UsageError(f"{target} already has {', '.join(sorted(existing))}: init writes only new files")

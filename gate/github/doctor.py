@@ -22,9 +22,17 @@ from gate.github.settings import (
 )
 
 REQUIRED_CHECKS = (CHECK, APPROVALS)
-# What the gate App's jobs need, and nothing they must not have (least privilege).
-APP_NEEDS = {"checks": "write", "contents": "write", "pull_requests": "write", "members": "read", "issues": "read"}
-APP_MUST_NOT = ("administration", "workflows", "secrets", "actions", "environments", "organization_administration")
+# What the gate App's judge needs, and what it must not have (least privilege): tags are the release App's.
+APP_NEEDS = {"checks": "write", "contents": "read", "pull_requests": "write", "members": "read", "issues": "read"}
+APP_MUST_NOT = (
+    "contents",
+    "administration",
+    "workflows",
+    "secrets",
+    "actions",
+    "environments",
+    "organization_administration",
+)
 
 
 @dataclass(frozen=True)
@@ -33,6 +41,7 @@ class Expected:
 
     branch: str = "main"
     app_id: int | None = None  # None: taken from the installation
+    release_app_id: int | None = None  # the only actor that may create release tags (None: any one App)
     environments: tuple[str, ...] = ("gate", "release")
     tag_pattern: str = "refs/tags/mainnet-*"
     labels: tuple[str, ...] = ()
@@ -79,7 +88,7 @@ def diagnose(facts: Facts, expected: Expected) -> Diagnosis:
     found += _checks(facts, expected.branch, app)
     found += _reviews(facts, expected.branch)
     found += _bypass(facts, expected.branch)
-    found += _tags(facts.rulesets, expected.tag_pattern, app)
+    found += _tags(facts.rulesets, expected.tag_pattern, expected.release_app_id)
     found += [f for name in expected.environments for f in _environment(facts.environments, name, expected.branch)]
     found += [
         Finding("labels", f"the label {label!r} does not exist")
@@ -179,11 +188,16 @@ def _tags(rulesets: Iterable[Ruleset], pattern: str, app: int | None) -> list[Fi
     out = []
     kinds = {rule.type for r in guarding for rule in r.rules}
     out += [Finding("tags", f"{pattern}: no {k} rule") for k in ("creation", "update", "deletion") if k not in kinds]
+    apps = [b for r in guarding for b in r.bypass if b.actor_type == "Integration"]
     for r in guarding:
-        others = [b for b in r.bypass if not (b.actor_type == "Integration" and b.actor_id == app)]
+        others = [b for b in r.bypass if b.actor_type != "Integration" or (app is not None and b.actor_id != app)]
         if others:
             who = ", ".join(f"{b.actor_type} {b.actor_id}" for b in others)
-            out.append(Finding("tags", f"ruleset {r.name!r} lets {who} create {pattern}, not only the gate App"))
+            out.append(Finding("tags", f"ruleset {r.name!r} lets {who} create {pattern}, not only the release App"))
+    if app is None and len({b.actor_id for b in apps}) > 1:
+        out.append(Finding("tags", f"more than one App may create {pattern}: only the release App should"))
+    if not apps:
+        out.append(Finding("tags", f"no App may create {pattern}: the release cannot tag"))
     return out
 
 
@@ -214,5 +228,5 @@ def _installation(installation: Installation | None, app: int | None) -> list[Fi
             out.append(Finding("App", f"{installation.app_slug} lacks {permission}: {level}"))
     for permission in APP_MUST_NOT:
         if installation.permissions.get(permission) == "write":
-            out.append(Finding("App", f"{installation.app_slug} has {permission}: write, which no gate job needs"))
+            out.append(Finding("App", f"{installation.app_slug} has {permission}: write, which the judge never needs"))
     return out

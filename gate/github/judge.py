@@ -52,6 +52,7 @@ class JudgeRequest:
     head_sha: str | None = None
     head_branch: str | None = None
     scheduled: bool = False
+    force: bool = False  # scheduled, but due whatever the clock says (a person asked for it)
     comment_as: str | None = None  # the App's bot login: also update the sticky scorecard comment
 
 
@@ -103,7 +104,9 @@ def _judge_relay(client: GitHubClient, request: JudgeRequest) -> JudgeResult:
 
 def _judge_scheduled(client: GitHubClient, request: JudgeRequest) -> JudgeResult:
     rules = client.branch_sha(request.branch)
-    due, why = rejudge_due(rules_checklist(client, rules), request.at)
+    due, why = (
+        (True, "re-judged on request") if request.force else rejudge_due(rules_checklist(client, rules), request.at)
+    )
     if not due:
         return JudgeResult("schedule", (), (why,))
     numbers = tuple(n for n, _ in client.open_pulls(request.branch))

@@ -666,5 +666,6 @@ def installation(api: str, state: State, who: Identity) -> dict[str, Json]:
 
 def ruleset(state: State, document: Mapping[str, Json], ruleset_id: int, app_id: int) -> dict[str, Json]:
     """A ruleset as GitHub answers it, from an importable document (`docs/ruleset*.json`)."""
-    text = json.dumps(document).replace("1000000", str(app_id))  # the placeholder App id of the docs
+    # The docs' placeholder App ids: 1000000 the gate App, 2000000 the release App.
+    text = json.dumps(document).replace("1000000", str(app_id)).replace("2000000", str(app_id))
     return {**json.loads(text), "id": ruleset_id, "source_type": "Repository", "source": state.full_name}

@@ -245,6 +245,7 @@ def _get_tag(call: Call) -> Reply:
 
 
 def _create_tag(call: Call) -> Reply:
+    call.need("contents", "write")
     state, body = call.state, call.body
     if body["object"] not in state.commits and body["object"] not in state.tags:
         raise HttpError(422, "Object does not exist")
@@ -269,6 +270,7 @@ def _create_ref(call: Call) -> Reply:
 
 
 def _create_release(call: Call) -> Reply:
+    call.need("contents", "write")
     state, body = call.state, call.body
     tag = body["tag_name"]
     if any(r.tag_name == tag for r in state.releases):
@@ -788,7 +790,7 @@ class GitHubServer:
     def _identity(self, headers: Mapping[str, str]) -> Identity:
         """Who the request's token speaks for (a token the state does not name: the gate's App)."""
         token = (headers.get("authorization") or "").partition(" ")[2]
-        return self.state.tokens.get(token, GATE_APP)
+        return self.state.tokens.get(token, self.state.default_identity)
 
     def _check_request(self, route: Route, raw: bytes, body: Json) -> None:
         if route.method not in ("POST", "PATCH"):

@@ -91,12 +91,18 @@ GATE_APP = Identity(
     "gate-app",
     {
         "checks": "write",
-        "contents": "write",
+        "contents": "read",
         "pull_requests": "write",
         "issues": "read",
         "members": "read",
         "metadata": "read",
     },
+)
+RELEASE_APP = Identity(
+    "gate-release[bot]",
+    434343,
+    "gate-release",
+    {"contents": "write", "pull_requests": "read", "issues": "read", "members": "read", "metadata": "read"},
 )
 ACTIONS = Identity(
     "github-actions[bot]",
@@ -178,7 +184,8 @@ class State:
         self.commit_pulls: dict[str, list[int]] = {}
         self.branches: dict[str, str] = {}  # branch name -> commit
         self.check_runs: list[CheckRunRecord] = []
-        self.tokens: dict[str, Identity] = {}  # token -> who it speaks for (unknown tokens: GATE_APP)
+        self.tokens: dict[str, Identity] = {}  # token -> who it speaks for
+        self.default_identity = GATE_APP  # who any other token speaks for
         self.rulesets: list[dict[str, Any]] = []  # as GET /rulesets/{id} answers
         self.protection: dict[str, dict[str, Any]] = {}  # branch -> GET .../protection answer
         self.environments: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []  # (environment, branch policies)

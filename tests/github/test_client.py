@@ -16,7 +16,7 @@ from gate.errors import ExternalError, UsageError
 from gate.github.client import MAX_TOTAL_WAIT, MAX_WAIT, GitHubError, PyGithubClient
 from gate.github.types import Team
 from tests.github.server import FAULT_KINDS, schema_errors
-from tests.github.state import FileChange
+from tests.github.state import RELEASE_APP, FileChange
 
 REVIEWS = "/repos/acme/launch/pulls/7/reviews"
 PULL = "/repos/acme/launch/pulls/7"
@@ -202,6 +202,7 @@ def test_ref_sha_follows_annotated_and_lightweight_tags(github_server, github_cl
 
 
 def test_create_tag_makes_an_annotated_tag_on_the_commit(github_server, github_client):
+    github_server.state.default_identity = RELEASE_APP  # tags and releases are the release App's
     commit = github_server.state.add_commit("d" * 40)
 
     github_client.create_tag("v1.0.0", commit, "Mainnet launch: GO")
@@ -212,6 +213,7 @@ def test_create_tag_makes_an_annotated_tag_on_the_commit(github_server, github_c
 
 
 def test_create_tag_on_an_existing_ref_is_an_error(github_server, github_client):
+    github_server.state.default_identity = RELEASE_APP  # tags and releases are the release App's
     github_server.state.add_tag("v1.0.0", "a" * 40)
 
     with pytest.raises(GitHubError, match="Reference already exists") as raised:
@@ -220,6 +222,7 @@ def test_create_tag_on_an_existing_ref_is_an_error(github_server, github_client)
 
 
 def test_create_release_returns_its_id(github_server, github_client):
+    github_server.state.default_identity = RELEASE_APP  # tags and releases are the release App's
     github_server.state.add_tag("v1.0.0", "a" * 40)
 
     release_id = github_client.create_release("v1.0.0", "Mainnet v1.0.0", "GO, see the packet.")
@@ -335,6 +338,7 @@ def test_pauses_are_bounded_in_all(github_server, make_client, sleeps, pull):
 
 
 def test_a_create_that_may_have_happened_is_not_repeated(github_server, github_client):
+    github_server.state.default_identity = RELEASE_APP  # tags and releases are the release App's
     github_server.state.add_tag("v1.0.0", "a" * 40)
     github_server.inject("/repos/acme/launch/releases", "error502", method="POST")
 
@@ -344,6 +348,7 @@ def test_a_create_that_may_have_happened_is_not_repeated(github_server, github_c
 
 
 def test_a_create_refused_by_the_rate_limit_is_repeated(github_server, github_client, sleeps):
+    github_server.state.default_identity = RELEASE_APP  # tags and releases are the release App's
     github_server.state.add_tag("v1.0.0", "a" * 40)
     github_server.inject("/repos/acme/launch/releases", "retry_after", method="POST", seconds=5)
 

@@ -11,18 +11,21 @@ import pytest
 from gate.commands.doctor import doctor
 from gate.github.doctor import Diagnosis, Expected
 from tests.github import payloads
-from tests.github.state import ACTIONS, GATE_APP, State
+from tests.github.state import ACTIONS, GATE_APP, RELEASE_APP, State
 from tests.helpers import ROOT
 
 RULESET = json.loads((ROOT / "docs" / "ruleset.json").read_text())
 TAGS = json.loads((ROOT / "docs" / "ruleset-tags.json").read_text())
 APP = GATE_APP.app_id or 0
-EXPECTED = Expected(labels=("security-hotfix", "critical-fix"))
+EXPECTED = Expected(labels=("security-hotfix", "critical-fix"), release_app_id=RELEASE_APP.app_id)
 
 
 def set_up(state: State, api: str) -> None:
     """The repository as docs/github-setup.md and docs/security.md say to set it up."""
-    state.rulesets = [payloads.ruleset(state, RULESET, 1, APP), payloads.ruleset(state, TAGS, 2, APP)]
+    state.rulesets = [
+        payloads.ruleset(state, RULESET, 1, APP),
+        payloads.ruleset(state, TAGS, 2, RELEASE_APP.app_id or 0),
+    ]
     state.environments = [
         (payloads.environment(api, state, name, ["main"]), [payloads.branch_policy("main")])
         for name in ("gate", "release")
@@ -108,7 +111,7 @@ def edit_rule(state: State, kind: str, **parameters: Any) -> None:
             lambda s: s.rulesets[1]["bypass_actors"].append(
                 {"actor_id": 15368, "actor_type": "Integration", "bypass_mode": "always"}
             ),
-            "tags: ruleset 'gate: mainnet tags' lets Integration 15368 create refs/tags/mainnet-*",
+            "tags: ruleset 'gate: mainnet tags' lets Integration 15368 create refs/tags/mainnet-*, not only",
         ),
         (
             lambda s: s.environments[0][1].append(payloads.branch_policy("release/*")),
@@ -152,11 +155,11 @@ def test_each_missing_protection_is_reported(repo, github_client, change, says):
 def test_an_app_with_more_than_it_needs_is_reported(github_server, repo, github_client):
     from dataclasses import replace
 
-    greedy = replace(GATE_APP, permissions={**GATE_APP.permissions, "administration": "write", "workflows": "write"})
+    greedy = replace(GATE_APP, permissions={**GATE_APP.permissions, "contents": "write", "workflows": "write"})
     repo.installation = payloads.installation(github_server.url, repo, greedy)
     got = findings(github_client)
-    assert "App: gate-app has administration: write, which no gate job needs" in got
-    assert "App: gate-app has workflows: write, which no gate job needs" in got
+    assert "App: gate-app has contents: write, which the judge never needs" in got
+    assert "App: gate-app has workflows: write, which the judge never needs" in got
 
 
 def test_a_setting_that_cannot_be_read_is_a_finding(repo, github_client, github_server):

@@ -14,7 +14,7 @@ import pytest
 
 from gate.commands.packet import render_packet
 from gate.github.client import PyGithubClient
-from tests.github.state import fake_sha
+from tests.github.state import RELEASE_APP, fake_sha
 from tests.helpers import EXAMPLES, ROOT
 
 TAG = "mainnet-v1.0.0"
@@ -272,6 +272,7 @@ def no_association_waits(monkeypatch):
 
 @pytest.fixture
 def github_env(monkeypatch, github_server):
+    github_server.state.default_identity = RELEASE_APP  # the release workflow's token
     monkeypatch.setenv("GITHUB_API_URL", github_server.url)
     monkeypatch.setenv("GITHUB_TOKEN", "ghs_testtoken")
     for name in ("GATE_ORG_TOKEN", "GITHUB_EVENT_PATH", "GITHUB_REPOSITORY"):
@@ -522,11 +523,11 @@ def test_the_association_lag_is_waited_for(github_server, launch, monkeypatch):
 
 
 @pytest.mark.parametrize(("token", "tagged"), [("ghs_workflow", False), ("ghs_testtoken", True)])
-def test_a_tag_ruleset_lets_only_the_gate_app_create_mainnet_tags(
+def test_a_tag_ruleset_lets_only_the_release_app_create_mainnet_tags(
     run_gate, github_env, launch, monkeypatch, token, tagged
 ):
-    """M/H3: tag protection as documented rejected GITHUB_TOKEN (GH013); the App on the bypass list tags."""
-    from tests.github.state import ACTIONS, GATE_APP
+    """M/H3: tag protection as documented rejected GITHUB_TOKEN (GH013); the release App on the bypass list tags."""
+    from tests.github.state import ACTIONS
 
     repo, sha = launch
     state = github_env.state
@@ -541,7 +542,7 @@ def test_a_tag_ruleset_lets_only_the_gate_app_create_mainnet_tags(
             "enforcement": "active",
             "conditions": {"ref_name": {"include": ["refs/tags/mainnet-*"], "exclude": []}},
             "rules": [{"type": "creation"}, {"type": "update"}, {"type": "deletion"}],
-            "bypass_actors": [{"actor_id": GATE_APP.app_id, "actor_type": "Integration", "bypass_mode": "always"}],
+            "bypass_actors": [{"actor_id": RELEASE_APP.app_id, "actor_type": "Integration", "bypass_mode": "always"}],
         }
     )
     decision_pr(state, sha)
