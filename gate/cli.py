@@ -1,23 +1,84 @@
-"""The command line: arguments -> request -> core -> reporter -> exit code. Only this module prints."""
+"""The command line: arguments -> request -> command -> result -> renderer -> exit code.
+
+Only this module knows argparse, prints, and turns results and errors into exit codes (`exit_code`
+and `_ERROR_EXITS`, the one place). Shared options (`--repo`, `--format`, `--verbose`, `--quiet`) are
+accepted before or after the subcommand: each subparser inherits them from a parent parser whose
+defaults are suppressed, so a value given before the subcommand is not reset by the subparser.
+"""
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 from gate import __version__
-from gate.errors import GateError, InputErrors, UsageError
+from gate.errors import CannotTell, ExternalError, GateError, GateFailed, InputErrors, UsageError
 
-Handler = Callable[[argparse.Namespace], int]
-# Named here, not imported from gate.report, so building the parser never imports the models:
-# `gate evidence verify` must not pay for pydantic.
-FORMATS = ("text", "json", "markdown", "github")
+Handler = Callable[[argparse.Namespace], object]
+# Formats are named here, not imported from gate.report: building the parser must not import the
+# models, so `gate evidence verify` never pays for pydantic.
+TEXT_JSON = ("text", "json")
+CHECK_FORMATS = ("text", "json", "markdown", "github")
+EXIT_CODES = """exit codes:
+  0  done; the files are valid and consistent (a NO-GO launch in progress is consistent)
+  1  the gate says no: an integrity failure, a false GO claim, a refused action
+  2  unusable input (FILE:LINE:COL: message, every error at once) or a usage error
+  3  an internal error (a bug): add --verbose for the traceback"""
+
+
+# ---- exit codes: the one place -----------------------------------------------------------------------
+
+_ERROR_EXITS: tuple[tuple[type[GateError], int], ...] = (
+    (InputErrors, 2),
+    (UsageError, 2),
+    (CannotTell, 2),
+    (GateFailed, 1),
+    (ExternalError, 1),  # a service failed or cannot be trusted: fail closed
+)
+
+
+def exit_code(result: object, *, require_go: bool = False) -> int:
+    """How a command's result ends the process: 0 done, 1 the gate says no, 2 cannot tell or use."""
+    from gate.model.scorecard import Scorecard
+
+    if isinstance(result, Scorecard):
+        if result.errors:
+            return 2
+        broken = bool(result.integrity) or (result.recorded_decision is not None and not result.recorded_decision.holds)
+        return 1 if broken or (require_go and result.decision != "GO") else 0
+    return _RESULT_EXITS.get(type(result).__name__, lambda _: 0)(result)
+
+
+def _failed(flag: str) -> Callable[[Any], int]:
+    return lambda result: 1 if getattr(result, flag) else 0
+
+
+_RESULT_EXITS: dict[str, Callable[[Any], int]] = {
+    "HashReport": _failed("failures"),
+    "EvidenceRecorded": _failed("command_exit"),
+    "AuditReport": lambda r: 0 if r.holds else 1,
+    "SchemaSync": _failed("stale"),
+    "LintReport": _failed("problems"),
+    "ApprovalsReport": lambda r: 0 if r.satisfied else 1,
+    "Diagnosis": _failed("findings"),  # a missing protection
+    # JudgeResult: 0 once the verdicts are posted; a failing verdict is the ruleset's to enforce.
+    "WatchResult": lambda r: {"ROLLBACK": 1, "HEALTHY": 0}.get(r.verdict, 2),
+}
+
+
+def error_exit(error: GateError) -> int:
+    """The exit code of a deliberate error (3 for a kind this map does not know: a bug)."""
+    return next((code for kind, code in _ERROR_EXITS if isinstance(error, kind)), 3)
+
+
+# ---- small argument types ----------------------------------------------------------------------------
 
 
 def _time(text: str) -> datetime:
@@ -25,109 +86,8 @@ def _time(text: str) -> datetime:
 
     try:
         return parse_time(text)
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _add_common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--repo", type=Path, default=Path("."), help="launch repository (default: current folder)")
-
-
-def _out(text: str) -> None:
-    sys.stdout.write(text)
-    sys.stdout.flush()
-
-
-def cmd_check(args: argparse.Namespace) -> int:
-    from gate.commands.check import CheckRequest, run_check
-    from gate.report.scorecard import render
-
-    card = run_check(CheckRequest(repo=args.repo, at=args.at, require_go=args.require_go))
-    _out(render(card, args.format))
-    return card.exit_code
-
-
-def cmd_schema(args: argparse.Namespace) -> int:
-    from gate.commands import schema as schemas
-
-    if args.check:
-        stale = schemas.stale(args.repo)
-        for rel in stale:
-            _out(f"{rel}: out of date with the models (run `gate schema` to regenerate)\n")
-        return 1 if stale else 0
-    for rel in schemas.write(args.repo):
-        _out(f"wrote {rel}\n")
-    return 0
-
-
-def _report_recorded(rec: object) -> None:
-    from gate.commands.evidence import Recorded
-
-    assert isinstance(rec, Recorded)
-    _out(f"recorded: {', '.join(rec.ids)}\n")
-    if rec.stale:
-        _out(f"now stale (approved for different evidence): {', '.join(rec.stale)} — re-approval needed\n")
-
-
-def cmd_evidence_add(args: argparse.Namespace) -> int:
-    from gate.commands.evidence import add
-
-    _report_recorded(add(args.repo, args.paths, args.item, args.id, args.area or []))
-    return 0
-
-
-def cmd_evidence_capture(args: argparse.Namespace) -> int:
-    from gate.commands.evidence import capture
-
-    argv = args.argv[1:] if args.argv[:1] == ["--"] else args.argv
-    if not argv:
-        raise UsageError("give the command to run after --")
-
-    def echo(stream: str, chunk: bytes) -> None:
-        target = sys.stdout if stream == "stdout" else sys.stderr
-        target.buffer.write(chunk)
-        target.flush()
-
-    rec = capture(args.repo, argv, args.item, args.id, echo)
-    _report_recorded(rec)
-    if rec.exit_code:
-        _out(f"the command exited {rec.exit_code}: recorded as failing evidence for {args.item}\n")
-    return 1 if rec.exit_code else 0
-
-
-def _progress_bar(done: int, total: int) -> None:
-    if total < 64 * 1024 * 1024:
-        return  # short work: a bar would only flicker
-    width = 40
-    filled = width * done // total
-    sys.stderr.write(f"\rverifying [{'#' * filled}{'.' * (width - filled)}] {100 * done // total:3d}%")
-    sys.stderr.flush()
-
-
-def cmd_evidence_verify(args: argparse.Namespace) -> int:
-    from gate.evidence.quick import verify_hashes
-
-    show = sys.stderr.isatty() and not os.environ.get("CI")
-    result = verify_hashes(args.repo, _progress_bar if show else None)
-    if show:
-        sys.stderr.write("\r\033[K")
-    for line in result.failures:
-        _out(line + "\n")
-    _out(f"{result.count} artifact(s), {result.bytes} bytes: {'OK' if not result.failures else 'FAILED'}\n")
-    return 1 if result.failures else 0
-
-
-def cmd_signoff(args: argparse.Namespace) -> int:
-    from gate.commands.signoff import Finding, signoff
-
-    if len(args.finding) != len(args.owner):
-        raise UsageError("give one --owner per --finding")
-    findings = [Finding(text, owner) for text, owner in zip(args.finding, args.owner, strict=True)]
-    verdict: Literal["approved", "rejected"] = "approved" if args.approve else "rejected"
-    at = args.at or datetime.now(UTC)
-    digest = signoff(args.repo, args.area, verdict, args.by, at, findings, args.pr)
-    _out(f"signoffs/{args.area}.yaml: {verdict} by {args.by} for evidence digest {digest}\n")
-    return 0
 
 
 def _attendee(text: str) -> tuple[str, str]:
@@ -135,196 +95,6 @@ def _attendee(text: str) -> tuple[str, str]:
     if not sep or not role or not login:
         raise argparse.ArgumentTypeError(f"expected ROLE=LOGIN, got {text!r}")
     return role, login.removeprefix("@")
-
-
-def cmd_decide(args: argparse.Namespace) -> int:
-    from gate.commands.decide import decide
-
-    at = args.at or datetime.now(UTC)
-    name, decision = decide(args.repo, args.decision, args.window, args.attendee, at)
-    _out(f"{name}: {decision.decision}\n")
-    for reason in decision.reasons:
-        _out(f"  - {reason}\n")
-    return 0
-
-
-def cmd_packet(args: argparse.Namespace) -> int:
-    from gate.commands.packet import write_packet
-
-    _out(f"wrote {write_packet(args.repo, args.out, args.at)}\n")
-    return 0
-
-
-def cmd_archive(args: argparse.Namespace) -> int:
-    from gate.commands.archive import write_archive
-
-    digest = write_archive(args.repo, args.out)
-    _out(f"{digest}  {args.out}\n")
-    return 0
-
-
-def cmd_verify(args: argparse.Namespace) -> int:
-    from gate.commands.verify import verify_archive, verify_tag
-
-    if (args.archive is None) == (args.tag is None):
-        raise UsageError("give an ARCHIVE or --tag TAG")
-    verdict = verify_tag(args.repo, args.tag) if args.tag else verify_archive(args.archive)
-    for problem in verdict.problems:
-        _out(f"  - {problem}\n")
-    rd = verdict.decision
-    said = f"{rd.decision} recorded in {rd.file} at {rd.decided_at:%Y-%m-%dT%H:%M:%SZ}" if rd else "no decision"
-    _out(f"{'HOLDS' if verdict.holds else 'DOES NOT HOLD'}: {said}\n")
-    return 0 if verdict.holds else 1
-
-
-def cmd_init(args: argparse.Namespace) -> int:
-    from gate.commands.init import init
-
-    for rel in init(args.dir, args.name, args.network, args.org):
-        _out(f"created {args.dir / rel}\n")
-    _out(f"next: cd {args.dir} && gate check\n")
-    return 0
-
-
-def _client(args: argparse.Namespace) -> Any:
-    from gate.github.client import PyGithubClient
-    from gate.github.event import repository
-
-    token = os.environ.get("GATE_ORG_TOKEN") or os.environ.get("GITHUB_TOKEN")
-    base = os.environ.get("GITHUB_API_URL", "https://api.github.com")
-    return PyGithubClient(args.github or repository(), token, base_url=base)
-
-
-def _membership(args: argparse.Namespace) -> Literal["api", "roster"]:
-    """Team membership from the API only with an organisation-reading token; else the roster."""
-    chosen: Literal["api", "roster"] = args.membership or ("api" if os.environ.get("GATE_ORG_TOKEN") else "roster")
-    return chosen
-
-
-def cmd_approvals(args: argparse.Namespace) -> int:
-    from gate.github.approvals import check_pull_request
-    from gate.github.event import pull_request_number
-
-    number = args.pr or pull_request_number()
-    report = check_pull_request(_client(args), number, _membership(args), args.at or datetime.now(UTC))
-    _out(_approvals_text(report))
-    return 0 if report.satisfied else 1
-
-
-def _approvals_text(report: Any) -> str:
-    from gate.github.approvals import ApprovalsReport
-
-    assert isinstance(report, ApprovalsReport)
-    pr, result = report.pr, report.result
-    lines = [
-        f"PR #{pr.number} by @{pr.author} at {pr.head_sha[:12]} (rules from {report.branch} at {report.rules_sha[:12]})"
-    ]
-    if report.membership_source == "roster":
-        lines.append("team membership: from the roster in checklist.yaml (no organisation-reading token given)")
-    for area in result.areas:
-        if area.required:
-            state = "ok" if area.satisfied else "NEEDS"
-            lines.append(f"  {area.area:<20} {state:<6} {area.needs or 'approved by ' + ', '.join(area.approvers)}")
-    lines += [f"  freeze: {r}" for r in report.freeze.reasons]
-    lines += [f"  - {b}" for b in (*report.refusals, *result.blocking)]
-    lines.append("approvals: satisfied" if report.satisfied else "approvals: NOT satisfied")
-    return "\n".join(lines) + "\n"
-
-
-def cmd_comment(args: argparse.Namespace) -> int:
-    from gate.commands.check import CheckRequest, run_check
-    from gate.github.event import pull_request_number
-    from gate.report.scorecard import STICKY_MARKER, render
-
-    slug = os.environ.get("GATE_APP_SLUG")
-    if not slug:
-        raise UsageError("set $GATE_APP_SLUG to the gate App's slug: only its own comment is the sticky one")
-    card = run_check(CheckRequest(repo=args.repo))
-    number = args.pr or pull_request_number()
-    _client(args).upsert_comment(number, STICKY_MARKER, render(card, "markdown"), f"{slug}[bot]")
-    _out(f"scorecard comment on #{number} updated ({card.decision})\n")
-    return 0
-
-
-def cmd_release(args: argparse.Namespace) -> int:
-    from gate.github.event import pushed_commit
-    from gate.github.release import ReleaseRequest, release
-
-    pushed = os.environ.get("GITHUB_EVENT_NAME") == "push" and os.environ.get("GITHUB_EVENT_PATH")
-    sha = args.sha or (pushed_commit() if pushed else None)
-    source = _membership(args)
-    request = ReleaseRequest(
-        repo=args.repo,
-        sha=sha,
-        remote=args.remote,
-        client=_client(args) if args.github else None,
-        github=args.github,
-        membership=source,
-        packet=args.packet,
-        archive=args.archive,
-    )
-    _out(_release_text(release(request)))
-    return 0
-
-
-def _release_text(result: Any) -> str:
-    from gate.github.release import ReleaseResult
-
-    assert isinstance(result, ReleaseResult)
-    if not result.released:
-        return f"gate: nothing released at {result.sha[:12]}: {result.note}\n"
-    lines = [f"gate: GO at {result.sha[:12]}, recorded in {result.decision_file}, holds"]
-    if result.pull_request is not None:
-        who = ", ".join(f"{area} by @{login}" for area, login in result.quorum)
-        lines.append(f"decision PR #{result.pull_request}: quorum re-verified as merged ({who})")
-    for p in result.tags:
-        done = "created" if p.outcome == "created" else f"already there on {result.sha[:12]}, nothing to do"
-        lines.append(f"tag {result.tag} at {p.where}: {done}")
-    if result.release == "created":
-        lines.append(f"release {result.tag}: created (id {result.release_id}) with the launch packet")
-    elif result.release == "exists":
-        lines.append(f"release {result.tag}: already exists on GitHub, left unchanged")
-    return "\n".join(lines) + "\n"
-
-
-def cmd_codeowners(args: argparse.Namespace) -> int:
-    import json
-
-    from gate.github.codeowners import Codeowners, find_codeowners, lint
-
-    def read(rel: str) -> str | None:
-        path = args.repo / rel
-        return path.read_text(encoding="utf-8") if path.is_file() else None
-
-    found = find_codeowners(read)
-    if found is None:
-        raise UsageError("no CODEOWNERS in .github/, the root or docs/")
-    co = Codeowners.parse(found[1], found[0])
-    if args.action == "owners":
-        matches = [co.match(p) for p in args.paths]
-        if args.format == "json":
-            rows = [
-                {"path": m.path, "owners": list(m.owners), "line": m.rule.line if m.rule else None} for m in matches
-            ]
-            _out(json.dumps(rows, indent=2) + "\n")
-        for m in matches if args.format == "text" else []:
-            where = f"{found[0]}:{m.rule.line}" if m.rule else "no rule"
-            _out(f"{m.path}: {' '.join(m.owners) or '(no owners)'}  ({where})\n")
-        return 0
-    from gate.launch import load_valid
-
-    loaded, _ = load_valid(args.repo)
-    problems = lint(co, {a.id: a.team for a in loaded.checklist.areas})
-    for p in problems:
-        _out(f"{found[0]}:{p.line}:{p.column}: {p.message}\n")
-    _out(f"{found[0]}: {len(problems)} problem(s)\n")
-    return 1 if problems else 0
-
-
-def _checklist(repo: Path) -> Any:
-    from gate.launch import load_valid
-
-    return load_valid(repo)[0].checklist
 
 
 def _selector(pairs: list[str]) -> dict[str, str]:
@@ -337,20 +107,234 @@ def _selector(pairs: list[str]) -> dict[str, str]:
     return out
 
 
-def cmd_rollback_rules(args: argparse.Namespace) -> int:
-    from gate.edit import write_atomic
-    from gate.rollback.compile import render_rules
+def _now(args: argparse.Namespace) -> datetime:
+    at: datetime | None = getattr(args, "at", None)
+    return at or datetime.now(UTC)
 
-    text = render_rules(_checklist(args.repo).rollback, selector=_selector(args.match) or None)
-    if args.out:
-        write_atomic(args.out, text)
-        _out(f"wrote {args.out}\n")
+
+# ---- handlers: arguments -> command -> typed result --------------------------------------------------
+
+
+def cmd_check(args: argparse.Namespace) -> object:
+    from gate.commands.check import CheckRequest, run_check
+
+    return run_check(CheckRequest(repo=args.repo, at=args.at))
+
+
+def cmd_schema(args: argparse.Namespace) -> object:
+    from gate.commands.schema import sync
+
+    return sync(args.repo, check=args.check)
+
+
+def cmd_evidence_add(args: argparse.Namespace) -> object:
+    from gate.commands.evidence import add
+
+    return add(args.repo, args.paths, args.item, args.id, args.area or [])
+
+
+def cmd_evidence_capture(args: argparse.Namespace) -> object:
+    from gate.commands.evidence import capture
+
+    argv = args.argv[1:] if args.argv[:1] == ["--"] else args.argv
+    if not argv:
+        raise UsageError("give the command to run after --")
+
+    def echo(stream: str, chunk: bytes) -> None:
+        target = sys.stdout if stream == "stdout" else sys.stderr
+        target.buffer.write(chunk)
+        target.flush()
+
+    return capture(args.repo, argv, args.item, args.id, None if args.format == "json" else echo)
+
+
+def _progress_bar(done: int, total: int) -> None:
+    if total < 64 * 1024 * 1024:
+        return  # short work: a bar would only flicker
+    width = 40
+    filled = width * done // total
+    sys.stderr.write(f"\rverifying [{'#' * filled}{'.' * (width - filled)}] {100 * done // total:3d}%")
+    sys.stderr.flush()
+
+
+def cmd_evidence_verify(args: argparse.Namespace) -> object:
+    from gate.evidence.quick import verify_hashes
+
+    show = sys.stderr.isatty() and not os.environ.get("CI") and not args.quiet
+    result = verify_hashes(args.repo, _progress_bar if show else None)
+    if show:
+        sys.stderr.write("\r\033[K")
+    return result
+
+
+def cmd_signoff(args: argparse.Namespace) -> object:
+    from gate.commands.signoff import Finding, signoff
+
+    if len(args.finding) != len(args.owner):
+        raise UsageError("give one --owner per --finding")
+    findings = [Finding(text, owner) for text, owner in zip(args.finding, args.owner, strict=True)]
+    verdict: Literal["approved", "rejected"] = "approved" if args.approve else "rejected"
+    return signoff(args.repo, args.area, verdict, args.by, _now(args), findings, args.pr)
+
+
+def cmd_decide(args: argparse.Namespace) -> object:
+    from gate.commands.decide import decide
+
+    return decide(args.repo, args.decision, args.window, args.attendee, _now(args))
+
+
+def cmd_packet(args: argparse.Namespace) -> object:
+    from gate.commands.packet import write_packet
+
+    return write_packet(args.repo, args.out, args.at)
+
+
+def cmd_archive(args: argparse.Namespace) -> object:
+    from gate.commands.archive import write_archive
+
+    return write_archive(args.repo, args.out)
+
+
+def cmd_verify(args: argparse.Namespace) -> object:
+    from gate.commands.verify import verify_archive, verify_tag
+
+    if (args.archive is None) == (args.tag is None):
+        raise UsageError("give an ARCHIVE or --tag TAG")
+    if args.tag:
+        return verify_tag(_launch_root(args), args.tag)
+    return verify_archive(args.archive)
+
+
+def cmd_init(args: argparse.Namespace) -> object:
+    from gate.commands.init import UNPINNED_ACTION, init
+
+    return init(args.dir, args.name, args.network, args.org, args.gate_action or UNPINNED_ACTION)
+
+
+def cmd_codeowners_owners(args: argparse.Namespace) -> object:
+    from gate.commands.codeowners import owners
+
+    return owners(args.repo, args.paths, args.file)
+
+
+def cmd_codeowners_lint(args: argparse.Namespace) -> object:
+    from gate.commands.codeowners import lint
+
+    return lint(args.repo, args.file)
+
+
+def _client(args: argparse.Namespace) -> Any:
+    """The API client, with the job's token: `$GATE_GITHUB_TOKEN` (a gate App token minted for the job),
+    else `$GITHUB_TOKEN`. There is no long-lived token: each workflow job mints its own."""
+    from gate.github.client import PyGithubClient
+    from gate.github.event import repository
+
+    token = os.environ.get("GATE_GITHUB_TOKEN") or os.environ.get("GITHUB_TOKEN")
+    base = os.environ.get("GITHUB_API_URL", "https://api.github.com")
+    return PyGithubClient(args.github or repository(), token, base_url=base)
+
+
+def _membership(args: argparse.Namespace) -> Any:
+    """Team membership from the API when asked (the token must read the organisation); else the roster."""
+    return args.membership or "roster"
+
+
+def _app_login() -> str:
+    """The gate App's bot login, whose comment alone is the sticky one."""
+    slug = os.environ.get("GATE_APP_SLUG")
+    if not slug:
+        raise UsageError("set $GATE_APP_SLUG to the gate App's slug: only the App's own comment is the sticky one")
+    return f"{slug}[bot]"
+
+
+def _pr_number(args: argparse.Namespace) -> int:
+    from gate.github.event import pull_request_number
+
+    if args.pr is not None:
+        if not args.github and not os.environ.get("GITHUB_REPOSITORY") and not os.environ.get("GITHUB_EVENT_PATH"):
+            raise UsageError(f"--pr {args.pr}: which repository? give --github OWNER/NAME (or $GITHUB_REPOSITORY)")
+        return int(args.pr)
+    return pull_request_number()
+
+
+def cmd_approvals(args: argparse.Namespace) -> object:
+    from gate.github.approvals import check_pull_request
+
+    number = _pr_number(args)
+    return check_pull_request(_client(args), number, _membership(args), _now(args), branch=args.branch)
+
+
+def cmd_comment(args: argparse.Namespace) -> object:
+    from gate.commands.comment import post_comment
+
+    return post_comment(_client(args), args.repo, _pr_number(args), _app_login())
+
+
+def cmd_release(args: argparse.Namespace) -> object:
+    from gate.github.event import pushed_commit
+    from gate.github.release import ReleaseRequest, release
+
+    # A push names its commit; a re-run by workflow_dispatch releases the checked-out protected branch.
+    pushed = os.environ.get("GITHUB_EVENT_NAME") == "push" and os.environ.get("GITHUB_EVENT_PATH")
+    sha = args.sha or (pushed_commit() if pushed else None)
+    request = ReleaseRequest(
+        repo=args.repo,
+        sha=sha,
+        remote=args.remote,
+        client=_client(args) if args.github else None,
+        github=args.github,
+        membership=_membership(args),
+        packet=args.packet,
+        archive=args.archive,
+        branch=args.branch,
+    )
+    return release(request)
+
+
+def cmd_github_judge(args: argparse.Namespace) -> object:
+    from gate.github.event import event_name, judge_target
+    from gate.github.judge import JudgeRequest, judge
+
+    asked: dict[str, Any] = {}
+    if args.pr:
+        asked["numbers"] = tuple(args.pr)
+    elif args.head_sha:
+        asked = {"head_sha": args.head_sha, "head_branch": args.head_branch}
+    elif args.scheduled:
+        asked = {"scheduled": True}
     else:
-        _out(text)
-    return 0
+        asked = judge_target(event_name())
+    request = JudgeRequest(
+        branch=args.branch,
+        at=_now(args),
+        membership=_membership(args),
+        comment_as=_app_login() if args.comment else None,
+        **asked,
+    )
+    return judge(_client(args), request)
 
 
-def cmd_rollback_watch(args: argparse.Namespace) -> int:
+def cmd_github_doctor(args: argparse.Namespace) -> object:
+    from gate.commands.doctor import doctor
+    from gate.github.doctor import Expected
+
+    expected = Expected(
+        branch=args.branch,
+        app_id=args.app_id,
+        release_app_id=args.release_app_id,
+        tag_pattern=args.tags,
+        labels=tuple(args.label),
+    )
+    return doctor(_client(args), expected)
+
+
+def cmd_rollback_rules(args: argparse.Namespace) -> object:
+    from gate.commands.rollback import rules
+
+    return rules(args.repo, args.out, _selector(args.match))
+
+
+def cmd_rollback_watch(args: argparse.Namespace) -> object:
     import time
 
     from gate.rollback.watch import watch_once
@@ -360,47 +344,186 @@ def cmd_rollback_watch(args: argparse.Namespace) -> int:
         result = watch_once(
             args.prometheus, rollback, at=args.at, timeout=args.timeout, selector=_selector(args.match) or None
         )
-        _out(result.to_json() if args.format == "json" else _watch_text(result))
-        if args.once or args.at or result.exit_code != 0:
-            return int(result.exit_code)
+        if args.once or args.at or result.verdict != "HEALTHY":
+            return result
+        _emit(result, args)  # a running watch shows every evaluation; the last one is the result
         time.sleep(args.interval)
 
 
-def _watch_text(result: Any) -> str:
-    lines = [f"{result.at:%Y-%m-%d %H:%M:%S} UTC  {result.prometheus}"]
-    for c in result.criteria:
-        values = ", ".join(
-            f"{s.value:.4g}" if s.value is not None else "NaN" for cond in c.conditions for s in cond.series
+def _checklist(repo: Path) -> Any:
+    from gate.launch import load_valid
+
+    return load_valid(repo)[0].checklist
+
+
+def cmd_completion(args: argparse.Namespace) -> object:
+    import shtab
+
+    sys.stdout.write(shtab.complete(build_parser(), shell=args.shell))
+    return None
+
+
+# ---- the parser ---------------------------------------------------------------------------------------
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with "did you mean" for a mistyped subcommand."""
+
+    def error(self, message: str) -> NoReturn:
+        if "invalid choice:" in message:
+            wrong = message.split("invalid choice: ", 1)[1].split(" ", 1)[0].strip("'")
+            choices = [a for action in self._actions if action.choices for a in action.choices]
+            close = difflib.get_close_matches(wrong, [str(c) for c in choices], n=1)
+            if close:
+                message += f"\ndid you mean {close[0]!r}?"
+        super().error(message)
+
+
+def _shared(formats: Sequence[str] = TEXT_JSON, *, repo: bool = True) -> argparse.ArgumentParser:
+    """The options every command takes, defaults suppressed so one given before the subcommand stays."""
+    p = argparse.ArgumentParser(add_help=False)
+    group = p.add_argument_group("shared options (before or after the command)")
+    if repo:
+        group.add_argument(
+            "--repo",
+            type=Path,
+            default=argparse.SUPPRESS,
+            help="launch repository (default: the folder holding checklist.yaml, here or above)",
         )
-        rules = "; ".join(cond.threshold for cond in c.conditions)
-        lines.append(f"  {c.state:<8} {c.id:<24} {values or '-':<12} {rules}")
-    lines.append(f"verdict: {result.verdict}")
-    return "\n".join(lines) + "\n"
+    group.add_argument("--format", choices=formats, default=argparse.SUPPRESS, help="output format (default: text)")
+    group.add_argument(
+        "--verbose", action="store_true", default=argparse.SUPPRESS, help="tracebacks of internal errors"
+    )
+    group.add_argument("--quiet", action="store_true", default=argparse.SUPPRESS, help="print only what fails")
+    return p
+
+
+def _command(
+    sub: Any,
+    name: str,
+    handler: Handler,
+    summary: str,
+    example: str,
+    *,
+    formats: Sequence[str] = TEXT_JSON,
+    launch: bool = True,
+) -> argparse.ArgumentParser:
+    p: argparse.ArgumentParser = sub.add_parser(
+        name,
+        help=summary,
+        description=summary[0].upper() + summary[1:] + ".",
+        epilog=f"example:\n  {example}\n\n{EXIT_CODES}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[_shared(formats, repo=launch)],
+    )
+    p.set_defaults(handler=handler, formats=tuple(formats), launch=launch)
+    return p
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Every command and option."""
-    parser = argparse.ArgumentParser(prog="gate", description="Decide whether a launch may go.")
+    parser = _Parser(
+        prog="gate",
+        description="Decide whether a launch may go: validate the launch files, verify every hash, score.",
+        epilog=f"`gate COMMAND --help` describes each command.\n\n{EXIT_CODES}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"gate {__version__}")
+    parser.add_argument("--repo", type=Path, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--format", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--verbose", action="store_true", help="show tracebacks of internal errors")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument("--quiet", action="store_true", help=argparse.SUPPRESS)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+    _launch_parsers(sub)
+    _evidence_parsers(sub)
+    _record_parsers(sub)
+    _audit_parsers(sub)
+    _github_parsers(sub)
+    _rollback_parsers(sub)
+    comp = _command(
+        sub, "completion", cmd_completion, "print a shell completion script", "gate completion bash", launch=False
+    )
+    comp.add_argument("shell", choices=("bash", "zsh", "tcsh"))
+    return parser
 
-    check = sub.add_parser("check", help="validate every file, verify every hash, print the scorecard")
-    _add_common(check)
-    check.add_argument("--format", choices=FORMATS, default="text")
+
+def _launch_parsers(sub: Any) -> None:
+    check = _command(
+        sub,
+        "check",
+        cmd_check,
+        "validate every file, verify every hash, print the scorecard",
+        "gate check --require-go --at 2026-12-08T13:00:00Z",
+        formats=CHECK_FORMATS,
+    )
     check.add_argument("--require-go", action="store_true", help="exit 1 unless the launch is GO")
     check.add_argument("--at", type=_time, default=None, help="evaluate as of this UTC time")
-    check.set_defaults(handler=cmd_check)
-
-    schema = sub.add_parser("schema", help="write schemas/*.schema.json from the models")
-    _add_common(schema)
+    schema = _command(
+        sub, "schema", cmd_schema, "write schemas/**/*.schema.json from the models", "gate schema --check"
+    )
     schema.add_argument("--check", action="store_true", help="exit 1 if a schema file is out of date")
-    schema.set_defaults(handler=cmd_schema)
+    it = _command(
+        sub,
+        "init",
+        cmd_init,
+        "scaffold a new launch repository (honestly NO-GO until filled in)",
+        "gate init ../testnet-launch --name 'Testnet launch' --network testnet --org acme",
+        launch=False,
+    )
+    it.add_argument("dir", type=Path)
+    it.add_argument("--name", required=True)
+    it.add_argument("--network", required=True)
+    it.add_argument("--org", default="my-org", help="GitHub organisation owning the area teams")
+    it.add_argument(
+        "--gate-action",
+        default=None,
+        metavar="OWNER/gate@COMMIT",
+        help="the gate its workflows run, pinned by commit (default: none: they fail closed until pinned)",
+    )
 
-    _evidence_parsers(sub)
 
-    so = sub.add_parser("signoff", help="approve or reject an area, pinning its current evidence digest")
-    _add_common(so)
+def _evidence_parsers(sub: Any) -> None:
+    group = sub.add_parser("evidence", help="add, capture and verify evidence", description="Evidence commands.")
+    ev = group.add_subparsers(dest="evidence_command", required=True, metavar="ACTION", parser_class=_Parser)
+    add = _command(
+        ev,
+        "add",
+        cmd_evidence_add,
+        "hash and register artifacts for an item",
+        "gate evidence add evidence/security/threat-model.md --item B-security --id threat-model",
+    )
+    add.add_argument("paths", nargs="+", type=Path)
+    add.add_argument("--item", required=True)
+    add.add_argument("--id", default=None, help="manifest id (the requirement it meets)")
+    add.add_argument("--area", action="append", help="also serve this sign-off area")
+    cap = _command(
+        ev,
+        "capture",
+        cmd_evidence_capture,
+        "run a command (no shell) and record its output, exit code and times as evidence",
+        "gate evidence capture --item D-genesis-checksum --id genesis-checksum -- sha256sum genesis.json",
+    )
+    cap.add_argument("--item", required=True)
+    cap.add_argument("--id", default=None)
+    cap.add_argument("argv", nargs=argparse.REMAINDER, help="-- COMMAND ARGS...")
+    ver = _command(
+        ev,
+        "verify",
+        cmd_evidence_verify,
+        "recompute every artifact's SHA-256 and size (fast, parallel; no scoring)",
+        "gate evidence verify",
+    )
+    ver.set_defaults(marker="evidence-manifest.json")  # the manifest is all it reads
+
+
+def _record_parsers(sub: Any) -> None:
+    so = _command(
+        sub,
+        "signoff",
+        cmd_signoff,
+        "approve or reject an area, pinning its current area digest",
+        "gate signoff security --approve --by sec-lead-ana --pr 41",
+    )
     so.add_argument("area")
     verdict = so.add_mutually_exclusive_group(required=True)
     verdict.add_argument("--approve", action="store_true")
@@ -410,139 +533,217 @@ def build_parser() -> argparse.ArgumentParser:
     so.add_argument("--owner", action="append", default=[], metavar="ROLE", help="remediation owner per --finding")
     so.add_argument("--pr", type=int, default=None, help="the pull request that carries this sign-off")
     so.add_argument("--at", type=_time, default=None)
-    so.set_defaults(handler=cmd_signoff)
-
-    de = sub.add_parser("decide", help="write the go/no-go decision record for the current state")
-    _add_common(de)
+    de = _command(
+        sub,
+        "decide",
+        cmd_decide,
+        "write the go/no-go decision record for the current state",
+        "gate decide --decision GO --window primary --attendee security-lead=sec-lead-ana ...",
+    )
     de.add_argument("--decision", choices=("GO", "NO-GO"), default=None, help="default: what the gate computes")
     de.add_argument("--window", choices=("primary", "backup"), default=None)
     de.add_argument("--attendee", type=_attendee, action="append", default=[], metavar="ROLE=LOGIN")
     de.add_argument("--at", type=_time, default=None)
-    de.set_defaults(handler=cmd_decide)
 
-    pk = sub.add_parser("packet", help="write the launch packet (Markdown) where checklist.yaml says")
-    _add_common(pk)
+
+def _audit_parsers(sub: Any) -> None:
+    pk = _command(
+        sub,
+        "packet",
+        cmd_packet,
+        "write the launch packet (Markdown): every artifact, command and the meeting",
+        "gate packet --out launch-packet.md",
+    )
     pk.add_argument("--out", default=None, help="repository-relative path (default: packet.location)")
     pk.add_argument("--at", type=_time, default=None, help="state as of (default: the latest decision)")
-    pk.set_defaults(handler=cmd_packet)
-
-    ar = sub.add_parser("archive", help="write a reproducible .tar.gz of the launch with SHA256SUMS inside")
-    _add_common(ar)
+    ar = _command(
+        sub,
+        "archive",
+        cmd_archive,
+        "write a reproducible .tar.gz of the launch with SHA256SUMS inside",
+        "gate archive launch.tar.gz",
+    )
     ar.add_argument("out", type=Path, metavar="OUT.tar.gz")
-    ar.set_defaults(handler=cmd_archive)
-
-    ve = sub.add_parser("verify", help="offline: does the recorded decision of an archive or tag still hold?")
-    _add_common(ve)
+    ve = _command(
+        sub,
+        "verify",
+        cmd_verify,
+        "offline: does the decision recorded in an archive or at a git tag still hold?",
+        "gate verify launch.tar.gz   |   gate verify --tag mainnet-v1.0.0",
+        launch=False,
+    )
     ve.add_argument("archive", type=Path, nargs="?", default=None)
     ve.add_argument("--tag", default=None, help="verify the launch as committed at this git tag")
-    ve.set_defaults(handler=cmd_verify)
+    ve.add_argument("--repo", type=Path, default=argparse.SUPPRESS, help="launch repository holding the tag")
 
-    ap = sub.add_parser("approvals", help="are a pull request's CODEOWNER approvals, quorum and freeze satisfied?")
-    _add_common(ap)
+
+def _github_parsers(sub: Any) -> None:
+    def github_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--github", default=None, metavar="OWNER/NAME", help="default: $GITHUB_REPOSITORY")
+        p.add_argument(
+            "--membership",
+            choices=("api", "roster"),
+            default=None,
+            help="team membership source: api (the token reads the organisation's teams) or the checklist's"
+            " roster (default)",
+        )
+        p.add_argument("--branch", default="main", help="the protected branch: rules are read there (default: main)")
+
+    ap = _command(
+        sub,
+        "approvals",
+        cmd_approvals,
+        "are a pull request's CODEOWNER approvals, quorum and freeze satisfied?",
+        "gate approvals --pr 7 --github acme/launch",
+    )
     ap.add_argument("--pr", type=int, default=None, help="default: from $GITHUB_EVENT_PATH")
-    ap.add_argument("--github", default=None, metavar="OWNER/NAME", help="default: $GITHUB_REPOSITORY")
-    ap.add_argument(
-        "--membership",
-        choices=("api", "roster"),
-        default=None,
-        help="team membership source (default: api when $GATE_ORG_TOKEN is set, else the roster)",
-    )
+    github_options(ap)
     ap.add_argument("--at", type=_time, default=None, help="judge the freeze as of this time")
-    ap.set_defaults(handler=cmd_approvals)
-
-    cm = sub.add_parser("comment", help="post or update the one sticky scorecard comment on a pull request")
-    _add_common(cm)
-    cm.add_argument("--pr", type=int, default=None)
-    cm.add_argument("--github", default=None, metavar="OWNER/NAME")
-    cm.set_defaults(handler=cmd_comment)
-
-    rl = sub.add_parser("release", help="after a GO decision merged: re-verify it, then tag and release it")
-    _add_common(rl)
-    rl.add_argument("--sha", default=None, help="the merged commit (default: $GITHUB_EVENT_PATH's push, else HEAD)")
-    rl.add_argument("--github", default=None, metavar="OWNER/NAME", help="re-verify the quorum, tag and release here")
-    rl.add_argument("--remote", default=None, metavar="NAME", help="push the tag to this git remote")
-    rl.add_argument(
-        "--membership",
-        choices=("api", "roster"),
-        default=None,
-        help="team membership source (default: api when $GATE_ORG_TOKEN is set, else the roster)",
+    cm = _command(
+        sub,
+        "comment",
+        cmd_comment,
+        "post or update the one sticky scorecard comment on a pull request",
+        "gate comment --pr 7 --github acme/launch",
     )
+    cm.add_argument("--pr", type=int, default=None)
+    github_options(cm)
+    rl = _command(
+        sub,
+        "release",
+        cmd_release,
+        "after a GO decision merged: re-verify it, then tag and release it",
+        "gate release --sha $SHA --github acme/launch",
+    )
+    rl.add_argument("--sha", default=None, help="the merged commit (default: $GITHUB_EVENT_PATH's push, else HEAD)")
+    rl.add_argument("--remote", default=None, metavar="NAME", help="push the tag to this git remote")
+    github_options(rl)
     rl.add_argument("--packet", type=Path, default=None, metavar="FILE", help="the packet `gate packet` wrote")
     rl.add_argument("--archive", type=Path, default=None, metavar="FILE", help="its digest goes in the release")
-    rl.set_defaults(handler=cmd_release)
-
-    co = sub.add_parser("codeowners", help="who owns a path; lint CODEOWNERS as GitHub reads it")
-    _add_common(co)
-    co.add_argument("action", choices=("owners", "lint"))
-    co.add_argument("paths", nargs="*")
-    co.add_argument("--format", choices=("text", "json"), default="text")
-    co.set_defaults(handler=cmd_codeowners)
-
-    rb = sub.add_parser("rollback", help="rollback criteria as Prometheus rules; watch them live").add_subparsers(
-        dest="rollback_command", required=True, metavar="ACTION"
+    _github_app_parsers(sub, github_options)
+    group = sub.add_parser("codeowners", help="who owns a path; lint CODEOWNERS as GitHub reads it")
+    co = group.add_subparsers(dest="codeowners_command", required=True, metavar="ACTION", parser_class=_Parser)
+    owners = _command(
+        co,
+        "owners",
+        cmd_codeowners_owners,
+        "who owns each path (the last matching rule wins)",
+        "gate codeowners owners signoffs/security.yaml",
     )
-    rr = rb.add_parser("rules", help="write the criteria as a Prometheus rule group")
-    _add_common(rr)
+    owners.add_argument("paths", nargs="+", metavar="PATH")
+    owners.add_argument("--file", type=Path, default=None, help="this CODEOWNERS file instead of the repository's")
+    lint = _command(
+        co,
+        "lint",
+        cmd_codeowners_lint,
+        "problems GitHub would have with CODEOWNERS, and what the gate needs of it",
+        "gate codeowners lint",
+    )
+    lint.add_argument("file", type=Path, nargs="?", default=None, help="default: the repository's CODEOWNERS")
+
+
+def _github_app_parsers(sub: Any, github_options: Callable[[argparse.ArgumentParser], None]) -> None:
+    group = sub.add_parser("github", help="the verdicts GitHub requires, and the settings they rely on")
+    gh = group.add_subparsers(dest="github_command", required=True, metavar="ACTION", parser_class=_Parser)
+    ju = _command(
+        gh,
+        "judge",
+        cmd_github_judge,
+        "judge pull requests with the protected branch's rules and post both verdicts as check runs",
+        "gate github judge --pr 7 --github acme/launch --membership api",
+        launch=False,
+    )
+    ju.add_argument("--pr", type=int, action="append", default=[], help="a pull request to judge (repeatable)")
+    ju.add_argument("--head-sha", default=None, help="judge every open pull request with this head commit")
+    ju.add_argument("--head-branch", default=None, help="with --head-sha: the merge group's branch")
+    ju.add_argument("--scheduled", action="store_true", help="re-judge every open pull request if the clock says so")
+    ju.add_argument("--comment", action="store_true", help="also update the App's sticky scorecard comment")
+    ju.add_argument("--at", type=_time, default=None, help="judge as of this time (default: now)")
+    github_options(ju)
+    do = _command(
+        gh,
+        "doctor",
+        cmd_github_doctor,
+        "list every protection the gate relies on that the repository's settings lack",
+        "gate github doctor --github acme/launch --app-id 123456 --release-app-id 654321",
+        launch=False,
+    )
+    github_options(do)
+    do.add_argument("--app-id", type=int, default=None, help="the gate App (default: the token's installation)")
+    do.add_argument("--release-app-id", type=int, default=None, help="the only App that may create release tags")
+    do.add_argument("--tags", default="refs/tags/mainnet-*", help="the release tags' pattern")
+    do.add_argument(
+        "--label", action="append", default=["security-hotfix", "critical-fix"], help="a label that must exist"
+    )
+
+
+def _rollback_parsers(sub: Any) -> None:
+    group = sub.add_parser("rollback", help="rollback criteria as Prometheus rules; watch them live")
+    rb = group.add_subparsers(dest="rollback_command", required=True, metavar="ACTION", parser_class=_Parser)
+    rr = _command(
+        rb,
+        "rules",
+        cmd_rollback_rules,
+        "write the criteria as a Prometheus rule group",
+        "gate rollback rules --out rollback.rules.yml",
+    )
     rr.add_argument("--out", type=Path, default=None)
     rr.add_argument("--match", action="append", default=[], metavar="LABEL=VALUE", help="add to every selector")
-    rr.set_defaults(handler=cmd_rollback_rules)
-    rw = rb.add_parser(
-        "watch", help="ask Prometheus whether any criterion holds (1 ROLLBACK, 0 healthy, 2 cannot tell)"
+    rw = _command(
+        rb,
+        "watch",
+        cmd_rollback_watch,
+        "ask Prometheus whether any criterion holds (1 ROLLBACK, 0 healthy, 2 cannot tell)",
+        "gate rollback watch --prometheus http://127.0.0.1:9090 --once",
     )
-    _add_common(rw)
     rw.add_argument("--prometheus", required=True, metavar="URL")
     rw.add_argument("--once", action="store_true", help="one evaluation, then exit")
     rw.add_argument("--interval", type=float, default=30.0, metavar="S", help="seconds between evaluations")
     rw.add_argument("--timeout", type=float, default=5.0)
     rw.add_argument("--at", type=_time, default=None, help="evaluate at this moment (implies --once)")
     rw.add_argument("--match", action="append", default=[], metavar="LABEL=VALUE")
-    rw.add_argument("--format", choices=("text", "json"), default="text")
-    rw.set_defaults(handler=cmd_rollback_watch)
-
-    it = sub.add_parser("init", help="scaffold a new launch repository from this checklist")
-    it.add_argument("dir", type=Path)
-    it.add_argument("--name", required=True)
-    it.add_argument("--network", required=True)
-    it.add_argument("--org", default="my-org", help="GitHub organisation owning the area teams")
-    it.set_defaults(handler=cmd_init)
-    return parser
 
 
-def _evidence_parsers(sub: Any) -> None:
-    ev = sub.add_parser("evidence", help="add, capture and verify evidence").add_subparsers(
-        dest="evidence_command", required=True, metavar="ACTION"
-    )
-    add = ev.add_parser("add", help="hash and register artifacts for an item")
-    _add_common(add)
-    add.add_argument("paths", nargs="+", type=Path)
-    add.add_argument("--item", required=True)
-    add.add_argument("--id", default=None, help="manifest id (default: the requirement it matches)")
-    add.add_argument("--area", action="append", help="also serve this sign-off area")
-    add.set_defaults(handler=cmd_evidence_add)
-    cap = ev.add_parser("capture", help="run a command (no shell) and record its output as evidence")
-    _add_common(cap)
-    cap.add_argument("--item", required=True)
-    cap.add_argument("--id", default=None)
-    cap.add_argument("argv", nargs=argparse.REMAINDER, help="-- COMMAND ARGS...")
-    cap.set_defaults(handler=cmd_evidence_capture)
-    ver = ev.add_parser("verify", help="recompute every artifact's SHA-256 and size (fast, parallel)")
-    _add_common(ver)
-    ver.set_defaults(handler=cmd_evidence_verify)
+# ---- running one command -------------------------------------------------------------------------------
+
+
+def _launch_root(args: argparse.Namespace) -> Path:
+    from gate.launch import find_root
+
+    start = args.repo if args.repo is not None else Path.cwd()
+    return find_root(start, explicit=args.repo is not None, marker=getattr(args, "marker", "checklist.yaml"))
+
+
+def _emit(result: object, args: argparse.Namespace) -> None:
+    if result is None:
+        return
+    from gate.report import render
+
+    text = render(result, args.format)
+    if args.quiet and exit_code(result, require_go=getattr(args, "require_go", False)) == 0:
+        return
+    sys.stdout.write(text)
+    sys.stdout.flush()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; map every outcome to an exit code in this one place."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    handler: Handler = args.handler
+    args = build_parser().parse_args(argv)
+    args.format = args.format or "text"
     try:
-        return handler(args)
+        if args.format not in args.formats:
+            raise UsageError(f"gate {args.command} writes {' or '.join(args.formats)}, not {args.format}")
+        if args.launch:
+            args.repo = _launch_root(args)
+        result = args.handler(args)
+        _emit(result, args)
+        return exit_code(result, require_go=getattr(args, "require_go", False))
     except InputErrors as exc:
         _err("\n".join(str(e) for e in exc.errors))
-        return exc.exit_code
+        return 2
     except GateError as exc:
         _err(f"gate: {exc}")
-        return exc.exit_code
+        return error_exit(exc)
     except KeyboardInterrupt:
         _err("gate: interrupted")
         return 130

@@ -13,7 +13,7 @@ from gate.evidence.integrity import ArtifactCheck
 from gate.load import CHECKLIST, Loaded
 from gate.model import Artifact, Command, Item
 from gate.model.base import parse_time
-from gate.model.checklist import Checklist
+from gate.model.checklist import MAX_P1_WARNINGS, Checklist
 from gate.model.scorecard import ItemResult, SignoffResult, State, Totals, Where
 from gate.placeholders import find_placeholders
 from gate.rules import CHANNEL_RULES, RULE_SOURCES, RULES
@@ -73,7 +73,7 @@ def assess(loaded: Loaded, checks: dict[str, ArtifactCheck], at: datetime) -> Re
     facts.rule_problems = {name: rule(loaded.checklist) for name, rule in RULES.items()}
     items = [item_result(facts, section, item, path) for section, item, path in all_items(loaded.checklist)]
     signoffs = [signoff_result(facts, area.id) for area in loaded.checklist.areas]
-    totals = _totals(items, loaded.checklist.scoring.P1.max_warnings or 0)
+    totals = _totals(items, MAX_P1_WARNINGS)
     blocking = launch_holes + _item_blocking(items, totals) + _signoff_blocking(signoffs)
     return Readiness(items, signoffs, blocking, totals)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import tarfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from gate.commands.packet import MANIFEST_SUMS, SUMS, render_packet
@@ -24,10 +25,13 @@ ARCHIVE_PACKET = "LAUNCH-PACKET.md"
 def archive_members(repo: Path, loaded: Loaded) -> list[str]:
     """Every file an auditor needs: launch files, schemas, and every artifact, sorted."""
     names = {CHECKLIST, MANIFEST}
-    for folder in (SIGNOFFS, DECISIONS, "schemas"):
+    for folder in (SIGNOFFS, DECISIONS):
         base = repo / folder
         if base.is_dir():
             names |= {f"{folder}/{p.name}" for p in base.iterdir() if p.is_file() and not p.name.startswith(".")}
+    schemas = repo / "schemas"
+    if schemas.is_dir():
+        names |= {p.relative_to(repo).as_posix() for p in schemas.rglob("*.schema.json") if p.is_file()}
     names |= {a.path for a in loaded.manifest.artifacts}
     return sorted(names, key=lambda n: n.encode("utf-8"))
 
@@ -61,11 +65,20 @@ def build_archive(repo: Path) -> bytes:
     return packed.getvalue()
 
 
-def write_archive(repo: Path, out: Path) -> str:
-    """Write the archive; returns its SHA-256."""
+@dataclass(frozen=True)
+class ArchiveWritten:
+    """The archive written: where, its SHA-256 and its size in bytes."""
+
+    path: str
+    sha256: str
+    size: int
+
+
+def write_archive(repo: Path, out: Path) -> ArchiveWritten:
+    """Write the archive atomically."""
     data = build_archive(repo)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
     tmp.write_bytes(data)
     tmp.replace(out)
-    return sha256_bytes(data)
+    return ArchiveWritten(str(out), sha256_bytes(data), len(data))

@@ -20,8 +20,6 @@ from gate.model.scorecard import (
 )
 from gate.windows import upcoming
 
-EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
-
 
 @dataclass(frozen=True)
 class CheckRequest:
@@ -29,20 +27,16 @@ class CheckRequest:
 
     repo: Path
     at: datetime | None = None
-    require_go: bool = False
 
 
 def run_check(request: CheckRequest) -> Scorecard:
-    """Everything `gate check` reports, with the exit code it implies."""
+    """Everything `gate check` reports (`gate.cli.exit_code` says how it ends the process)."""
     at = request.at or datetime.now(UTC)
     loaded, checks, errors = prepare(request.repo)
     if loaded is None:
         return _unusable(errors, at)
     evaluation = evaluate(loaded, checks, at)
-    recorded = judge_recorded(evaluation)
-    failed = any(c.problem for c in checks.values()) or (recorded is not None and not recorded.holds)
-    code = EXIT_FAILED if failed or (request.require_go and not evaluation.go) else EXIT_OK
-    return _scorecard(evaluation, recorded, code)
+    return _scorecard(evaluation, judge_recorded(evaluation))
 
 
 def _decision_failure(recorded: RecordedDecision | None) -> list[IntegrityFailure]:
@@ -51,7 +45,7 @@ def _decision_failure(recorded: RecordedDecision | None) -> list[IntegrityFailur
     return [IntegrityFailure(path=recorded.file, message="; ".join(recorded.reasons))]
 
 
-def _scorecard(evaluation: Evaluation, recorded: RecordedDecision | None, code: int) -> Scorecard:
+def _scorecard(evaluation: Evaluation, recorded: RecordedDecision | None) -> Scorecard:
     loaded = evaluation.loaded
     launch = loaded.checklist.launch
     blocking = list(evaluation.blocking)
@@ -73,7 +67,6 @@ def _scorecard(evaluation: Evaluation, recorded: RecordedDecision | None, code: 
         scorecard_sha256=evaluation.readiness.digest(),
         recorded_decision=recorded,
         upcoming=upcoming(loaded.checklist, evaluation.at),
-        exit_code=code,
     )
 
 
@@ -109,5 +102,4 @@ def _unusable(errors: list[InputError], at: datetime) -> Scorecard:
         scorecard_sha256=None,
         recorded_decision=None,
         upcoming=[],
-        exit_code=EXIT_INPUT,
     )

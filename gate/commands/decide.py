@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -16,13 +17,22 @@ from gate.model.base import format_time
 from gate.names import check_login, check_roles
 
 
+@dataclass(frozen=True)
+class DecisionRecorded:
+    """The decision record written: its file, the decision, and every reason when it is NO-GO."""
+
+    file: str
+    decision: Literal["GO", "NO-GO"]
+    reasons: list[str]
+
+
 def decide(
     repo: Path,
     verdict: Literal["GO", "NO-GO"] | None,
     window: Literal["primary", "backup"] | None,
     attendees: list[tuple[str, str]],
     at: datetime,
-) -> tuple[str, Decision]:
+) -> DecisionRecorded:
     """Write a decision record for the current state; refuse a GO the gate does not compute."""
     if verdict == "GO" and window is None:
         raise UsageError("a GO decision names the window it chose: add --window primary or --window backup")
@@ -54,7 +64,7 @@ def decide(
     decision = Decision.model_validate(record)
     name = f"{DECISIONS}/{at:%Y-%m-%dT%H%M}-{chosen.lower()}.yaml"
     write_atomic(repo / name, _decision_yaml(record))
-    return name, decision
+    return DecisionRecorded(name, decision.decision, list(decision.reasons))
 
 
 def _decision_yaml(record: dict[str, Any]) -> str:

@@ -18,12 +18,11 @@ from pydantic import ValidationError
 from gate.edit import dump_json, write_atomic
 from gate.errors import InputErrors, UsageError
 from gate.evidence.digests import area_digest
-from gate.evidence.hashing import sha256_file
+from gate.evidence.hashing import sha256_inside
 from gate.launch import load_valid
 from gate.load import MANIFEST, Loaded
 from gate.model import Item, Manifest
 from gate.model.base import format_time
-from gate.paths import resolve_inside
 from gate.references import check_references
 from gate.score import all_items
 
@@ -32,12 +31,14 @@ Echo = Callable[[str, bytes], None]
 
 
 @dataclass(frozen=True)
-class Recorded:
-    """What a recording command changed: the entry ids written and the sign-offs that went stale."""
+class EvidenceRecorded:
+    """What `evidence add|capture` changed: the entry ids written, the sign-offs that went stale, and
+    for a captured command how it exited (recorded either way)."""
 
+    item: str
     ids: list[str]
     stale: list[str]
-    exit_code: int = 0
+    command_exit: int | None = None
 
 
 def _item(loaded: Loaded, item_id: str) -> Item:
@@ -109,7 +110,7 @@ def artifact_entry(
     repo: Path, rel: str, entry_id: str, items: list[str], areas: list[str], kind: str
 ) -> dict[str, Any]:
     """A manifest entry for a file, hashed now."""
-    digest = sha256_file(resolve_inside(repo, rel))
+    digest = sha256_inside(repo, rel)
     return {
         "id": entry_id,
         "path": rel,
@@ -138,7 +139,7 @@ def relative(repo: Path, path: Path) -> str:
     return rel.as_posix()
 
 
-def add(repo: Path, paths: Sequence[Path], item_id: str, entry_id: str | None, areas: list[str]) -> Recorded:
+def add(repo: Path, paths: Sequence[Path], item_id: str, entry_id: str | None, areas: list[str]) -> EvidenceRecorded:
     """Hash and register artifacts for an item; re-adding a changed file updates its entry."""
     loaded = load_valid(repo)[0]
     item = _item(loaded, item_id)
@@ -156,7 +157,7 @@ def add(repo: Path, paths: Sequence[Path], item_id: str, entry_id: str | None, a
         new_id = known.id if known else choose_id(loaded, item, Path(rel).stem, entry_id)
         _upsert(data["artifacts"], artifact_entry(repo, rel, new_id, [item.id], areas, "document"))
         ids.append(new_id)
-    return Recorded(ids, _write_manifest(loaded, repo, data))
+    return EvidenceRecorded(item.id, ids, _write_manifest(loaded, repo, data))
 
 
 def _pump(src: IO[bytes], sink: IO[bytes], stream: str, echo: Echo | None) -> None:
@@ -166,7 +167,9 @@ def _pump(src: IO[bytes], sink: IO[bytes], stream: str, echo: Echo | None) -> No
             echo(stream, chunk)
 
 
-def capture(repo: Path, argv: Sequence[str], item_id: str, entry_id: str | None, echo: Echo | None = None) -> Recorded:
+def capture(
+    repo: Path, argv: Sequence[str], item_id: str, entry_id: str | None, echo: Echo | None = None
+) -> EvidenceRecorded:
     """Run `argv` (no shell) as evidence: output shown live and stored; a failure is recorded, not dropped.
 
     Outputs go to temporary files first and the manifest is written last, so an interrupted run
@@ -227,7 +230,7 @@ def _register_capture(
     code: int,
     started: datetime,
     ended: datetime,
-) -> Recorded:
+) -> EvidenceRecorded:
     data = _manifest_data(repo)
     for stream, partial in outs.items():
         final = partial.with_name(f"{cmd_id}.{stream}")
@@ -247,4 +250,4 @@ def _register_capture(
         "areas": [],
     }
     _upsert(data["commands"], command)
-    return Recorded([cmd_id], _write_manifest(loaded, repo, data), exit_code=code)
+    return EvidenceRecorded(item.id, [cmd_id], _write_manifest(loaded, repo, data), command_exit=code)

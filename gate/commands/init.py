@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
@@ -82,7 +83,15 @@ def github_files(gate_action: str) -> dict[str, str]:
     return out
 
 
-def init(target: Path, name: str, network: str, org: str, gate_action: str = UNPINNED_ACTION) -> list[str]:
+@dataclass(frozen=True)
+class Scaffolded:
+    """The new launch repository and every file written into it."""
+
+    target: str
+    created: list[str]
+
+
+def init(target: Path, name: str, network: str, org: str, gate_action: str = UNPINNED_ACTION) -> Scaffolded:
     """Scaffold a launch repository in `target` (which must not already hold one)."""
     if not _ORG.match(org):
         raise UsageError(f"--org {org!r} is not a GitHub organisation name")
@@ -106,14 +115,14 @@ def init(target: Path, name: str, network: str, org: str, gate_action: str = UNP
         signoffs="\n".join(f"/signoffs/{a}.yaml{' ' * max(1, 24 - len(a) - 16)}{teams[a]}" for a in areas),
         all_teams=" ".join(teams[a] for a in areas),
     )
-    written |= {f"{schemas.SCHEMA_DIR}/{n}": schemas.render(n) for n in schemas.MODELS}
+    written |= {f"{schemas.SCHEMA_DIR}/{n}": text for n, text in schemas.rendered().items()}
     written |= github_files(gate_action)
     existing = [rel for rel in written if (target / rel).exists()]
     if existing:
         raise UsageError(f"{target} already has {', '.join(sorted(existing))}: init writes only new files")
     for rel, body in written.items():
         write_atomic(target / rel, body)
-    return sorted(written)
+    return Scaffolded(str(target), sorted(written))
 
 
 def _manifest() -> str:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import shlex
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from gate.decision import Evaluation, evaluate
 from gate.edit import write_atomic
 from gate.errors import UsageError
+from gate.evidence.digests import sha256_text
 from gate.launch import load_valid
 from gate.load import Loaded
 from gate.model import Command
@@ -139,13 +141,22 @@ def _packet_meeting(evaluation: Evaluation) -> list[str]:
     return [*out, ""]
 
 
-def write_packet(repo: Path, out: str | None, at: datetime | None) -> str:
-    """Write the packet where checklist.yaml says (or `out`); returns the repository-relative path."""
+@dataclass(frozen=True)
+class PacketWritten:
+    """Where the packet went, and the SHA-256 of what was written."""
+
+    path: str
+    sha256: str
+
+
+def write_packet(repo: Path, out: str | None, at: datetime | None) -> PacketWritten:
+    """Write the packet where checklist.yaml says (or `out`)."""
     loaded, _ = load_valid(repo)
     rel = out or loaded.checklist.packet.location
     try:
         target = resolve_inside(repo, rel)
     except ValueError as exc:
         raise UsageError(f"packet path: {exc}") from None
-    write_atomic(target, render_packet(repo, at))
-    return rel
+    text = render_packet(repo, at)
+    write_atomic(target, text)
+    return PacketWritten(rel, sha256_text(text))

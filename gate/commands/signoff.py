@@ -28,6 +28,18 @@ def missing_evidence(loaded: Loaded, checks: Checks, area: str, at: datetime) ->
 
 
 @dataclass(frozen=True)
+class SignoffRecorded:
+    """The sign-off file written, and the area digest the verdict was given for."""
+
+    area: str
+    file: str
+    status: Literal["approved", "rejected"]
+    approver: str
+    area_digest: str
+    findings_added: list[str]
+
+
+@dataclass(frozen=True)
 class Finding:
     """A finding given on the command line."""
 
@@ -44,8 +56,8 @@ def signoff(
     at: datetime,
     findings: list[Finding],
     pull_request: int | None = None,
-) -> str:
-    """Write the area's sign-off with its current evidence digest; returns the digest."""
+) -> SignoffRecorded:
+    """Write the area's sign-off with its current area digest."""
     loaded, checks = load_valid(repo)
     if area not in loaded.signoffs:
         raise UsageError(f"unknown area {area!r} (one of: {', '.join(sorted(loaded.signoffs))})")
@@ -72,4 +84,4 @@ def signoff(
         "evidence_digest": digest,
     }
     update_yaml(repo / file, changes, {"findings": new} if new else None)
-    return digest
+    return SignoffRecorded(area, file, verdict, login, digest, [f["id"] for f in new])

@@ -76,10 +76,6 @@ class Finding:
 class Diagnosis:
     findings: tuple[Finding, ...] = field(default_factory=tuple)
 
-    @property
-    def exit_code(self) -> int:
-        return 1 if self.findings else 0
-
 
 def diagnose(facts: Facts, expected: Expected) -> Diagnosis:
     """Every protection the gate relies on that `facts` do not show, in a stable order."""

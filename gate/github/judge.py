@@ -74,11 +74,6 @@ class JudgeResult:
     verdicts: tuple[Verdict, ...] = ()
     skipped: tuple[str, ...] = field(default_factory=tuple)
 
-    @property
-    def exit_code(self) -> int:
-        """0 when everything judged was posted (a failing verdict is GitHub's to enforce, not ours)."""
-        return 0
-
 
 def judge(client: GitHubClient, request: JudgeRequest) -> JudgeResult:
     """Judge what `request` names; see the module docstring."""
@@ -183,7 +178,7 @@ def _check_run(client: GitHubClient, sha: str, at: datetime, problem: str) -> Ch
             card = run_check(CheckRequest(tree, at=at))
     except GateError as error:
         return CheckRun(CHECK, sha, "failure", "cannot be judged", f"gate check: {error}")
-    return CheckRun(CHECK, sha, _conclusion(card.exit_code == 0), _check_title(card), _check_summary(card))
+    return CheckRun(CHECK, sha, _conclusion(consistent(card)), _check_title(card), _check_summary(card))
 
 
 def _post(client: GitHubClient, verdict: Verdict) -> None:
@@ -207,8 +202,14 @@ def _conclusion(ok: bool) -> CheckConclusion:
     return "success" if ok else "failure"
 
 
+def consistent(card: Scorecard) -> bool:
+    """`gate check` would exit 0: every file usable, every hash right, no GO claimed falsely (NO-GO is fine)."""
+    holds = card.recorded_decision is None or card.recorded_decision.holds
+    return not card.errors and not card.integrity and holds
+
+
 def _check_title(card: Scorecard) -> str:
-    if card.exit_code != 0:
+    if not consistent(card):
         return f"{card.decision}: the files do not hold ({len(card.integrity)} integrity, {len(card.errors)} input)"
     return f"{card.decision}: the files are consistent"
 

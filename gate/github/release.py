@@ -177,7 +177,7 @@ def nothing_to_release(tree: Path) -> str:
 
 def verify_go(tree: Path, *, with_packet: bool = False) -> Verified:
     """`gate check --require-go` on `tree`; anything but a GO whose recorded decision holds is refused."""
-    card = run_check(CheckRequest(tree, require_go=True))
+    card = run_check(CheckRequest(tree))
     reasons = _refusals(card)
     if reasons:
         raise GateFailed("not releasing: the gate does not say GO\n" + "\n".join(f"  - {r}" for r in reasons))
@@ -201,8 +201,8 @@ def _refusals(card: Scorecard) -> list[str]:
         reasons.append("no go/no-go decision is recorded: there is nothing to release")
     elif recorded.decision != "GO":
         reasons.append(f"the latest decision, {recorded.file}, is {recorded.decision}")
-    if not reasons and (card.exit_code != 0 or card.decision != "GO"):
-        reasons.append(f"gate check --require-go exits {card.exit_code} with {card.decision}")
+    if not reasons and (card.integrity or card.decision != "GO"):
+        reasons.append(f"gate check --require-go says {card.decision}, with {len(card.integrity)} integrity failure(s)")
     return reasons
 
 

@@ -34,14 +34,23 @@ def parse_time(text: str) -> datetime:
         raise ValueError(f"not a time: {text!r} (expected e.g. 2027-03-02T14:00:00Z)") from None
     if when.tzinfo is None:
         raise ValueError(f"time {text!r} has no zone: write it in UTC with a trailing Z")
-    return when.astimezone(UTC)
+    return _to_utc(when, text)
+
+
+def _to_utc(when: datetime, shown: object) -> datetime:
+    try:
+        return when.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00+01:00 lies before the first representable UTC time
+        raise ValueError(f"time {shown} is out of range in UTC") from None
 
 
 def _utc(value: object) -> object:
     if isinstance(value, str):
         return parse_time(value)
-    if isinstance(value, datetime) and value.tzinfo is None:
-        raise ValueError("time has no zone: write it in UTC with a trailing Z")
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("time has no zone: write it in UTC with a trailing Z")
+        return _to_utc(value, value.isoformat())
     return value
 
 

@@ -110,4 +110,3 @@ class Scorecard(Model):
     scorecard_sha256: str | None
     recorded_decision: RecordedDecision | None
     upcoming: list[str]
-    exit_code: int

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from gate.model.base import Id, Login, Model, Sha256Hex, Text, UtcTime
+from gate.model.checklist import Severity
 
 Status = Literal["pending", "approved", "rejected"]
 
@@ -16,7 +17,7 @@ class Finding(Model):
 
     id: Id
     summary: Text
-    severity: Literal["low", "medium", "high", "critical"]
+    severity: Severity
     remediation_owner: Id
     status: Literal["open", "resolved"] = "open"
     evidence: list[Id] = Field(default_factory=list)

@@ -22,7 +22,7 @@ def render(card: Scorecard, fmt: str) -> str:
 
 
 def as_json(card: Scorecard) -> str:
-    """The machine format; its schema is schemas/scorecard.schema.json."""
+    """The machine format; its schema is schemas/output/check.schema.json."""
     return card.model_dump_json(by_alias=True, indent=2) + "\n"
 
 

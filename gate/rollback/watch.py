@@ -18,17 +18,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from gate.errors import ExternalError, UsageError
+from gate.errors import CannotTell, UsageError
 from gate.model.checklist import Rollback, RollbackCondition
 from gate.rollback.compile import CompiledCondition, CompiledCriterion, compile_criteria
 
 MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 
 
-class PrometheusUnavailable(ExternalError):
+class PrometheusUnavailable(CannotTell):
     """Prometheus cannot be reached or answers nonsense: the gate cannot tell (exit 2)."""
-
-    exit_code = 2
 
 
 State = Literal["firing", "pending", "ok", "no_data"]
@@ -82,11 +80,6 @@ class WatchResult(_Out):
     def firing(self) -> list[str]:
         """The ids of the criteria that fire."""
         return [c.id for c in self.criteria if c.state == "firing"]
-
-    @property
-    def exit_code(self) -> int:
-        """1 ROLLBACK, 0 HEALTHY, 2 UNKNOWN (cannot tell)."""
-        return {"ROLLBACK": 1, "HEALTHY": 0, "UNKNOWN": 2}[self.verdict]
 
     def to_json(self) -> str:
         """Stable JSON, e.g. to capture as evidence."""

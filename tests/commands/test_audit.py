@@ -316,7 +316,7 @@ def test_archive_holds_everything_an_auditor_needs(tmp_path, go, go_archive, run
     files = {m.name: d for m, d in read_archive(go_archive)}
     expected = {"checklist.yaml", "evidence-manifest.json", SUMS, MANIFEST_SUMS, ARCHIVED_PACKET}
     expected |= {f"signoffs/{a}.yaml" for a in AREAS} | {GO_DECISION}
-    expected |= {f"schemas/{p.name}" for p in (go / "schemas").iterdir()}
+    expected |= {p.relative_to(go).as_posix() for p in (go / "schemas").rglob("*.schema.json")}
     expected |= {a["path"] for a in read_manifest(go)["artifacts"]}
     assert set(files) == expected
     for name in expected - {SUMS, MANIFEST_SUMS, ARCHIVED_PACKET}:

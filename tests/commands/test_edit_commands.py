@@ -706,7 +706,7 @@ def test_evidence_verify_reads_only_the_manifest(tmp_path, cli, check, damage):
         (repo / "checklist.yaml").unlink()
     else:
         _syntax_error(repo)
-    assert check(repo)[0] == 2
+    assert cli("check", "--repo", repo).code == 2
     result = cli("evidence", "verify", "--repo", repo)
     assert result.code == 0, result.err
     assert result.out.endswith("bytes: OK\n")

@@ -47,8 +47,7 @@ def findings(client: Any, expected: Expected = EXPECTED) -> list[str]:
 
 
 def test_a_repository_set_up_as_documented_is_clean(repo, github_client):
-    result = doctor(github_client, EXPECTED)
-    assert (result.findings, result.exit_code) == ((), 0)
+    assert doctor(github_client, EXPECTED).findings == ()
 
 
 def test_an_empty_repository_lists_every_missing_protection(github_server, github_client):
@@ -149,7 +148,7 @@ def test_each_missing_protection_is_reported(repo, github_client, change, says):
     change(repo)
     got = findings(github_client)
     assert any(line.startswith(says) for line in got), got
-    assert doctor(github_client, EXPECTED).exit_code == 1
+    assert doctor(github_client, EXPECTED).findings
 
 
 def test_an_app_with_more_than_it_needs_is_reported(github_server, repo, github_client):
@@ -166,3 +165,19 @@ def test_a_setting_that_cannot_be_read_is_a_finding(repo, github_client, github_
     github_server.inject("/repos/acme/launch/rulesets", "error500", times=10)
     got = findings(github_client)
     assert any(line.startswith("read: could not read the rulesets") for line in got)
+
+
+@pytest.mark.parametrize("set_up_first", [True, False])
+def test_the_command_exits_1_while_a_protection_is_missing(run_gate, github_server, monkeypatch, set_up_first):
+    monkeypatch.setenv("GITHUB_API_URL", github_server.url)
+    monkeypatch.setenv("GATE_GITHUB_TOKEN", "ghs_testtoken")
+    if set_up_first:
+        set_up(github_server.state, github_server.url)
+    args = ["github", "doctor", "--github", "acme/launch", "--release-app-id", str(RELEASE_APP.app_id)]
+
+    code, out, _ = run_gate(*args)
+
+    assert code == (0 if set_up_first else 1), out
+    assert out.endswith("every protection is in place\n" if set_up_first else "missing protection(s)\n")
+    code, out, _ = run_gate(*args, "--format", "json")
+    assert json.loads(out)["findings"] == [] if set_up_first else json.loads(out)["findings"]

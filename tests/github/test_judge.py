@@ -6,6 +6,7 @@ CODEOWNERS; a pull request's head carries a launch tree, read by the judge throu
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from gate.github.client import PyGithubClient
 from gate.github.judge import APPROVALS, CHECK, JudgeRequest, JudgeResult, judge
 from gate.model.base import parse_time
 from tests.github.state import ACTIONS, FORK, GATE_APP, PullRecord, State, fake_sha
-from tests.helpers import AT, EXAMPLES, GO_DECISION, ROOT
+from tests.helpers import AT, DATA, EXAMPLES, GO_DECISION, ROOT
 
 LEADS = ["sec-lead-ana", "comp-lead-ben", "ops-lead-chen", "fin-lead-dora", "prod-lead-eli"]
 CHECKLIST = (EXAMPLES / "go" / "checklist.yaml").read_text()
@@ -247,3 +248,68 @@ def test_a_head_that_moved_while_judging_gets_no_verdict(state, github_client, g
 def test_time_is_utc():
     assert parse_time(AT).utcoffset() is not None
     assert isinstance(parse_time(AT), datetime)
+
+
+# -- the command, as the workflow runs it ------------------------------------------------------------------
+
+
+@pytest.fixture
+def workflow_env(monkeypatch, github_server, tmp_path):
+    monkeypatch.setenv("GITHUB_API_URL", github_server.url)
+    monkeypatch.setenv("GATE_GITHUB_TOKEN", "ghs_testtoken")
+    monkeypatch.setenv("GITHUB_REPOSITORY", "acme/launch")
+    monkeypatch.setenv("GATE_APP_SLUG", "gate-app")
+    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+
+    def event(name: str, payload: dict[str, Any]) -> None:
+        path = tmp_path / "event.json"
+        path.write_text(json.dumps(payload))
+        monkeypatch.setenv("GITHUB_EVENT_NAME", name)
+        monkeypatch.setenv("GITHUB_EVENT_PATH", str(path))
+
+    return event
+
+
+def webhook(name: str) -> dict[str, Any]:
+    examples: list[dict[str, Any]] = json.loads((DATA / "webhooks" / f"{name}.json").read_text())
+    return examples[0]
+
+
+def test_pull_request_target_judges_the_pull_request_of_the_event(run_gate, state, workflow_env):
+    pull = decision_pr(state)
+    payload = webhook("pull_request")
+    payload["pull_request"]["number"] = 30
+    workflow_env("pull_request_target", payload)
+
+    code, out, err = run_gate("github", "judge", "--membership", "roster", "--comment", "--at", AT)
+
+    assert (code, err) == (0, "")
+    assert f"#30 at {pull.head_sha[:12]}: gate approvals: success - approved" in out
+    assert [c.user for c in state.comments[30]] == ["gate-app[bot]"]
+
+
+def test_a_relayed_merge_group_is_judged_on_its_commit(run_gate, state, workflow_env):
+    """The real merge_group webhook's fields, as the relay's workflow_run carries them."""
+    decision_pr(state)
+    group = webhook("merge_group")["merge_group"]
+    sha = state.add_commit(group["head_sha"])
+    put_tree(state, sha, EXAMPLES / "go")
+    run_payload = webhook("workflow_run")
+    run_payload["workflow_run"].update(
+        event="merge_group",
+        head_sha=sha,
+        head_branch=group["head_ref"].removeprefix("refs/heads/").replace("pr-104", "pr-30"),
+    )
+    workflow_env("workflow_run", run_payload)
+
+    code, _, err = run_gate("github", "judge", "--at", AT)
+
+    assert (code, err) == (0, ""), err
+    assert posted(state, sha) == {CHECK: ("success", 424242), APPROVALS: ("success", 424242)}
+
+
+def test_the_judge_never_runs_on_an_event_a_pull_request_controls(run_gate, workflow_env):
+    workflow_env("pull_request", webhook("pull_request"))
+    code, _, err = run_gate("github", "judge")
+    assert code == 2
+    assert "does not run on 'pull_request' events" in err

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
+from gate.cli import error_exit
 from gate.errors import UsageError
 from gate.rollback.compile import (
     EVAL_STEP,
@@ -111,7 +112,7 @@ def test_a_target_block_time_that_is_no_duration_cannot_be_compiled(target: str)
     with pytest.raises(RollbackConfigError, match="target_block_time") as err:
         compile_rules(seed_rollback(target=target))
     assert isinstance(err.value, UsageError)
-    assert err.value.exit_code == 2
+    assert error_exit(err.value) == 2
 
 
 def _one(signal: dict[str, Any]) -> list[dict[str, Any]]:

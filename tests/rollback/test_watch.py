@@ -24,7 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from gate.errors import ExternalError, UsageError
+from gate.cli import error_exit, exit_code
+from gate.errors import CannotTell, UsageError
 from gate.rollback.watch import PrometheusUnavailable, WatchResult, watch_once
 from tests.rollback.fixtures import (
     DISPUTE_HEALTHY,
@@ -187,7 +188,7 @@ def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prometheus]
 def test_a_healthy_chain_is_healthy(prometheus: Prometheus) -> None:
     result = prometheus.watch("healthy")
     assert result.verdict == "HEALTHY"
-    assert result.exit_code == 0
+    assert exit_code(result) == 0
     assert [c.id for c in result.criteria] == SEED_IDS
     assert {c.state for c in result.criteria} == {"ok"}
     values = {cond.signal: cond.series[0].value for crit in result.criteria for cond in crit.conditions}
@@ -208,7 +209,7 @@ def test_a_healthy_chain_is_healthy(prometheus: Prometheus) -> None:
 def test_each_failure_is_a_rollback_naming_its_criterion(prometheus: Prometheus, scenario: str, criterion: str) -> None:
     result = prometheus.watch(scenario)
     assert result.verdict == "ROLLBACK"
-    assert result.exit_code == 1
+    assert exit_code(result) == 1
     assert result.firing == [criterion]
     (crit,) = (c for c in result.criteria if c.id == criterion)
     firing = [s for cond in crit.conditions for s in cond.series if s.firing]
@@ -236,7 +237,7 @@ def test_a_halted_chain_has_no_block_times_to_judge(prometheus: Prometheus) -> N
 def test_a_missing_metric_is_doubt_not_health(prometheus: Prometheus) -> None:
     result = prometheus.watch("no-dispute-metric")
     assert result.verdict == "UNKNOWN"
-    assert result.exit_code == 2
+    assert exit_code(result) == 2
     (billing,) = (c for c in result.criteria if c.id == "billing-integrity")
     assert billing.state == "no_data"
     assert [c.state for c in billing.conditions] == ["ok", "no_data"]
@@ -345,8 +346,8 @@ def test_nonsense_is_prometheus_unavailable(stub: tuple[str, Answer], status: in
     answer.status, answer.body = status, body
     with pytest.raises(PrometheusUnavailable) as err:
         watch_once(url, seed_rollback())
-    assert isinstance(err.value, ExternalError)
-    assert err.value.exit_code == 2
+    assert isinstance(err.value, CannotTell)
+    assert error_exit(err.value) == 2
     assert url in str(err.value)
 
 
