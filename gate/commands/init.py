@@ -35,7 +35,7 @@ SIGNOFF = """# yaml-language-server: $schema=../schemas/signoff.schema.json
 area: {area}
 status: pending
 """
-CODEOWNERS = """# Who must approve what (read from the pull request's base commit).
+CODEOWNERS = """# Who must approve what (the gate reads this from the protected branch as it is now).
 # Tool, schemas and workflows: the release managers.
 *                       @{org}/release-managers
 # Each area's sign-off: that area's team.

@@ -102,10 +102,8 @@ def gh(request, monkeypatch, github_server) -> GitHub:
     mode = getattr(request, "param", "roster")
     monkeypatch.setenv("GITHUB_API_URL", github_server.url)
     monkeypatch.setenv("GITHUB_TOKEN", "ghs_testtoken")
-    for name in ("GATE_ORG_TOKEN", "GITHUB_EVENT_PATH", "GITHUB_REPOSITORY"):
+    for name in ("GATE_GITHUB_TOKEN", "GITHUB_EVENT_PATH", "GITHUB_EVENT_NAME", "GITHUB_REPOSITORY"):
         monkeypatch.delenv(name, raising=False)
-    if mode == "api":
-        monkeypatch.setenv("GATE_ORG_TOKEN", "ghs_orgtoken")
     return GitHub(github_server, mode)
 
 

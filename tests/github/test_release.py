@@ -275,7 +275,7 @@ def github_env(monkeypatch, github_server):
     github_server.state.default_identity = RELEASE_APP  # the release workflow's token
     monkeypatch.setenv("GITHUB_API_URL", github_server.url)
     monkeypatch.setenv("GITHUB_TOKEN", "ghs_testtoken")
-    for name in ("GATE_ORG_TOKEN", "GITHUB_EVENT_PATH", "GITHUB_REPOSITORY"):
+    for name in ("GATE_GITHUB_TOKEN", "GITHUB_EVENT_PATH", "GITHUB_EVENT_NAME", "GITHUB_REPOSITORY"):
         monkeypatch.delenv(name, raising=False)
     return github_server
 
