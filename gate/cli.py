@@ -167,6 +167,49 @@ def cmd_evidence_verify(args: argparse.Namespace) -> object:
     return result
 
 
+def _span(pair: list[datetime] | None) -> tuple[datetime, datetime] | None:
+    return (pair[0], pair[1]) if pair else None
+
+
+def _blackout(values: list[str]) -> tuple[datetime, datetime, str]:
+    start, end, reason = values
+    try:
+        return _time(start), _time(end), reason
+    except argparse.ArgumentTypeError as exc:
+        raise UsageError(f"--blackout: {exc}") from None
+
+
+def cmd_schedule(args: argparse.Namespace) -> object:
+    from gate.commands.checklist import schedule
+
+    blackouts = [_blackout(b) for b in args.blackout] if args.blackout else None
+    return schedule(args.repo, _span(args.primary), _span(args.backup), blackouts, _span(args.freeze))
+
+
+def cmd_set(args: argparse.Namespace) -> object:
+    from gate.commands.checklist import set_value, unfilled
+
+    if args.unfilled:
+        if args.key is not None:
+            raise UsageError("--unfilled lists the placeholders left; give no KEY with it")
+        return unfilled(args.repo)
+    if args.key is None or args.value is None:
+        raise UsageError("give KEY VALUE (or --unfilled to list what is left to fill in)")
+    return set_value(args.repo, args.key, args.value)
+
+
+def cmd_mitigate(args: argparse.Namespace) -> object:
+    from gate.commands.checklist import mitigate
+
+    return mitigate(args.repo, args.item, args.owner, args.due, args.description)
+
+
+def cmd_na(args: argparse.Namespace) -> object:
+    from gate.commands.checklist import not_applicable
+
+    return not_applicable(args.repo, args.item, args.justification, args.accepted_by)
+
+
 def cmd_signoff(args: argparse.Namespace) -> object:
     from gate.commands.signoff import Finding, signoff
 
@@ -180,7 +223,7 @@ def cmd_signoff(args: argparse.Namespace) -> object:
 def cmd_decide(args: argparse.Namespace) -> object:
     from gate.commands.decide import decide
 
-    return decide(args.repo, args.decision, args.window, args.attendee, _now(args))
+    return decide(args.repo, args.decision, args.window, args.attendee, _now(args), args.note, args.dry_run)
 
 
 def cmd_packet(args: argparse.Namespace) -> object:
@@ -267,7 +310,7 @@ def cmd_approvals(args: argparse.Namespace) -> object:
 def cmd_comment(args: argparse.Namespace) -> object:
     from gate.commands.comment import post_comment
 
-    return post_comment(_client(args), args.repo, _pr_number(args), _app_login())
+    return post_comment(_client(args), args.repo, _pr_number(args), _app_login(), args.at)
 
 
 def cmd_release(args: argparse.Namespace) -> object:
@@ -287,6 +330,7 @@ def cmd_release(args: argparse.Namespace) -> object:
         packet=args.packet,
         archive=args.archive,
         branch=args.branch,
+        at=args.at,
     )
     return release(request)
 
@@ -435,6 +479,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--quiet", action="store_true", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
     _launch_parsers(sub)
+    _plan_parsers(sub)
     _evidence_parsers(sub)
     _record_parsers(sub)
     _audit_parsers(sub)
@@ -480,6 +525,54 @@ def _launch_parsers(sub: Any) -> None:
         metavar="OWNER/gate@COMMIT",
         help="the gate its workflows run, pinned by commit (default: none: they fail closed until pinned)",
     )
+
+
+def _plan_parsers(sub: Any) -> None:
+    sc = _command(
+        sub,
+        "schedule",
+        cmd_schedule,
+        "set the launch windows, blackouts and freeze in checklist.yaml (comments and layout kept)",
+        "gate schedule --primary 2027-03-02T14:00Z 2027-03-02T18:00Z --freeze 2027-02-20T00:00Z 2027-03-10T00:00Z",
+    )
+    sc.add_argument("--primary", type=_time, nargs=2, metavar=("START", "END"))
+    sc.add_argument("--backup", type=_time, nargs=2, metavar=("START", "END"))
+    sc.add_argument(
+        "--blackout", nargs=3, action="append", metavar=("START", "END", "REASON"),
+        help="a period no window may touch (repeat; the list becomes exactly these)",
+    )  # fmt: skip
+    sc.add_argument("--freeze", type=_time, nargs=2, metavar=("START", "END"))
+    st = _command(
+        sub,
+        "set",
+        cmd_set,
+        "set one value of checklist.yaml, or list the placeholders left (--unfilled)",
+        "gate set release-tag mainnet-v1.0.0   |   gate set --unfilled",
+    )
+    st.add_argument("key", nargs="?", help="release-tag, target-block-time, channel.<id>, roster.<@org/team>, a.b.c")
+    st.add_argument("value", nargs="?")
+    st.add_argument("--unfilled", action="store_true", help="list every placeholder left, with FILE:LINE:COL")
+    mi = _command(
+        sub,
+        "mitigate",
+        cmd_mitigate,
+        "record the mitigation that lets a P1 that does not pass count as a WARN",
+        'gate mitigate F-customer-notice --owner product-lead --description "sent the day before"',
+    )
+    mi.add_argument("item")
+    mi.add_argument("--owner", required=True, metavar="ROLE")
+    mi.add_argument("--due", type=_time, default=None)
+    mi.add_argument("--description", required=True)
+    na = _command(
+        sub,
+        "na",
+        cmd_na,
+        "mark an item not applicable, with why and who accepted it",
+        'gate na E-cutover-timed --justification "no cutover: a new chain" --accepted-by ops-lead-chen',
+    )
+    na.add_argument("item")
+    na.add_argument("--justification", required=True)
+    na.add_argument("--accepted-by", required=True, metavar="LOGIN")
 
 
 def _evidence_parsers(sub: Any) -> None:
@@ -540,10 +633,12 @@ def _record_parsers(sub: Any) -> None:
         "write the go/no-go decision record for the current state",
         "gate decide --decision GO --window primary --attendee security-lead=sec-lead-ana ...",
     )
-    de.add_argument("--decision", choices=("GO", "NO-GO"), default=None, help="default: what the gate computes")
+    de.add_argument("--decision", choices=("GO", "NO-GO"), required=True, help="what the meeting decided")
     de.add_argument("--window", choices=("primary", "backup"), default=None)
     de.add_argument("--attendee", type=_attendee, action="append", default=[], metavar="ROLE=LOGIN")
     de.add_argument("--at", type=_time, default=None)
+    de.add_argument("--note", default=None, help="conditions or remarks, kept in the meeting record")
+    de.add_argument("--dry-run", action="store_true", help="show the record; write nothing")
 
 
 def _audit_parsers(sub: Any) -> None:
@@ -608,6 +703,7 @@ def _github_parsers(sub: Any) -> None:
     )
     cm.add_argument("--pr", type=int, default=None)
     github_options(cm)
+    cm.add_argument("--at", type=_time, default=None, help="judge as of this UTC time (default: now)")
     rl = _command(
         sub,
         "release",
@@ -620,6 +716,7 @@ def _github_parsers(sub: Any) -> None:
     github_options(rl)
     rl.add_argument("--packet", type=Path, default=None, metavar="FILE", help="the packet `gate packet` wrote")
     rl.add_argument("--archive", type=Path, default=None, metavar="FILE", help="its digest goes in the release")
+    rl.add_argument("--at", type=_time, default=None, help="judge as of this UTC time (default: now; rehearsals)")
     _github_app_parsers(sub, github_options)
     group = sub.add_parser("codeowners", help="who owns a path; lint CODEOWNERS as GitHub reads it")
     co = group.add_subparsers(dest="codeowners_command", required=True, metavar="ACTION", parser_class=_Parser)

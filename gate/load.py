@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 from gate.errors import InputError, Location
 from gate.model import Checklist, Decision, Manifest, Signoff
 from gate.paths import NotAFile, PathEscape, TooBig, read_inside
-from gate.yamlread import MAX_NUMBER_CHARS, Document, YamlProblem, parse
+from gate.yamlread import MAX_NUMBER_CHARS, Document, YamlProblem, has, parse
 
 CHECKLIST = "checklist.yaml"
 MANIFEST = "evidence-manifest.json"
@@ -94,9 +94,7 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[str | int, ...]:
     """
     out: list[str | int] = []
     for part in loc:
-        if (isinstance(data, dict) and part in data) or (
-            isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
-        ):
+        if has(data, part):
             data = data[part]
         elif isinstance(data, dict) and isinstance(part, str) and not _looks_like_union_tag(part):
             data = None  # a field the data lacks: the error belongs where it would be

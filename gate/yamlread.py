@@ -243,3 +243,19 @@ def resolve_plain(text: str) -> Any:
     if _FLOAT.match(text):
         return float(text)
     return _SPECIAL_FLOAT.get(text, text)
+
+
+def has(data: Any, part: Any) -> bool:
+    """Whether plain data has a key (mapping) or index (list) `part`."""
+    if isinstance(data, dict):
+        return part in data
+    return isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
+
+
+def lookup(data: Any, path: Path_) -> Any:
+    """The value at `path` in plain data (None when any step is missing)."""
+    for part in path:
+        if not has(data, part):
+            return None
+        data = data[part]
+    return data

@@ -143,7 +143,8 @@ def naive_signoff_time(repo: Path) -> list[Expected]:
     text = write(
         repo,
         SECURITY,
-        f"area: security\nstatus: approved\napprover: alice\nat: 2026-02-01T10:00:00\nevidence_digest: {DIGEST}\n",
+        "area: security\nstatus: approved\napprover: alice\nat: 2026-02-01T10:00:00\n"
+        f"area_digest: {DIGEST}\npinned: {{policy: {{}}, evidence: {{}}}}\n",
     )
     return [at(SECURITY, text, "2026-02-01T10:00:00", "at: time '2026-02-01T10:00:00' has no zone")]
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from gate.decision import Evaluation, evaluate, judge_recorded
+from gate.decision import Evaluation, evaluate, invalid_records, judge_recorded
 from gate.errors import InputError
 from gate.launch import prepare
 from gate.load import MANIFEST
@@ -39,10 +39,15 @@ def run_check(request: CheckRequest) -> Scorecard:
     return _scorecard(evaluation, judge_recorded(evaluation))
 
 
-def _decision_failure(recorded: RecordedDecision | None) -> list[IntegrityFailure]:
-    if recorded is None or recorded.holds:
-        return []
-    return [IntegrityFailure(path=recorded.file, message="; ".join(recorded.reasons))]
+def _decision_failures(evaluation: Evaluation, recorded: RecordedDecision | None) -> list[IntegrityFailure]:
+    """The record in force if it does not hold, and every other record that is no decision at all."""
+    out = []
+    if recorded is not None and not recorded.holds:
+        out.append(IntegrityFailure(path=recorded.file, message="; ".join(recorded.reasons)))
+    for file, problems in invalid_records(evaluation.loaded):
+        if recorded is None or file != recorded.file:
+            out.append(IntegrityFailure(path=file, message="not a decision: " + "; ".join(problems)))
+    return out
 
 
 def _scorecard(evaluation: Evaluation, recorded: RecordedDecision | None) -> Scorecard:
@@ -60,11 +65,11 @@ def _scorecard(evaluation: Evaluation, recorded: RecordedDecision | None) -> Sco
         blocking=blocking,
         items=evaluation.readiness.items,
         signoffs=evaluation.readiness.signoffs,
-        integrity=_integrity(evaluation) + _decision_failure(recorded),
+        integrity=_integrity(evaluation) + _decision_failures(evaluation, recorded),
         errors=[],
         totals=evaluation.readiness.totals,
         manifest_sha256=evaluation.manifest_sha256,
-        scorecard_sha256=evaluation.readiness.digest(),
+        scorecard_sha256=evaluation.scorecard_sha256,
         recorded_decision=recorded,
         upcoming=upcoming(loaded.checklist, evaluation.at),
     )

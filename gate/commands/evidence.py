@@ -17,12 +17,13 @@ from pydantic import ValidationError
 
 from gate.edit import dump_json, write_atomic
 from gate.errors import InputErrors, UsageError
-from gate.evidence.digests import area_digest
+from gate.evidence.digests import area_digest, area_pins
 from gate.evidence.hashing import sha256_inside
 from gate.launch import load_valid
 from gate.load import MANIFEST, Loaded
 from gate.model import Item, Manifest
-from gate.model.base import format_time
+from gate.model.base import ID, format_time
+from gate.paths import check_relative
 from gate.references import check_references
 from gate.score import all_items
 
@@ -51,6 +52,8 @@ def _item(loaded: Loaded, item_id: str) -> Item:
 def choose_id(loaded: Loaded, item: Item, stem: str, explicit: str | None) -> str:
     """The manifest id for new evidence: explicit, else the requirement it obviously is."""
     if explicit:
+        if not ID.match(explicit):
+            raise UsageError(f"--id {explicit!r} is not an id (letters, digits, '.', '_', '-'; no '/')")
         return explicit
     wanted = [r.id for r in item.evidence]
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-")
@@ -64,7 +67,11 @@ def choose_id(loaded: Loaded, item: Item, stem: str, explicit: str | None) -> st
 
 
 def _manifest_data(repo: Path) -> dict[str, Any]:
+    """The manifest as plain data to edit (already validated by `load_valid`): every entry not touched
+    stays byte for byte as it was; lists the file leaves out (they default to empty) are added."""
     data: dict[str, Any] = json.loads((repo / MANIFEST).read_text(encoding="utf-8"))
+    data.setdefault("artifacts", [])
+    data.setdefault("commands", [])
     return data
 
 
@@ -99,9 +106,9 @@ def _write_manifest(loaded: Loaded, repo: Path, data: dict[str, Any]) -> list[st
     write_atomic(repo / MANIFEST, dump_json(data))
     out = []
     for area_id, (_, signoff) in loaded.signoffs.items():
-        before = area_digest(loaded.checklist, loaded.manifest, area_id)
-        was_fresh = signoff.status == "approved" and signoff.evidence_digest == before
-        if was_fresh and area_digest(after.checklist, manifest, area_id) != before:
+        before = area_digest(area_pins(loaded.checklist, loaded.manifest, area_id))
+        was_fresh = signoff.status == "approved" and signoff.area_digest == before
+        if was_fresh and area_digest(area_pins(after.checklist, manifest, area_id)) != before:
             out.append(area_id)
     return out
 
@@ -133,10 +140,13 @@ def relative(repo: Path, path: Path) -> str:
     if not path.is_absolute() and not absolute.exists() and (repo / path).exists():
         absolute = repo / path
     try:
-        rel = absolute.resolve().relative_to(repo.resolve())
+        rel = absolute.resolve().relative_to(repo.resolve()).as_posix()
     except ValueError:
         raise UsageError(f"{path} is not inside the repository {repo}") from None
-    return rel.as_posix()
+    problem = check_relative(rel)
+    if problem:
+        raise UsageError(f"{path}: {problem}")
+    return rel
 
 
 def add(repo: Path, paths: Sequence[Path], item_id: str, entry_id: str | None, areas: list[str]) -> EvidenceRecorded:

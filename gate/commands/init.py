@@ -31,7 +31,7 @@ GITHUB_FILES = {
 }
 SIGNOFF = """# yaml-language-server: $schema=../schemas/signoff.schema.json
 # The {area} sign-off. Its lead approves by approving the pull request that sets status: approved
-# (written by `gate signoff {area} --approve --by LOGIN`, which records the area's evidence digest).
+# (written by `gate signoff {area} --approve --by LOGIN`, which pins the area digest: its evidence and policy).
 area: {area}
 status: pending
 """

@@ -64,7 +64,7 @@ def render_packet(repo: Path, at: datetime | None = None) -> str:
         "",
         f"Network {launch.network} · release {launch.release_tag} · state as of {format_time(when)}",
         f"Decision computed: **{'GO' if evaluation.go else 'NO-GO'}** · manifest SHA-256"
-        f" `{evaluation.manifest_sha256}` · scorecard SHA-256 `{evaluation.readiness.digest()}`",
+        f" `{evaluation.manifest_sha256}` · scorecard SHA-256 `{evaluation.scorecard_sha256}`",
         "",
         "Verify with no Python at all, in an archive made by `gate archive`: `sha256sum -c SHA256SUMS` checks",
         f"every file against the archive's own list; `sha256sum -c {MANIFEST_SUMS}` checks the evidence against",

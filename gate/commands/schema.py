@@ -27,6 +27,7 @@ class SchemaSync:
 def _types() -> dict[str, tuple[Any, Literal["validation", "serialization"]]]:
     # Imported here: building every command's result type is only worth it when schemas are made.
     from gate.commands.archive import ArchiveWritten
+    from gate.commands.checklist import ChecklistEdited, UnfilledReport
     from gate.commands.codeowners import LintReport, OwnersReport
     from gate.commands.comment import CommentPosted
     from gate.commands.decide import DecisionRecorded
@@ -50,6 +51,11 @@ def _types() -> dict[str, tuple[Any, Literal["validation", "serialization"]]]:
         "check": Scorecard,
         "evidence-add": EvidenceRecorded,
         "evidence-verify": HashReport,
+        "schedule": ChecklistEdited,
+        "set": ChecklistEdited,
+        "set-unfilled": UnfilledReport,
+        "mitigate": ChecklistEdited,
+        "na": ChecklistEdited,
         "signoff": SignoffRecorded,
         "decide": DecisionRecorded,
         "packet": PacketWritten,

@@ -5,14 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-from gate.edit import update_yaml
+from gate.edit import Edit, edit_yaml
 from gate.errors import GateFailed, UsageError
-from gate.evidence.digests import area_digest
+from gate.evidence.digests import area_digest, area_pins
 from gate.launch import Checks, load_valid
 from gate.load import Loaded
+from gate.model import Signoff
 from gate.model.base import format_time
+from gate.model.checklist import Severity
 from gate.names import check_login, check_roles
 from gate.score import ItemFacts, all_items, evidence_problems
 
@@ -45,7 +47,7 @@ class Finding:
 
     summary: str
     owner: str
-    severity: str = "medium"
+    severity: Severity = "medium"
 
 
 def signoff(
@@ -70,18 +72,21 @@ def signoff(
     check_login(login, "--by")
     check_roles(loaded, [f.owner for f in findings], "--owner")
     file, existing = loaded.signoffs[area]
-    digest = area_digest(loaded.checklist, loaded.manifest, area)
+    pins = area_pins(loaded.checklist, loaded.manifest, area)
+    digest = area_digest(pins)
     start = len(existing.findings)
     new = [
         {"id": f"F{start + n}", "summary": f.summary, "severity": f.severity, "remediation_owner": f.owner}
         for n, f in enumerate(findings, 1)
     ]
-    changes: dict[str, Any] = {
-        "status": verdict,
-        "approver": login,
-        "at": format_time(at),
-        "pull_request": pull_request,
-        "evidence_digest": digest,
-    }
-    update_yaml(repo / file, changes, {"findings": new} if new else None)
+    edits = [
+        Edit(("status",), verdict),
+        Edit(("approver",), login),
+        Edit(("at",), format_time(at)),
+        *([Edit(("pull_request",), pull_request)] if pull_request is not None else []),
+        Edit(("area_digest",), digest),
+        Edit(("pinned",), pins.model_dump(mode="json")),
+        *([Edit(("findings",), new, "append")] if new else []),
+    ]
+    edit_yaml(repo / file, edits, Signoff, file=file)
     return SignoffRecorded(area, file, verdict, login, digest, [f["id"] for f in new])

@@ -90,6 +90,7 @@ class ReleaseRequest:
     archive: Path | None = None
     branch: str = "main"
     sleep: Callable[[float], None] = time.sleep
+    at: datetime | None = None  # judge as of this moment (default: now); for rehearsals and tests
 
 
 @dataclass(frozen=True)
@@ -134,10 +135,10 @@ def release(request: ReleaseRequest) -> ReleaseResult:
         raise UsageError("the packet and the archive go into the GitHub release: give --github as well")
     sha = _release_commit(request.repo, request.sha)
     with export_tree(request.repo, sha) as tree:
-        nothing = nothing_to_release(tree)
+        nothing = nothing_to_release(tree, request.at)
         if nothing:
             return ReleaseResult("", sha, "", "", None, (), (), released=False, note=nothing)
-        verified = verify_go(tree, with_packet=request.client is not None)
+        verified = verify_go(tree, with_packet=request.client is not None, at=request.at)
     check_tag_name(request.repo, verified.decision.release_tag)
     if request.client is None:
         message = tag_message(verified, sha, None, ())
@@ -164,9 +165,9 @@ def _release_on_github(request: ReleaseRequest, client: GitHubClient, sha: str, 
 # ---- (a) the whole gate at the commit ----------------------------------------------------------------
 
 
-def nothing_to_release(tree: Path) -> str:
+def nothing_to_release(tree: Path, at: datetime | None = None) -> str:
     """Why there is nothing to release at all ("" when the latest decision is a GO, to be verified)."""
-    card = run_check(CheckRequest(tree))
+    card = run_check(CheckRequest(tree, at=at))
     recorded = card.recorded_decision
     if recorded is None:
         return "no go/no-go decision is recorded at this commit (none yet, or reverted): nothing to release"
@@ -175,9 +176,9 @@ def nothing_to_release(tree: Path) -> str:
     return ""
 
 
-def verify_go(tree: Path, *, with_packet: bool = False) -> Verified:
+def verify_go(tree: Path, *, with_packet: bool = False, at: datetime | None = None) -> Verified:
     """`gate check --require-go` on `tree`; anything but a GO whose recorded decision holds is refused."""
-    card = run_check(CheckRequest(tree))
+    card = run_check(CheckRequest(tree, at=at))
     reasons = _refusals(card)
     if reasons:
         raise GateFailed("not releasing: the gate does not say GO\n" + "\n".join(f"  - {r}" for r in reasons))

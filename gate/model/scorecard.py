@@ -41,9 +41,11 @@ class SignoffResult(Model):
     name: str
     status: Literal["pending", "approved", "rejected", "missing"]
     fresh: bool
+    stands: bool  # counts towards GO: approved, fresh, and no open finding of a blocking severity
     approver: str | None
     recorded_digest: str | None
     current_digest: str
+    changes: list[str]  # what changed since the verdict, part by part
     reasons: list[str]
     where: Where | None = None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 
 from gate.commands.archive import ArchiveWritten
+from gate.commands.checklist import ChecklistEdited, UnfilledReport
 from gate.commands.codeowners import LintReport, OwnersReport
 from gate.commands.comment import CommentPosted
 from gate.commands.decide import DecisionRecorded
@@ -45,6 +46,8 @@ def _signoff(result: SignoffRecorded) -> str:
 
 @text.register
 def _decision(result: DecisionRecorded) -> str:
+    if not result.written:
+        return f"# {result.file} (dry run: not written)\n{result.text}"
     return "".join([f"{result.file}: {result.decision}\n", *(f"  - {r}\n" for r in result.reasons)])
 
 
@@ -177,3 +180,18 @@ def _diagnosis(result: Diagnosis) -> str:
 @text.register
 def _comment(result: CommentPosted) -> str:
     return f"scorecard comment on #{result.pull_request} updated ({result.decision})\n"
+
+
+@text.register
+def _checklist_edited(result: ChecklistEdited) -> str:
+    lines = [f"{result.file}: {change}" for change in result.changes]
+    if result.stale:
+        lines.append(f"now stale (the area's policy changed): {', '.join(result.stale)} — re-approval needed")
+    return "\n".join(lines) + "\n"
+
+
+@text.register
+def _unfilled(result: UnfilledReport) -> str:
+    lines = [f"{u.file}:{u.line}:{u.column}: unfilled placeholder {u.text}" for u in result.placeholders]
+    lines.append(f"{len(result.placeholders)} placeholder(s) left")
+    return "\n".join(lines) + "\n"

@@ -18,17 +18,30 @@ import tarfile
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from tests.helpers import AREAS, EXAMPLES, GO_DECISION, copy_example, git, read_manifest, sha256sum
+from tests.helpers import (
+    AREAS,
+    EXAMPLE,
+    EXAMPLES,
+    GO_DECISION,
+    copy_example,
+    drop_decisions,
+    git,
+    iso,
+    read_manifest,
+    reapprove_and_decide,
+    sha256sum,
+)
 
 PACKET = "_docs/operations/mainnet-launch-packet.md"  # packet.location in the examples' checklist.yaml
 ARCHIVED_PACKET = "LAUNCH-PACKET.md"  # where the archive carries its packet (its root)
-DECIDED_AT = "2026-11-27T16:00:00Z"
+DECIDED_AT = iso(EXAMPLE.decided_at)
 HOLDS_GO = f"HOLDS: GO recorded in {GO_DECISION} at {DECIDED_AT}"
 TAG = "mainnet-v1.0.0"
 SUMS = "SHA256SUMS"
@@ -498,14 +511,18 @@ def test_altered_packet_is_caught(tmp_path, go, go_archive, run_gate):
     assert code == 1
 
 
-def test_archive_of_a_launch_whose_packet_is_evidence_verifies(tmp_path, go, run_gate):
+def test_archive_of_a_launch_whose_packet_is_evidence_verifies(tmp_path, go, run_gate, cli):
     checklist = go / "checklist.yaml"
     text = checklist.read_text(encoding="utf-8")
     assert text.count(f"location: {PACKET}") == 1
     checklist.write_text(text.replace(PACKET, "evidence/product/mainnet-launch-packet.md"), encoding="utf-8")
-    assert run_gate("check", "--repo", go, "--require-go", "--at", DECIDED_AT)[0] == 0
+    # The checklist changed after the GO: that GO no longer holds, and the meeting decides again.
+    assert run_gate("check", "--repo", go, "--require-go", "--at", DECIDED_AT)[0] == 1
+    drop_decisions(go)
+    again = reapprove_and_decide(cli, go, EXAMPLE.decided_at)
     code, out, _ = run_gate("verify", archive(run_gate, go, tmp_path / "go.tar.gz"))
-    assert (code, out) == (0, HOLDS_GO + "\n")
+    when = iso(EXAMPLE.decided_at + timedelta(minutes=1))
+    assert (code, out) == (0, f"HOLDS: GO recorded in {again} at {when}\n")
 
 
 # ---- gate verify --tag -------------------------------------------------------------------------------

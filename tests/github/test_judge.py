@@ -7,7 +7,7 @@ CODEOWNERS; a pull request's head carries a launch tree, read by the judge throu
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,18 +18,20 @@ from gate.github.client import PyGithubClient
 from gate.github.judge import APPROVALS, CHECK, JudgeRequest, JudgeResult, judge
 from gate.model.base import parse_time
 from tests.github.state import ACTIONS, FORK, GATE_APP, PullRecord, State, fake_sha
-from tests.helpers import AT, DATA, EXAMPLES, GO_DECISION, ROOT
+from tests.helpers import AT, DATA, EXAMPLE, EXAMPLES, GO_DECISION, ROOT, iso
 
 LEADS = ["sec-lead-ana", "comp-lead-ben", "ops-lead-chen", "fin-lead-dora", "prod-lead-eli"]
 CHECKLIST = (EXAMPLES / "go" / "checklist.yaml").read_text()
 RULES = CHECKLIST.replace(
-    '  "@virtengine/product": [prod-lead-eli]\n',
-    '  "@virtengine/product": [prod-lead-eli]\n'
-    '  "@virtengine/release-managers": [rm-rosa]\n'
-    '  "@virtengine/tools": [tool-dev-tim]\n',
+    '"@virtengine/product": [prod-lead-eli]}',
+    '"@virtengine/product": [prod-lead-eli], "@virtengine/release-managers": [rm-rosa],'
+    ' "@virtengine/tools": [tool-dev-tim]}',
 )
+assert RULES != CHECKLIST
 CODEOWNERS = (ROOT / ".github" / "CODEOWNERS").read_text() + "/chain/ @virtengine/tools\n"
-BEFORE_FREEZE, FREEZE_START = "2026-11-30T12:00:00Z", "2026-12-01T00:00:00Z"
+START, END = EXAMPLE.freeze
+FREEZE = f"{START:%Y-%m-%d %H:%M}–{END:%Y-%m-%d %H:%M} UTC"
+BEFORE_FREEZE = iso(START - timedelta(hours=12))
 
 
 def put_tree(state: State, sha: str, folder: Path) -> None:
@@ -128,10 +130,10 @@ def test_nothing_from_the_pull_request_is_run(state, github_client, tmp_path, mo
 @pytest.mark.parametrize(
     ("at", "due"),
     [
-        ("2026-11-30T23:00:00Z", False),
-        ("2026-11-30T23:50:00Z", True),
-        (FREEZE_START, True),
-        ("2026-12-05T12:00:00Z", True),
+        (iso(START - timedelta(hours=1)), False),
+        (iso(START - timedelta(minutes=10)), True),
+        (iso(START), True),
+        (iso(START + timedelta(days=1, hours=12)), True),
     ],
     ids=["an-hour-before", "ten-minutes-before", "at-the-start", "during"],
 )
@@ -152,7 +154,7 @@ def test_the_clock_re_judges_open_pull_requests_at_the_freeze(state, github_clie
     else:
         [red] = result.verdicts
         assert red.approvals.conclusion == "failure"
-        assert "the freeze (2026-12-01 00:00–2026-12-12 00:00 UTC) is in force" in red.approvals.summary
+        assert f"the freeze ({FREEZE}) is in force" in red.approvals.summary
         assert [r.conclusion for r in state.check_runs if r.name == APPROVALS] == ["success", "failure"]
 
 
