@@ -215,7 +215,10 @@ def cmd_signoff(args: argparse.Namespace) -> object:
 
     if len(args.finding) != len(args.owner):
         raise UsageError("give one --owner per --finding")
-    findings = [Finding(text, owner) for text, owner in zip(args.finding, args.owner, strict=True)]
+    severities = args.severity or ["medium"] * len(args.finding)
+    if len(severities) != len(args.finding):
+        raise UsageError("give one --severity per --finding (or none: each is medium)")
+    findings = [Finding(*f) for f in zip(args.finding, args.owner, severities, strict=True)]
     verdict: Literal["approved", "rejected"] = "approved" if args.approve else "rejected"
     return signoff(args.repo, args.area, verdict, args.by, _now(args), findings, args.pr)
 
@@ -239,13 +242,13 @@ def cmd_archive(args: argparse.Namespace) -> object:
 
 
 def cmd_verify(args: argparse.Namespace) -> object:
-    from gate.commands.verify import verify_archive, verify_tag
+    from gate.commands.verify import Limits, verify_archive, verify_tag
 
     if (args.archive is None) == (args.tag is None):
         raise UsageError("give an ARCHIVE or --tag TAG")
     if args.tag:
         return verify_tag(_launch_root(args), args.tag)
-    return verify_archive(args.archive)
+    return verify_archive(args.archive, Limits(max_bytes=args.max_size))
 
 
 def cmd_init(args: argparse.Namespace) -> object:
@@ -624,6 +627,12 @@ def _record_parsers(sub: Any) -> None:
     so.add_argument("--by", required=True, metavar="LOGIN", help="the approver's GitHub login")
     so.add_argument("--finding", action="append", default=[], metavar="TEXT")
     so.add_argument("--owner", action="append", default=[], metavar="ROLE", help="remediation owner per --finding")
+    so.add_argument(
+        "--severity",
+        action="append",
+        choices=("low", "medium", "high", "critical"),
+        help="per --finding (default medium); an open critical or high finding blocks GO",
+    )
     so.add_argument("--pr", type=int, default=None, help="the pull request that carries this sign-off")
     so.add_argument("--at", type=_time, default=None)
     de = _command(
@@ -649,7 +658,7 @@ def _audit_parsers(sub: Any) -> None:
         "write the launch packet (Markdown): every artifact, command and the meeting",
         "gate packet --out launch-packet.md",
     )
-    pk.add_argument("--out", default=None, help="repository-relative path (default: packet.location)")
+    pk.add_argument("--out", type=Path, default=None, help="where to write it (default: packet.location)")
     pk.add_argument("--at", type=_time, default=None, help="state as of (default: the latest decision)")
     ar = _command(
         sub,
@@ -669,6 +678,9 @@ def _audit_parsers(sub: Any) -> None:
     )
     ve.add_argument("archive", type=Path, nargs="?", default=None)
     ve.add_argument("--tag", default=None, help="verify the launch as committed at this git tag")
+    ve.add_argument(
+        "--max-size", type=int, default=8 * 1024**3, metavar="BYTES", help="refuse an archive expanding to more"
+    )
     ve.add_argument("--repo", type=Path, default=argparse.SUPPRESS, help="launch repository holding the tag")
 
 
@@ -815,8 +827,11 @@ def _emit(result: object, args: argparse.Namespace) -> None:
     if result is None:
         return
     from gate.report import render
+    from gate.report.safe import terminal
 
     text = render(result, args.format)
+    if args.format in ("text", "github"):
+        text = terminal(text)  # what launch files say is shown, never obeyed by the terminal
     if args.quiet and exit_code(result, require_go=getattr(args, "require_go", False)) == 0:
         return
     sys.stdout.write(text)
@@ -852,4 +867,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _err(text: str) -> None:
-    sys.stderr.write(text + "\n")
+    from gate.report.safe import terminal
+
+    sys.stderr.write(terminal(text) + "\n")

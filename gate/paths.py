@@ -123,6 +123,15 @@ def read_inside(root: Path, rel: str, limit: int) -> bytes:
         os.close(fd)
 
 
+def read_head(root: Path, rel: str, count: int) -> bytes:
+    """The first `count` bytes of the regular file `rel` inside `root` (an excerpt of any size of file)."""
+    fd = Opener(root).open(rel)
+    try:
+        return os.read(fd, count)
+    finally:
+        os.close(fd)
+
+
 def resolve_inside(root: Path, path: str) -> Path:
     """The real location of `path` under `root`, or PathEscape when it would leave the repository.
 

@@ -151,7 +151,7 @@ def test_json_of_the_recording_commands_matches_their_schemas(tmp_path, cli):
         "evidence-verify": ("evidence", "verify"),
         "signoff": ("signoff", "security", "--approve", "--by", "sec-lead-ana", "--at", "2026-11-28T10:00:00Z"),
         "decide": ("decide", "--decision", "NO-GO", "--at", AT, *[f"--attendee={a}" for a in ATTENDEES]),
-        "packet": ("packet", "--out", "packet.md"),
+        "packet": ("packet", "--out", tmp_path / "packet.md"),
         "archive": ("archive", tmp_path / "launch.tar.gz"),
         "schema": ("schema", "--check"),
         "codeowners-lint": ("codeowners", "lint", ROOT / ".github" / "CODEOWNERS"),

@@ -13,7 +13,9 @@ from gate.evidence.digests import sha256sums
 from gate.evidence.hashing import sha256_bytes
 from gate.launch import load_valid
 from gate.load import CHECKLIST, DECISIONS, MANIFEST, SIGNOFFS, Loaded
-from gate.paths import resolve_inside
+from gate.paths import read_inside
+
+MAX_MEMBER_BYTES = 64 * 1024**3
 
 # The packet rendered for the archive sits at its root, never at packet.location: that path may itself
 # be an artifact (the packet captured as evidence), which the archive must carry unchanged.
@@ -49,7 +51,7 @@ def _tarinfo(name: str, size: int) -> tarfile.TarInfo:
 def build_archive(repo: Path) -> bytes:
     """A reproducible .tar.gz: fixed order, mtimes, owners and modes; gzip header without a time."""
     loaded, _ = load_valid(repo)
-    files = {name: resolve_inside(repo, name).read_bytes() for name in archive_members(repo, loaded)}
+    files = {name: read_inside(repo, name, MAX_MEMBER_BYTES) for name in archive_members(repo, loaded)}
     files[ARCHIVE_PACKET] = render_packet(repo).encode("utf-8")  # as of the latest decision: reproducible
     files[MANIFEST_SUMS] = sha256sums(loaded.manifest.artifacts).encode("utf-8")
     ordered = sorted(files, key=lambda n: n.encode("utf-8"))

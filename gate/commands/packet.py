@@ -15,7 +15,7 @@ from gate.launch import load_valid
 from gate.load import Loaded
 from gate.model import Command
 from gate.model.base import format_time
-from gate.paths import resolve_inside
+from gate.paths import PathEscape, read_head, resolve_inside
 
 EXCERPT_BYTES = 2048
 # Named in the packet's text; the archive writes them (gate.commands.archive).
@@ -48,7 +48,7 @@ def _excerpt(repo: Path, loaded: Loaded, artifact_id: str) -> str:
     artifact = next((a for a in loaded.manifest.artifacts if a.id == artifact_id), None)
     if artifact is None:
         return "(missing)"
-    raw = resolve_inside(repo, artifact.path).read_bytes()[:EXCERPT_BYTES]
+    raw = read_head(repo, artifact.path, EXCERPT_BYTES)
     text = raw.decode("utf-8", errors="replace").rstrip("\n")
     more = " (excerpt)" if artifact.size > EXCERPT_BYTES else ""
     return f"```text\n{text}\n```{more}" if text else "(empty)"
@@ -149,14 +149,27 @@ class PacketWritten:
     sha256: str
 
 
-def write_packet(repo: Path, out: str | None, at: datetime | None) -> PacketWritten:
-    """Write the packet where checklist.yaml says (or `out`)."""
+def write_packet(repo: Path, out: Path | None, at: datetime | None) -> PacketWritten:
+    """Write the packet to `out` (any path; relative to the current folder), else where checklist.yaml
+    says (relative to the repository). A registered artifact is never overwritten: that would change
+    the evidence under a decision and stale its area."""
     loaded, _ = load_valid(repo)
-    rel = out or loaded.checklist.packet.location
-    try:
-        target = resolve_inside(repo, rel)
-    except ValueError as exc:
-        raise UsageError(f"packet path: {exc}") from None
+    if out is None:
+        try:
+            target = resolve_inside(repo, loaded.checklist.packet.location)
+        except PathEscape as exc:
+            raise UsageError(f"packet.location: {exc}") from None
+    else:
+        target = out.resolve()
+    registered = {(repo.resolve() / a.path).resolve(): a for a in loaded.manifest.artifacts}
+    artifact = registered.get(target.resolve())
+    if artifact is not None:
+        raise UsageError(
+            f"{artifact.path} is registered evidence ({artifact.id}): writing the packet there would change it"
+            " and stale its area. Write it elsewhere with --out FILE; to register a new version as evidence,"
+            f" then run `gate evidence add FILE --id {artifact.id} --item …`"
+        )
     text = render_packet(repo, at)
     write_atomic(target, text)
-    return PacketWritten(rel, sha256_text(text))
+    shown = target.relative_to(repo.resolve()).as_posix() if target.is_relative_to(repo.resolve()) else str(target)
+    return PacketWritten(shown, sha256_text(text))

@@ -353,8 +353,7 @@ def test_packet_file_and_archive_digest_go_into_the_release(run_gate, github_env
     repo, sha = launch
     decision_pr(github_env.state, sha)
     packet, archive = tmp_path / "launch-packet.md", tmp_path / "launch.tar.gz"
-    assert run_gate("packet", "--repo", repo, "--out", "launch-packet.md")[0] == 0
-    shutil.move(repo / "launch-packet.md", packet)
+    assert run_gate("packet", "--repo", repo, "--out", packet)[0] == 0
     assert run_gate("archive", "--repo", repo, archive)[0] == 0
     digest = run_gate("archive", "--repo", repo, tmp_path / "again.tar.gz")[1].split()[0]
 
