@@ -39,6 +39,8 @@ def _types() -> dict[str, tuple[Any, Literal["validation", "serialization"]]]:
     from gate.commands.verify import AuditReport
     from gate.evidence.quick import HashReport
     from gate.github.approvals import ApprovalsReport
+    from gate.github.doctor import Diagnosis
+    from gate.github.judge import JudgeResult
     from gate.github.release import ReleaseResult
     from gate.model import Checklist, Decision, Manifest, Scorecard, Signoff
     from gate.rollback.watch import WatchResult
@@ -66,6 +68,8 @@ def _types() -> dict[str, tuple[Any, Literal["validation", "serialization"]]]:
         "approvals": ApprovalsReport,
         "comment": CommentPosted,
         "release": ReleaseResult,
+        "github-judge": JudgeResult,
+        "github-doctor": Diagnosis,
         "rollback-rules": RulesFile,
         "rollback-watch": WatchResult,
     }
