@@ -5,7 +5,7 @@ than the first, (2) a position for every value so schema errors say FILE:LINE:CO
 (`no` and `on` stay strings), and (4) aliases refused before they expand into an alias bomb. Composing
 nodes with libyaml (PyYAML's C parser, when present) and converting them here does all four, and is
 about twenty times faster than a pure-Python parse, which matters because `gate check` runs in hooks.
-Round-trip edits use ruamel.yaml (`gate.edit`); this module only reads.
+Edits are spliced by node position (`gate.edit`); this module only reads.
 """
 
 from __future__ import annotations
@@ -89,17 +89,10 @@ class YamlProblem(Exception):
 
 
 def _compose(text: str) -> Any:
-    try:
-        import yaml
+    import yaml
 
-        loader = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
-        return yaml.compose(text, Loader=loader)
-    except ImportError:  # pragma: no cover - PyYAML is a declared dependency; ruamel is the fallback
-        from io import StringIO
-
-        from ruamel.yaml import YAML
-
-        return YAML(typ="safe", pure=True).compose(StringIO(text))
+    # libyaml's composer when PyYAML was built with it (the wheels are), else PyYAML's own.
+    return yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def parse(text: str, file: str) -> Document:
