@@ -47,7 +47,10 @@ _ERROR_EXITS: tuple[tuple[type[GateError], int], ...] = (
 def exit_code(result: object, *, require_go: bool = False) -> int:
     """How a command's result ends the process: 0 done, 1 the gate says no, 2 cannot tell or use."""
     from gate.model.scorecard import Scorecard
+    from gate.report.status import StatusReport
 
+    if isinstance(result, StatusReport):
+        result = result.card
     if isinstance(result, Scorecard):
         if result.errors:
             return 2
@@ -119,6 +122,13 @@ def cmd_check(args: argparse.Namespace) -> object:
     from gate.commands.check import CheckRequest, run_check
 
     return run_check(CheckRequest(repo=args.repo, at=args.at))
+
+
+def cmd_status(args: argparse.Namespace) -> object:
+    from gate.commands.check import CheckRequest, run_check
+    from gate.report.status import status_report
+
+    return status_report(run_check(CheckRequest(repo=args.repo, at=args.at)), every_item=args.all)
 
 
 def cmd_schema(args: argparse.Namespace) -> object:
@@ -506,6 +516,15 @@ def _launch_parsers(sub: Any) -> None:
     )
     check.add_argument("--require-go", action="store_true", help="exit 1 unless the launch is GO")
     check.add_argument("--at", type=_time, default=None, help="evaluate as of this UTC time")
+    st = _command(
+        sub,
+        "status",
+        cmd_status,
+        "what to do next: the verdict, the countdown, every blocker by who must act with the command that fixes it",
+        "gate status   |   gate status --all",
+    )
+    st.add_argument("--all", action="store_true", help="list every item, PASS included")
+    st.add_argument("--at", type=_time, default=None, help="as of this UTC time")
     schema = _command(
         sub, "schema", cmd_schema, "write schemas/**/*.schema.json from the models", "gate schema --check"
     )
@@ -832,6 +851,10 @@ def _emit(result: object, args: argparse.Namespace) -> None:
     text = render(result, args.format)
     if args.format in ("text", "github"):
         text = terminal(text)  # what launch files say is shown, never obeyed by the terminal
+    if args.format == "text":
+        from gate.report.colour import colour, wanted
+
+        text = colour(text) if wanted(sys.stdout.isatty()) else text
     if args.quiet and exit_code(result, require_go=getattr(args, "require_go", False)) == 0:
         return
     sys.stdout.write(text)

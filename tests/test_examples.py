@@ -176,7 +176,9 @@ def test_re_registered_change_stales_only_its_area_and_breaks_the_go(tmp_path, c
     now = sha256sum(repo / rel)
     assert stale[0]["changes"] == [f"evidence {entry['id']} changed ({entry['sha256'][:12]} -> {now[:12]})"]
     assert stale[0]["reasons"][0].startswith(f"stale: changed since it was approved: evidence {entry['id']} changed (")
-    assert stale[0]["reasons"][0].endswith(f"(re-approve: gate signoff {area} --approve --by LOGIN)")
+    view = cli("status", "--repo", str(repo), "--at", AT).out  # says what changed, and how to re-approve
+    assert f"sign-off: stale: changed since it was approved: evidence {entry['id']} changed" in view
+    assert f"→ gate signoff {area} --approve --by LOGIN" in view
     assert card["decision"] == "NO-GO"
     # The recorded GO was taken on a different state: it no longer holds, and that fails the gate.
     assert code == 1

@@ -21,6 +21,14 @@ class Where(Model):
     column: int
 
 
+class Missing(Model):
+    """Evidence an item requires that nobody has captured yet: what to add, and how (its kind)."""
+
+    id: str
+    kind: Literal["document", "report", "command", "record"]
+    description: str
+
+
 class ItemResult(Model):
     """How one item ended, and why."""
 
@@ -29,8 +37,10 @@ class ItemResult(Model):
     title: str
     priority: Literal["P0", "P1", "P2"]
     owner: str
+    area: str
     state: State
     reasons: list[str]
+    missing: list[Missing] = Field(default_factory=list)
     where: Where | None = None
 
 
@@ -39,6 +49,9 @@ class SignoffResult(Model):
 
     area: str
     name: str
+    approver_role: str
+    team: str
+    roster: list[str] | None  # who may approve, when the checklist lists the team; else the team decides
     status: Literal["pending", "approved", "rejected", "missing"]
     fresh: bool
     stands: bool  # counts towards GO: approved, fresh, and no open finding of a blocking severity

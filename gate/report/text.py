@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import sys
 
 from gate.commands.archive import ArchiveWritten
 from gate.commands.checklist import ChecklistEdited, UnfilledReport
@@ -20,6 +21,7 @@ from gate.github.approvals import ApprovalsReport
 from gate.github.doctor import Diagnosis
 from gate.github.judge import JudgeResult
 from gate.github.release import ReleaseResult
+from gate.report.status import StatusReport, status, terminal_width
 from gate.rollback.watch import WatchResult
 
 
@@ -195,3 +197,8 @@ def _unfilled(result: UnfilledReport) -> str:
     lines = [f"{u.file}:{u.line}:{u.column}: unfilled placeholder {u.text}" for u in result.placeholders]
     lines.append(f"{len(result.placeholders)} placeholder(s) left")
     return "\n".join(lines) + "\n"
+
+
+@text.register
+def _status(result: StatusReport) -> str:
+    return status(result, terminal_width() if sys.stdout.isatty() else None)
