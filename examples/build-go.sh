@@ -112,6 +112,6 @@ gate set launch-name "VirtEngine Mainnet Launch (example, not ready)" >/dev/null
 printf '\nAddendum: new finding in the liveness check (high), remediation in progress.\n' >> evidence/security/threat-model.md
 gate evidence add evidence/security/threat-model.md --item B-security >/dev/null
 sed -i "s/want is None/want != 'closed'/" evidence/finance/dispute_workflow_test.py
-gate evidence add evidence/finance/dispute_workflow_test.py --item prereq-6E --id dispute-workflow-script >/dev/null || true
+gate evidence add evidence/finance/dispute_workflow_test.py --item prereq-6E --id dispute-workflow-script --supporting >/dev/null
 gate evidence capture --item prereq-6E --id dispute-workflow-test -- python3 evidence/finance/dispute_workflow_test.py >/dev/null || true
 gate check --at "$show" | tail -n 1

@@ -137,10 +137,39 @@ def cmd_schema(args: argparse.Namespace) -> object:
     return sync(args.repo, check=args.check)
 
 
+def _confirm(args: argparse.Namespace) -> Callable[[str], bool] | None:
+    """How a recording command may confirm its one guess: --yes, or asking a person at a terminal."""
+    if args.yes:
+        return lambda _question: True
+    if not sys.stdin.isatty():
+        return None  # a script that did not say --yes: never guess
+
+    def ask(question: str) -> bool:
+        sys.stderr.write(f"{question} [y/N] ")
+        sys.stderr.flush()
+        return sys.stdin.readline().strip().lower() in ("y", "yes")
+
+    return ask
+
+
 def cmd_evidence_add(args: argparse.Namespace) -> object:
     from gate.commands.evidence import add
 
-    return add(args.repo, args.paths, args.item, args.id, args.area or [])
+    return add(
+        args.repo, args.paths, args.item, args.id, args.area or [], supporting=args.supporting, confirm=_confirm(args)
+    )
+
+
+def cmd_evidence_ls(args: argparse.Namespace) -> object:
+    from gate.commands.evidence import listing
+
+    return listing(args.repo, args.item, args.area, args.stale)
+
+
+def cmd_evidence_rm(args: argparse.Namespace) -> object:
+    from gate.commands.evidence import remove
+
+    return remove(args.repo, args.id)
 
 
 def cmd_evidence_capture(args: argparse.Namespace) -> object:
@@ -155,7 +184,8 @@ def cmd_evidence_capture(args: argparse.Namespace) -> object:
         target.buffer.write(chunk)
         target.flush()
 
-    return capture(args.repo, argv, args.item, args.id, None if args.format == "json" else echo)
+    echoed = None if args.format == "json" else echo
+    return capture(args.repo, argv, args.item, args.id, echoed, supporting=args.supporting, confirm=_confirm(args))
 
 
 def _progress_bar(done: int, total: int) -> None:
@@ -611,6 +641,8 @@ def _evidence_parsers(sub: Any) -> None:
     add.add_argument("--item", required=True)
     add.add_argument("--id", default=None, help="manifest id (the requirement it meets)")
     add.add_argument("--area", action="append", help="also serve this sign-off area")
+    add.add_argument("--supporting", action="store_true", help="evidence beyond the item's requirements (a new id)")
+    add.add_argument("--yes", action="store_true", help="confirm the item's only open requirement (scripts)")
     cap = _command(
         ev,
         "capture",
@@ -620,6 +652,8 @@ def _evidence_parsers(sub: Any) -> None:
     )
     cap.add_argument("--item", required=True)
     cap.add_argument("--id", default=None)
+    cap.add_argument("--supporting", action="store_true", help="evidence beyond the item's requirements (a new id)")
+    cap.add_argument("--yes", action="store_true", help="confirm the item's only open requirement (scripts)")
     cap.add_argument("argv", nargs=argparse.REMAINDER, help="-- COMMAND ARGS...")
     ver = _command(
         ev,
@@ -629,6 +663,18 @@ def _evidence_parsers(sub: Any) -> None:
         "gate evidence verify",
     )
     ver.set_defaults(marker="evidence-manifest.json")  # the manifest is all it reads
+    ls = _command(
+        ev, "ls", cmd_evidence_ls, "list the evidence: what serves an item or area, or changed since approval",
+        "gate evidence ls --stale",
+    )  # fmt: skip
+    ls.add_argument("--item", default=None)
+    ls.add_argument("--area", default=None)
+    ls.add_argument("--stale", action="store_true", help="only what changed since its area was approved")
+    rm = _command(
+        ev, "rm", cmd_evidence_rm, "take an entry out of the manifest (a command with its outputs; files stay)",
+        "gate evidence rm old-vuln-scan",
+    )  # fmt: skip
+    rm.add_argument("id")
 
 
 def _record_parsers(sub: Any) -> None:

@@ -147,7 +147,7 @@ def test_json_of_the_recording_commands_matches_their_schemas(tmp_path, cli):
     report = repo / "evidence" / "security" / "pentest.md"
     report.write_text("# Pentest\n\nNo findings.\n", encoding="utf-8")
     runs = {
-        "evidence-add": ("evidence", "add", report, "--item", "B-security", "--id", "pentest"),
+        "evidence-add": ("evidence", "add", report, "--item", "B-security", "--id", "pentest", "--supporting"),
         "evidence-verify": ("evidence", "verify"),
         "signoff": ("signoff", "security", "--approve", "--by", "sec-lead-ana", "--at", "2026-11-28T10:00:00Z"),
         "decide": ("decide", "--decision", "NO-GO", "--at", AT, *[f"--attendee={a}" for a in ATTENDEES]),

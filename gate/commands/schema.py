@@ -31,7 +31,7 @@ def _types() -> dict[str, tuple[Any, Literal["validation", "serialization"]]]:
     from gate.commands.codeowners import LintReport, OwnersReport
     from gate.commands.comment import CommentPosted
     from gate.commands.decide import DecisionRecorded
-    from gate.commands.evidence import EvidenceRecorded
+    from gate.commands.evidence import EvidenceListing, EvidenceRecorded, EvidenceRemoved
     from gate.commands.init import Scaffolded
     from gate.commands.packet import PacketWritten
     from gate.commands.rollback import RulesFile
@@ -53,6 +53,8 @@ def _types() -> dict[str, tuple[Any, Literal["validation", "serialization"]]]:
         "status": StatusReport,
         "evidence-add": EvidenceRecorded,
         "evidence-verify": HashReport,
+        "evidence-ls": EvidenceListing,
+        "evidence-rm": EvidenceRemoved,
         "schedule": ChecklistEdited,
         "set": ChecklistEdited,
         "set-unfilled": UnfilledReport,

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from gate.evidence.hashing import Digest, HashResult, describe, hash_many, mismatch
+from gate.evidence.hashing import LFS_HINT, Digest, HashResult, describe, hash_many, lfs_pointer, mismatch
 from gate.model import Artifact
 from gate.paths import PathEscape
 
@@ -33,4 +33,8 @@ def judge(artifact: Artifact, result: HashResult) -> ArtifactCheck:
 def check_artifacts(root: Path, artifacts: Sequence[Artifact]) -> dict[str, ArtifactCheck]:
     """Every artifact's SHA-256 and size checked, in parallel; keyed by artifact id."""
     results = hash_many(root, [(a.path, a.size) for a in artifacts])
-    return {a.id: judge(a, r) for a, r in zip(artifacts, results, strict=True)}
+    checks = {a.id: judge(a, r) for a, r in zip(artifacts, results, strict=True)}
+    for key, check in checks.items():
+        if check.actual is not None and check.problem and lfs_pointer(root, check.artifact.path):
+            checks[key] = replace(check, problem=LFS_HINT)
+    return checks

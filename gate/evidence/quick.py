@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gate.errors import InputErrors
-from gate.evidence.hashing import describe, hash_many, mismatch
+from gate.evidence.hashing import LFS_HINT, describe, hash_many, lfs_pointer, mismatch
 from gate.paths import PathEscape
 
 MANIFEST = "evidence-manifest.json"  # as gate.load.MANIFEST; not imported: gate.load pulls in pydantic
@@ -93,5 +93,7 @@ def verify_hashes(repo: Path, progress: Callable[[int, int], None] | None = None
             failures.append(f"{entry.path}: {describe(outcome)}")
         else:
             problem = mismatch(entry.sha256, entry.size, outcome)
+            if problem and lfs_pointer(repo, entry.path):
+                problem = LFS_HINT
             failures += [f"{entry.path}: {problem}"] if problem else []
     return HashReport(len(entries), total, failures)

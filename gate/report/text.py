@@ -10,7 +10,7 @@ from gate.commands.checklist import ChecklistEdited, UnfilledReport
 from gate.commands.codeowners import LintReport, OwnersReport
 from gate.commands.comment import CommentPosted
 from gate.commands.decide import DecisionRecorded
-from gate.commands.evidence import EvidenceRecorded
+from gate.commands.evidence import EvidenceListing, EvidenceRecorded, EvidenceRemoved
 from gate.commands.init import Scaffolded
 from gate.commands.packet import PacketWritten
 from gate.commands.rollback import RulesFile
@@ -33,7 +33,7 @@ def text(result: object) -> str:
 
 @text.register
 def _evidence(result: EvidenceRecorded) -> str:
-    lines = [f"recorded: {', '.join(result.ids)}"]
+    lines = [f"warning: {w}" for w in result.warnings] + [f"recorded: {', '.join(result.ids)}"]
     if result.stale:
         lines.append(f"now stale (approved for different evidence): {', '.join(result.stale)} — re-approval needed")
     if result.command_exit:
@@ -202,3 +202,24 @@ def _unfilled(result: UnfilledReport) -> str:
 @text.register
 def _status(result: StatusReport) -> str:
     return status(result, terminal_width() if sys.stdout.isatty() else None)
+
+
+@text.register
+def _listing(result: EvidenceListing) -> str:
+    lines = []
+    for e in result.entries:
+        what = f"{e.path}  {e.sha256}  {e.size} bytes" if e.kind == "artifact" else "captured command"
+        changed = f"  CHANGED since {', '.join(e.stales)} approved" if e.stales else ""
+        lines.append(f"{e.id}  {what}  items: {', '.join(e.items) or '-'}  areas: {', '.join(e.areas) or '-'}{changed}")
+    lines.append(f"{len(result.entries)} entr{'y' if len(result.entries) == 1 else 'ies'}")
+    return "\n".join(lines) + "\n"
+
+
+@text.register
+def _removed(result: EvidenceRemoved) -> str:
+    lines = [f"removed from the manifest: {', '.join(result.ids)}"]
+    if result.kept_files:
+        lines.append(f"the files stay on disk: {', '.join(result.kept_files)} (git rm them if they should go)")
+    if result.stale:
+        lines.append(f"now stale (approved for different evidence): {', '.join(result.stale)} — re-approval needed")
+    return "\n".join(lines) + "\n"
