@@ -85,12 +85,25 @@ def decision_blocking(loaded: Loaded, decision: Decision | None) -> list[str]:
     if decision is None:
         record = loaded.checklist.decision_process.record
         return [f"no go/no-go decision recorded (decisions/*.yaml; seed record {record}): no meeting quorum"]
+    if decision.decision == "ROLLBACK":
+        return rollback_blocking(decision)
     return _quorum(loaded, decision) + _window(loaded, decision) + _tag(loaded, decision)
+
+
+def rollback_blocking(decision: Decision) -> list[str]:
+    """A ROLLBACK in force blocks GO until a later go/no-go decision supersedes it: what fired, and where."""
+    assert decision.rollback is not None  # a ROLLBACK record carries it (model-validated)
+    when = f"{decision.decided_at:%Y-%m-%d %H:%M:%S} UTC"
+    return [
+        f"ROLLBACK in force since {when}: rollback criterion {f.criterion} fired ({f.threshold}; value "
+        f"{'NaN' if f.value is None else f'{f.value:g}'}) on {decision.rollback.prometheus}"
+        for f in decision.rollback.fired
+    ]
 
 
 def _quorum(loaded: Loaded, decision: Decision) -> list[str]:
     present: dict[str, str] = {}
-    for attendee in decision.meeting.attendees:
+    for attendee in decision.meeting.attendees if decision.meeting else []:
         present.setdefault(attendee.role, attendee.login)
     missing = [r for r in loaded.checklist.meeting.required_attendees if r not in present]
     out = [f"meeting quorum not met: no {', '.join(missing)} recorded as attending"] if missing else []

@@ -118,3 +118,15 @@ def _append_items(text: str, append: Mapping[str, list[Any]]) -> str:
 def dump_json(data: Any) -> str:
     """The manifest's one formatting: two-space indent, keys in the order given, trailing newline."""
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def dump_record(record: Mapping[str, Any], schema: str) -> str:
+    """A new launch file (a decision record) as YAML, headed by its schema so editors complete it."""
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="rt")
+    yaml.width = 4096
+    out = io.StringIO()
+    out.write(f"# yaml-language-server: $schema=../schemas/{schema}.schema.json\n")
+    yaml.dump(dict(record), out)
+    return out.getvalue()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from gate.decision import evaluate
-from gate.edit import write_atomic
+from gate.edit import dump_record, write_atomic
 from gate.errors import GateFailed, UsageError
 from gate.launch import load_valid
 from gate.load import DECISIONS
@@ -53,18 +53,5 @@ def decide(
         del record["window"]
     decision = Decision.model_validate(record)
     name = f"{DECISIONS}/{at:%Y-%m-%dT%H%M}-{chosen.lower()}.yaml"
-    write_atomic(repo / name, _decision_yaml(record))
+    write_atomic(repo / name, dump_record(record, "decision"))
     return name, decision
-
-
-def _decision_yaml(record: dict[str, Any]) -> str:
-    import io
-
-    from ruamel.yaml import YAML
-
-    yaml = YAML(typ="rt")
-    yaml.width = 4096
-    out = io.StringIO()
-    out.write("# yaml-language-server: $schema=../schemas/decision.schema.json\n")
-    yaml.dump(record, out)
-    return out.getvalue()
