@@ -370,6 +370,24 @@ def _watch_text(result: Any) -> str:
     return "\n".join(lines) + "\n"
 
 
+def cmd_comms_draft(args: argparse.Namespace) -> int:
+    from gate.commands.comms import DraftRequest, draft
+    from gate.report.comms import draft_text
+
+    request = DraftRequest(
+        repo=args.repo,
+        templates=args.templates,
+        variables=args.var,
+        record=args.record,
+        replace=args.replace,
+        item=args.item,
+        id=args.id,
+    )
+    result = draft(request)
+    _out(result.model_dump_json(indent=2) + "\n" if args.format == "json" else draft_text(result))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Every command and option."""
     parser = argparse.ArgumentParser(prog="gate", description="Decide whether a launch may go.")
@@ -491,6 +509,8 @@ def build_parser() -> argparse.ArgumentParser:
     rw.add_argument("--format", choices=("text", "json"), default="text")
     rw.set_defaults(handler=cmd_rollback_watch)
 
+    _comms_parsers(sub)
+
     it = sub.add_parser("init", help="scaffold a new launch repository from this checklist")
     it.add_argument("dir", type=Path)
     it.add_argument("--name", required=True)
@@ -498,6 +518,22 @@ def build_parser() -> argparse.ArgumentParser:
     it.add_argument("--org", default="my-org", help="GitHub organisation owning the area teams")
     it.set_defaults(handler=cmd_init)
     return parser
+
+
+def _comms_parsers(sub: Any) -> None:
+    cm = sub.add_parser("comms", help="status-page drafts from the checklist's templates").add_subparsers(
+        dest="comms_command", required=True, metavar="ACTION"
+    )
+    dr = cm.add_parser("draft", help="render status-page templates with this launch's values")
+    _add_common(dr)
+    dr.add_argument("templates", nargs="+", metavar="TEMPLATE", help="template id(s), e.g. scheduled-maintenance")
+    dr.add_argument("--var", action="append", default=[], metavar="NAME=VALUE", help="a value for a template variable")
+    dr.add_argument("--record", action="store_true", help="register the drafts as the status-page evidence")
+    dr.add_argument("--replace", action="store_true", help="with --record: replace drafts recorded before")
+    dr.add_argument("--item", default="F-status-page", help="with --record: the item the drafts are evidence for")
+    dr.add_argument("--id", default=None, help="with --record: the manifest id (default: the item's requirement)")
+    dr.add_argument("--format", choices=("text", "json"), default="text")
+    dr.set_defaults(handler=cmd_comms_draft)
 
 
 def _evidence_parsers(sub: Any) -> None:
