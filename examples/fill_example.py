@@ -18,6 +18,7 @@ SCHEDULE = {
     "      reason: Exchange listing embargo agreed with launch partners (external conflict)",
     '  start: "YYYY-MM-DD HH:MM UTC"\n  end: "YYYY-MM-DD HH:MM UTC"': '  start: "2026-12-01 00:00 UTC"\n  end: "2026-12-12 00:00 UTC"',
     "  target_block_time: <insert target block time, e.g. 6s>": "  target_block_time: 6s",
+    "    chain: {chain_id: <insert mainnet chain id>}": "    chain: {chain_id: virtengine-1}",
     "value: <insert video conference link>}": "value: https://meet.virtengine.example/mainnet-war-room}",
     "roster: {}": (
         "roster:\n"

@@ -313,61 +313,38 @@ def cmd_codeowners(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
-def _checklist(repo: Path) -> Any:
-    from gate.launch import load_valid
-
-    return load_valid(repo)[0].checklist
-
-
-def _selector(pairs: list[str]) -> dict[str, str]:
-    out = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise UsageError(f"--match expects LABEL=VALUE, got {pair!r}")
-        out[key] = value
-    return out
-
-
 def cmd_rollback_rules(args: argparse.Namespace) -> int:
-    from gate.edit import write_atomic
-    from gate.rollback.compile import render_rules
+    from gate.commands.rollback import RulesRequest, rules
+    from gate.report.rollback import rules_text
 
-    text = render_rules(_checklist(args.repo).rollback, selector=_selector(args.match) or None)
-    if args.out:
-        write_atomic(args.out, text)
-        _out(f"wrote {args.out}\n")
-    else:
-        _out(text)
+    result = rules(RulesRequest(repo=args.repo, out=args.out, match=args.match))
+    _out(result.model_dump_json(indent=2) + "\n" if args.format == "json" else rules_text(result))
     return 0
 
 
 def cmd_rollback_watch(args: argparse.Namespace) -> int:
     import time
 
-    from gate.rollback.watch import watch_once
+    from gate.commands.rollback import Watcher, WatchRequest
+    from gate.report.rollback import watch_text
 
-    rollback = _checklist(args.repo).rollback
+    request = WatchRequest(
+        repo=args.repo,
+        prometheus=args.prometheus,
+        at=args.at,
+        timeout=args.timeout,
+        match=args.match,
+        record=args.record,
+        template=args.template,
+        variables=args.var,
+    )
+    watcher = Watcher(request)
     while True:
-        result = watch_once(
-            args.prometheus, rollback, at=args.at, timeout=args.timeout, selector=_selector(args.match) or None
-        )
-        _out(result.to_json() if args.format == "json" else _watch_text(result))
+        result = watcher.once()
+        _out(result.to_json() if args.format == "json" else watch_text(result))
         if args.once or args.at or result.exit_code != 0:
             return int(result.exit_code)
         time.sleep(args.interval)
-
-
-def _watch_text(result: Any) -> str:
-    lines = [f"{result.at:%Y-%m-%d %H:%M:%S} UTC  {result.prometheus}"]
-    for c in result.criteria:
-        values = ", ".join(
-            f"{s.value:.4g}" if s.value is not None else "NaN" for cond in c.conditions for s in cond.series
-        )
-        rules = "; ".join(cond.threshold for cond in c.conditions)
-        lines.append(f"  {c.state:<8} {c.id:<24} {values or '-':<12} {rules}")
-    lines.append(f"verdict: {result.verdict}")
-    return "\n".join(lines) + "\n"
 
 
 def cmd_comms_draft(args: argparse.Namespace) -> int:
@@ -488,13 +465,32 @@ def build_parser() -> argparse.ArgumentParser:
     co.add_argument("--format", choices=("text", "json"), default="text")
     co.set_defaults(handler=cmd_codeowners)
 
+    _rollback_parsers(sub)
+    _comms_parsers(sub)
+
+    it = sub.add_parser("init", help="scaffold a new launch repository from this checklist")
+    it.add_argument("dir", type=Path)
+    it.add_argument("--name", required=True)
+    it.add_argument("--network", required=True)
+    it.add_argument("--org", default="my-org", help="GitHub organisation owning the area teams")
+    it.set_defaults(handler=cmd_init)
+    return parser
+
+
+MATCH_HELP = "restrict one metric family, e.g. chain:chain_id=virtengine-1 (families: chain, application)"
+
+
+def _rollback_parsers(sub: Any) -> None:
     rb = sub.add_parser("rollback", help="rollback criteria as Prometheus rules; watch them live").add_subparsers(
         dest="rollback_command", required=True, metavar="ACTION"
     )
-    rr = rb.add_parser("rules", help="write the criteria as a Prometheus rule group")
+    rr = rb.add_parser(
+        "rules", help="write the criteria as a Prometheus rule group, with the scrape interval each needs"
+    )
     _add_common(rr)
     rr.add_argument("--out", type=Path, default=None)
-    rr.add_argument("--match", action="append", default=[], metavar="LABEL=VALUE", help="add to every selector")
+    rr.add_argument("--match", action="append", default=[], metavar="FAMILY:LABEL=VALUE", help=MATCH_HELP)
+    rr.add_argument("--format", choices=("text", "json"), default="text")
     rr.set_defaults(handler=cmd_rollback_rules)
     rw = rb.add_parser(
         "watch", help="ask Prometheus whether any criterion holds (1 ROLLBACK, 0 healthy, 2 cannot tell)"
@@ -505,19 +501,12 @@ def build_parser() -> argparse.ArgumentParser:
     rw.add_argument("--interval", type=float, default=30.0, metavar="S", help="seconds between evaluations")
     rw.add_argument("--timeout", type=float, default=5.0)
     rw.add_argument("--at", type=_time, default=None, help="evaluate at this moment (implies --once)")
-    rw.add_argument("--match", action="append", default=[], metavar="LABEL=VALUE")
+    rw.add_argument("--match", action="append", default=[], metavar="FAMILY:LABEL=VALUE", help=MATCH_HELP)
     rw.add_argument("--format", choices=("text", "json"), default="text")
+    rw.add_argument("--record", action="store_true", help="on ROLLBACK, write the decision record into decisions/")
+    rw.add_argument("--template", default="incident-update", help="status template rendered with --record")
+    rw.add_argument("--var", action="append", default=[], metavar="NAME=VALUE", help="a value for that template")
     rw.set_defaults(handler=cmd_rollback_watch)
-
-    _comms_parsers(sub)
-
-    it = sub.add_parser("init", help="scaffold a new launch repository from this checklist")
-    it.add_argument("dir", type=Path)
-    it.add_argument("--name", required=True)
-    it.add_argument("--network", required=True)
-    it.add_argument("--org", default="my-org", help="GitHub organisation owning the area teams")
-    it.set_defaults(handler=cmd_init)
-    return parser
 
 
 def _comms_parsers(sub: Any) -> None:
