@@ -1,6 +1,7 @@
-"""Fill this repository's checklist in as a scheduled launch and write the example's evidence files.
+"""Write the example launch's evidence files (documents a launch team would have written).
 
-Used by build-go.sh; the checklist is edited as text so its comments and layout stay as in the root.
+Used by build-go.sh, which schedules and fills in the checklist with `gate` itself. Texts that name the
+launch date take it from the primary window the script chose (`{day}`, `{time}`, `{iso}`).
 """
 
 from __future__ import annotations
@@ -8,31 +9,6 @@ from __future__ import annotations
 import hashlib
 import sys
 from pathlib import Path
-
-SCHEDULE = {
-    "  release_tag: <insert release tag>": "  release_tag: mainnet-v1.0.0",
-    "  name: VirtEngine Mainnet Launch": "  name: VirtEngine Mainnet Launch (example)",
-    '  primary: {start: "YYYY-MM-DD HH:MM UTC", end: "YYYY-MM-DD HH:MM UTC"}': '  primary: {start: "2026-12-08 14:00 UTC", end: "2026-12-08 18:00 UTC"}',
-    '  backup: {start: "YYYY-MM-DD HH:MM UTC", end: "YYYY-MM-DD HH:MM UTC"}': '  backup: {start: "2026-12-10 14:00 UTC", end: "2026-12-10 18:00 UTC"}',
-    '    - start: "YYYY-MM-DD HH:MM UTC"\n      end: "YYYY-MM-DD HH:MM UTC"\n      reason: <document external conflicts>': '    - start: "2026-12-05 00:00 UTC"\n      end: "2026-12-07 00:00 UTC"\n'
-    "      reason: Exchange listing embargo agreed with launch partners (external conflict)",
-    '  start: "YYYY-MM-DD HH:MM UTC"\n  end: "YYYY-MM-DD HH:MM UTC"': '  start: "2026-12-01 00:00 UTC"\n  end: "2026-12-12 00:00 UTC"',
-    "  target_block_time: <insert target block time, e.g. 6s>": "  target_block_time: 6s",
-    "    chain: {chain_id: <insert mainnet chain id>}": "    chain: {chain_id: virtengine-1}",
-    "value: <insert video conference link>}": "value: https://meet.virtengine.example/mainnet-war-room}",
-    "roster: {}": (
-        "roster:\n"
-        '  "@virtengine/security": [sec-lead-ana, sec-eng-omar]\n'
-        '  "@virtengine/compliance": [comp-lead-ben]\n'
-        '  "@virtengine/sre": [ops-lead-chen, sre-kim]\n'
-        '  "@virtengine/finance": [fin-lead-dora]\n'
-        '  "@virtengine/product": [prod-lead-eli]'
-    ),
-    "    validation: Copies of the 7-day and 24-hour notices as sent\n": "    validation: Copies of the 7-day and 24-hour notices as sent\n"
-    "    mitigation:\n"
-    "      description: The 24-hour notice goes out the day before the window, after this decision\n"
-    "      owner: product-lead\n",
-}
 
 DOCS = {
     "product/veid-e2e-report.md": "# VEID E2E report\n\nOnboarding + verification flows: 48 passed, 0 failed (staging, build 8c1e2f).\n",
@@ -57,13 +33,13 @@ DOCS = {
     "ops/validator-onboarding.md": "# Validator onboarding\n\n120 genesis validators onboarded; gentx collection closed.\n",
     "ops/mainnet-genesis-ceremony.md": "# Genesis ceremony\n\nCeremony tooling v1.2, dry-run completed.\n",
     "ops/upgrade-runbook-review.md": "# Upgrade runbook review\n\nEach step timeboxed; total 95 min within a 4 h window.\n",
-    "ops/genesis.json": '{"chain_id": "virtengine-1", "genesis_time": "2026-12-08T14:00:00Z"}\n',
+    "ops/genesis.json": '{"chain_id": "virtengine-1", "genesis_time": "{iso}"}\n',
     "ops/validator-upgrade-staging.md": "# Validator upgrade on staging\n\nv0.9 -> v1.0 upgrade at height 1200000: 58/60 validators in 4 blocks.\n",
     "ops/mainnet-dress-rehearsal-report.md": "# Dress rehearsal report\n\nFull rehearsal 2026-11-21 on staging; cutover 2 h 10 min; rollback rehearsed.\n",
     "ops/cutover-timings.csv": "step,planned_min,actual_min\nfreeze,5,4\ngenesis,30,27\nvalidators-up,45,51\nsmoke,20,18\n",
     "ops/rollback-rehearsal.md": "# Rollback rehearsal\n\nRollback to v0.9 snapshot in 34 min; `gate rollback watch` fired on induced halt.\n",
-    "ops/on-call-roster-confirmation.md": "# On-call roster\n\nPager rotation confirmed for 2026-12-06..2026-12-12.\n",
-    "ops/partner-announcement.eml": "Subject: VirtEngine mainnet launch window 2026-12-08 14:00 UTC\n\nValidators and providers: please be online from 13:30 UTC.\n",
+    "ops/on-call-roster-confirmation.md": "# On-call roster\n\nPager rotation confirmed for the launch week of {day}.\n",
+    "ops/partner-announcement.eml": "Subject: VirtEngine mainnet launch window {day} {time} UTC\n\nValidators and providers: please be online from 13:30 UTC.\n",
     "finance/billing-reconciliation-report.md": "# Billing reconciliation\n\nStaging month replay: mismatch 0.02% (threshold 0.5%).\n",
     "finance/dispute_workflow_test.py": (
         "import sys\n\n"
@@ -77,23 +53,19 @@ DOCS = {
     "product/go-no-go-scorecard.md": "# Go/no-go scorecard\n\nCompiled from `gate check` for the release review meeting.\n",
     "product/launch-comms-readiness.md": "# Launch comms readiness\n\nInternal and external comms owners confirmed.\n",
     "product/status-page-prep.md": "# Status page prep\n\nComponents configured on status.virtengine.com.\n",
-    "product/status-page-drafts.md": "# Status page drafts\n\nVirtEngine Mainnet Launch window scheduled for 2026-12-08 14:00 UTC. Expected impact: none.\n",
-    "product/customer-notice-7d.eml": "Subject: VirtEngine mainnet launches on 2026-12-08\n\nSeven-day notice.\n",
+    "product/customer-notice-7d.eml": "Subject: VirtEngine mainnet launches on {day}\n\nSeven-day notice.\n",
 }
 
 
-def main(checklist: str, out: str) -> None:
-    text = Path(checklist).read_text(encoding="utf-8")
-    for old, new in SCHEDULE.items():
-        if old not in text:
-            raise SystemExit(f"fill_example: {old!r} not found in {checklist}")
-        text = text.replace(old, new)
+def main(out: str, primary_start: str) -> None:
+    """Write every document under OUT/evidence; `primary_start` is `YYYY-MM-DDTHH:MMZ`."""
+    day, time = primary_start[:10], primary_start[11:16]
     target = Path(out)
-    (target / "checklist.yaml").write_text(text, encoding="utf-8")
     for rel, body in DOCS.items():
         path = target / "evidence" / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(body, encoding="utf-8")
+        text = body.replace("{day}", day).replace("{time}", time).replace("{iso}", f"{day}T{time}:00Z")
+        path.write_text(text, encoding="utf-8")
     lock = (target / "evidence/security/dependency-lock.txt").read_bytes()
     sums = f"{hashlib.sha256(lock).hexdigest()}  evidence/security/dependency-lock.txt\n"
     (target / "evidence/security/dependencies.sha256").write_text(sums, encoding="utf-8")

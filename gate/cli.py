@@ -1,23 +1,82 @@
-"""The command line: arguments -> request -> core -> reporter -> exit code. Only this module prints."""
+"""The command line: arguments -> request -> command -> result -> renderer -> exit code.
+
+Only this module knows argparse, prints, and turns results and errors into exit codes (`exit_code`
+and `_ERROR_EXITS`, the one place). Shared options (`--repo`, `--format`, `--verbose`, `--quiet`) are
+accepted before or after the subcommand: each subparser inherits them from a parent parser whose
+defaults are suppressed, so a value given before the subcommand is not reset by the subparser.
+"""
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 from gate import __version__
-from gate.errors import GateError, InputErrors, UsageError
+from gate.errors import CannotTell, ExternalError, GateError, GateFailed, InputErrors, UsageError
 
-Handler = Callable[[argparse.Namespace], int]
-# Named here, not imported from gate.report, so building the parser never imports the models:
-# `gate evidence verify` must not pay for pydantic.
-FORMATS = ("text", "json", "markdown", "github")
+Handler = Callable[[argparse.Namespace], object]
+# Formats are named here, not imported from gate.report: building the parser must not import the
+# models, so `gate evidence verify` never pays for pydantic.
+TEXT_JSON = ("text", "json")
+CHECK_FORMATS = ("text", "json", "markdown", "github")
+EXIT_CODES = """exit codes:
+  0  done; the files are valid and consistent (a NO-GO launch in progress is consistent)
+  1  the gate says no: an integrity failure, a false GO claim, a refused action
+  2  unusable input (FILE:LINE:COL: message, every error at once) or a usage error
+  3  an internal error (a bug): add --verbose for the traceback"""
+
+
+# ---- exit codes: the one place -----------------------------------------------------------------------
+
+_ERROR_EXITS: tuple[tuple[type[GateError], int], ...] = (
+    (InputErrors, 2),
+    (UsageError, 2),
+    (CannotTell, 2),
+    (GateFailed, 1),
+    (ExternalError, 1),  # a service failed or cannot be trusted: fail closed
+)
+
+
+def exit_code(result: object, *, require_go: bool = False) -> int:
+    """How a command's result ends the process: 0 done, 1 the gate says no, 2 cannot tell or use."""
+    from gate.model.scorecard import Scorecard
+
+    if isinstance(result, Scorecard):
+        if result.errors:
+            return 2
+        broken = bool(result.integrity) or (result.recorded_decision is not None and not result.recorded_decision.holds)
+        return 1 if broken or (require_go and result.decision != "GO") else 0
+    return _RESULT_EXITS.get(type(result).__name__, lambda _: 0)(result)
+
+
+def _failed(flag: str) -> Callable[[Any], int]:
+    return lambda result: 1 if getattr(result, flag) else 0
+
+
+_RESULT_EXITS: dict[str, Callable[[Any], int]] = {
+    "HashReport": _failed("failures"),
+    "EvidenceRecorded": _failed("command_exit"),
+    "AuditReport": lambda r: 0 if r.holds else 1,
+    "SchemaSync": _failed("stale"),
+    "LintReport": _failed("problems"),
+    "ApprovalsReport": lambda r: 0 if r.satisfied else 1,
+    "WatchResult": lambda r: {"ROLLBACK": 1, "HEALTHY": 0}.get(r.verdict, 2),
+}
+
+
+def error_exit(error: GateError) -> int:
+    """The exit code of a deliberate error (3 for a kind this map does not know: a bug)."""
+    return next((code for kind, code in _ERROR_EXITS if isinstance(error, kind)), 3)
+
+
+# ---- small argument types ----------------------------------------------------------------------------
 
 
 def _time(text: str) -> datetime:
@@ -25,58 +84,44 @@ def _time(text: str) -> datetime:
 
     try:
         return parse_time(text)
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _add_common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--repo", type=Path, default=Path("."), help="launch repository (default: current folder)")
+def _attendee(text: str) -> tuple[str, str]:
+    role, sep, login = text.partition("=")
+    if not sep or not role or not login:
+        raise argparse.ArgumentTypeError(f"expected ROLE=LOGIN, got {text!r}")
+    return role, login.removeprefix("@")
 
 
-def _out(text: str) -> None:
-    sys.stdout.write(text)
-    sys.stdout.flush()
+def _now(args: argparse.Namespace) -> datetime:
+    at: datetime | None = getattr(args, "at", None)
+    return at or datetime.now(UTC)
 
 
-def cmd_check(args: argparse.Namespace) -> int:
+# ---- handlers: arguments -> command -> typed result --------------------------------------------------
+
+
+def cmd_check(args: argparse.Namespace) -> object:
     from gate.commands.check import CheckRequest, run_check
-    from gate.report.scorecard import render
 
-    card = run_check(CheckRequest(repo=args.repo, at=args.at, require_go=args.require_go))
-    _out(render(card, args.format))
-    return card.exit_code
+    return run_check(CheckRequest(repo=args.repo, at=args.at))
 
 
-def cmd_schema(args: argparse.Namespace) -> int:
-    from gate.commands import schema as schemas
+def cmd_schema(args: argparse.Namespace) -> object:
+    from gate.commands.schema import sync
 
-    if args.check:
-        stale = schemas.stale(args.repo)
-        for rel in stale:
-            _out(f"{rel}: out of date with the models (run `gate schema` to regenerate)\n")
-        return 1 if stale else 0
-    for rel in schemas.write(args.repo):
-        _out(f"wrote {rel}\n")
-    return 0
+    return sync(args.repo, check=args.check)
 
 
-def _report_recorded(rec: object) -> None:
-    from gate.commands.evidence import Recorded
-
-    assert isinstance(rec, Recorded)
-    _out(f"recorded: {', '.join(rec.ids)}\n")
-    if rec.stale:
-        _out(f"now stale (approved for different evidence): {', '.join(rec.stale)} — re-approval needed\n")
-
-
-def cmd_evidence_add(args: argparse.Namespace) -> int:
+def cmd_evidence_add(args: argparse.Namespace) -> object:
     from gate.commands.evidence import add
 
-    _report_recorded(add(args.repo, args.paths, args.item, args.id, args.area or []))
-    return 0
+    return add(args.repo, args.paths, args.item, args.id, args.area or [])
 
 
-def cmd_evidence_capture(args: argparse.Namespace) -> int:
+def cmd_evidence_capture(args: argparse.Namespace) -> object:
     from gate.commands.evidence import capture
 
     argv = args.argv[1:] if args.argv[:1] == ["--"] else args.argv
@@ -88,11 +133,7 @@ def cmd_evidence_capture(args: argparse.Namespace) -> int:
         target.buffer.write(chunk)
         target.flush()
 
-    rec = capture(args.repo, argv, args.item, args.id, echo)
-    _report_recorded(rec)
-    if rec.exit_code:
-        _out(f"the command exited {rec.exit_code}: recorded as failing evidence for {args.item}\n")
-    return 1 if rec.exit_code else 0
+    return capture(args.repo, argv, args.item, args.id, None if args.format == "json" else echo)
 
 
 def _progress_bar(done: int, total: int) -> None:
@@ -104,86 +145,116 @@ def _progress_bar(done: int, total: int) -> None:
     sys.stderr.flush()
 
 
-def cmd_evidence_verify(args: argparse.Namespace) -> int:
+def cmd_evidence_verify(args: argparse.Namespace) -> object:
     from gate.evidence.quick import verify_hashes
 
-    show = sys.stderr.isatty() and not os.environ.get("CI")
+    show = sys.stderr.isatty() and not os.environ.get("CI") and not args.quiet
     result = verify_hashes(args.repo, _progress_bar if show else None)
     if show:
         sys.stderr.write("\r\033[K")
-    for line in result.failures:
-        _out(line + "\n")
-    _out(f"{result.count} artifact(s), {result.bytes} bytes: {'OK' if not result.failures else 'FAILED'}\n")
-    return 1 if result.failures else 0
+    return result
 
 
-def cmd_signoff(args: argparse.Namespace) -> int:
+def _span(pair: list[datetime] | None) -> tuple[datetime, datetime] | None:
+    return (pair[0], pair[1]) if pair else None
+
+
+def _blackout(values: list[str]) -> tuple[datetime, datetime, str]:
+    start, end, reason = values
+    try:
+        return _time(start), _time(end), reason
+    except argparse.ArgumentTypeError as exc:
+        raise UsageError(f"--blackout: {exc}") from None
+
+
+def cmd_schedule(args: argparse.Namespace) -> object:
+    from gate.commands.checklist import schedule
+
+    blackouts = [_blackout(b) for b in args.blackout] if args.blackout else None
+    return schedule(args.repo, _span(args.primary), _span(args.backup), blackouts, _span(args.freeze))
+
+
+def cmd_set(args: argparse.Namespace) -> object:
+    from gate.commands.checklist import set_value, unfilled
+
+    if args.unfilled:
+        if args.key is not None:
+            raise UsageError("--unfilled lists the placeholders left; give no KEY with it")
+        return unfilled(args.repo)
+    if args.key is None or args.value is None:
+        raise UsageError("give KEY VALUE (or --unfilled to list what is left to fill in)")
+    return set_value(args.repo, args.key, args.value)
+
+
+def cmd_mitigate(args: argparse.Namespace) -> object:
+    from gate.commands.checklist import mitigate
+
+    return mitigate(args.repo, args.item, args.owner, args.due, args.description)
+
+
+def cmd_na(args: argparse.Namespace) -> object:
+    from gate.commands.checklist import not_applicable
+
+    return not_applicable(args.repo, args.item, args.justification, args.accepted_by)
+
+
+def cmd_signoff(args: argparse.Namespace) -> object:
     from gate.commands.signoff import Finding, signoff
 
     if len(args.finding) != len(args.owner):
         raise UsageError("give one --owner per --finding")
-    findings = [Finding(text, owner) for text, owner in zip(args.finding, args.owner, strict=True)]
+    severities = args.severity or ["medium"] * len(args.finding)
+    if len(severities) != len(args.finding):
+        raise UsageError("give one --severity per --finding (or none: each is medium)")
+    findings = [Finding(*f) for f in zip(args.finding, args.owner, severities, strict=True)]
     verdict: Literal["approved", "rejected"] = "approved" if args.approve else "rejected"
-    at = args.at or datetime.now(UTC)
-    digest = signoff(args.repo, args.area, verdict, args.by, at, findings, args.pr)
-    _out(f"signoffs/{args.area}.yaml: {verdict} by {args.by} for evidence digest {digest}\n")
-    return 0
+    return signoff(args.repo, args.area, verdict, args.by, _now(args), findings, args.pr)
 
 
-def _attendee(text: str) -> tuple[str, str]:
-    role, sep, login = text.partition("=")
-    if not sep or not role or not login:
-        raise argparse.ArgumentTypeError(f"expected ROLE=LOGIN, got {text!r}")
-    return role, login.removeprefix("@")
-
-
-def cmd_decide(args: argparse.Namespace) -> int:
+def cmd_decide(args: argparse.Namespace) -> object:
     from gate.commands.decide import decide
 
-    at = args.at or datetime.now(UTC)
-    name, decision = decide(args.repo, args.decision, args.window, args.attendee, at)
-    _out(f"{name}: {decision.decision}\n")
-    for reason in decision.reasons:
-        _out(f"  - {reason}\n")
-    return 0
+    return decide(args.repo, args.decision, args.window, args.attendee, _now(args), args.note, args.dry_run)
 
 
-def cmd_packet(args: argparse.Namespace) -> int:
+def cmd_packet(args: argparse.Namespace) -> object:
     from gate.commands.packet import write_packet
 
-    _out(f"wrote {write_packet(args.repo, args.out, args.at)}\n")
-    return 0
+    return write_packet(args.repo, args.out, args.at)
 
 
-def cmd_archive(args: argparse.Namespace) -> int:
+def cmd_archive(args: argparse.Namespace) -> object:
     from gate.commands.archive import write_archive
 
-    digest = write_archive(args.repo, args.out)
-    _out(f"{digest}  {args.out}\n")
-    return 0
+    return write_archive(args.repo, args.out)
 
 
-def cmd_verify(args: argparse.Namespace) -> int:
-    from gate.commands.verify import verify_archive, verify_tag
+def cmd_verify(args: argparse.Namespace) -> object:
+    from gate.commands.verify import Limits, verify_archive, verify_tag
 
     if (args.archive is None) == (args.tag is None):
         raise UsageError("give an ARCHIVE or --tag TAG")
-    verdict = verify_tag(args.repo, args.tag) if args.tag else verify_archive(args.archive)
-    for problem in verdict.problems:
-        _out(f"  - {problem}\n")
-    rd = verdict.decision
-    said = f"{rd.decision} recorded in {rd.file} at {rd.decided_at:%Y-%m-%dT%H:%M:%SZ}" if rd else "no decision"
-    _out(f"{'HOLDS' if verdict.holds else 'DOES NOT HOLD'}: {said}\n")
-    return 0 if verdict.holds else 1
+    if args.tag:
+        return verify_tag(_launch_root(args), args.tag)
+    return verify_archive(args.archive, Limits(max_bytes=args.max_size))
 
 
-def cmd_init(args: argparse.Namespace) -> int:
+def cmd_init(args: argparse.Namespace) -> object:
     from gate.commands.init import init
 
-    for rel in init(args.dir, args.name, args.network, args.org):
-        _out(f"created {args.dir / rel}\n")
-    _out(f"next: cd {args.dir} && gate check\n")
-    return 0
+    return init(args.dir, args.name, args.network, args.org)
+
+
+def cmd_codeowners_owners(args: argparse.Namespace) -> object:
+    from gate.commands.codeowners import owners
+
+    return owners(args.repo, args.paths, args.file)
+
+
+def cmd_codeowners_lint(args: argparse.Namespace) -> object:
+    from gate.commands.codeowners import lint
+
+    return lint(args.repo, args.file)
 
 
 def _client(args: argparse.Namespace) -> Any:
@@ -195,138 +266,63 @@ def _client(args: argparse.Namespace) -> Any:
     return PyGithubClient(args.github or repository(), token, base_url=base)
 
 
-def _membership(args: argparse.Namespace) -> Literal["api", "roster"]:
+def _membership(args: argparse.Namespace) -> Any:
     """Team membership from the API only with an organisation-reading token; else the roster."""
-    chosen: Literal["api", "roster"] = args.membership or ("api" if os.environ.get("GATE_ORG_TOKEN") else "roster")
-    return chosen
+    return args.membership or ("api" if os.environ.get("GATE_ORG_TOKEN") else "roster")
 
 
-def cmd_approvals(args: argparse.Namespace) -> int:
+def _pr_number(args: argparse.Namespace) -> int:
+    from gate.github.event import pull_request_number
+
+    if args.pr is not None:
+        if not args.github and not os.environ.get("GITHUB_REPOSITORY") and not os.environ.get("GITHUB_EVENT_PATH"):
+            raise UsageError(f"--pr {args.pr}: which repository? give --github OWNER/NAME (or $GITHUB_REPOSITORY)")
+        return int(args.pr)
+    return pull_request_number()
+
+
+def cmd_approvals(args: argparse.Namespace) -> object:
     from gate.github.approvals import check_pull_request
-    from gate.github.event import pull_request_number
 
-    number = args.pr or pull_request_number()
-    report = check_pull_request(_client(args), number, _membership(args), args.at or datetime.now(UTC))
-    _out(_approvals_text(report))
-    return 0 if report.satisfied else 1
+    number = _pr_number(args)
+    return check_pull_request(_client(args), number, _membership(args), _now(args))
 
 
-def _approvals_text(report: Any) -> str:
-    from gate.github.approvals import ApprovalsReport
+def cmd_comment(args: argparse.Namespace) -> object:
+    from gate.commands.comment import post_comment
 
-    assert isinstance(report, ApprovalsReport)
-    pr, result = report.pr, report.result
-    lines = [f"PR #{pr.number} by @{pr.author} at {pr.head_sha[:12]} (rules from base {pr.base_sha[:12]})"]
-    if report.membership_source == "roster":
-        lines.append("team membership: from the roster in checklist.yaml (no organisation-reading token given)")
-    for area in result.areas:
-        if area.required:
-            state = "ok" if area.satisfied else "NEEDS"
-            lines.append(f"  {area.area:<20} {state:<6} {area.needs or 'approved by ' + ', '.join(area.approvers)}")
-    lines += [f"  freeze: {r}" for r in report.freeze.reasons]
-    lines += [f"  - {b}" for b in result.blocking]
-    lines.append("approvals: satisfied" if report.satisfied else "approvals: NOT satisfied")
-    return "\n".join(lines) + "\n"
+    return post_comment(_client(args), args.repo, _pr_number(args), args.at)
 
 
-def cmd_comment(args: argparse.Namespace) -> int:
-    from gate.commands.check import CheckRequest, run_check
-    from gate.github.event import pull_request_number
-    from gate.report.scorecard import STICKY_MARKER, render
-
-    card = run_check(CheckRequest(repo=args.repo))
-    number = args.pr or pull_request_number()
-    _client(args).upsert_comment(number, STICKY_MARKER, render(card, "markdown"))
-    _out(f"scorecard comment on #{number} updated ({card.decision})\n")
-    return 0
-
-
-def cmd_release(args: argparse.Namespace) -> int:
+def cmd_release(args: argparse.Namespace) -> object:
     from gate.github.event import pushed_commit
     from gate.github.release import ReleaseRequest, release
 
     sha = args.sha or (pushed_commit() if os.environ.get("GITHUB_EVENT_PATH") else None)
-    source = _membership(args)
     request = ReleaseRequest(
         repo=args.repo,
         sha=sha,
         remote=args.remote,
         client=_client(args) if args.github else None,
         github=args.github,
-        membership=source,
+        membership=_membership(args),
         packet=args.packet,
         archive=args.archive,
+        at=args.at,
     )
-    _out(_release_text(release(request)))
-    return 0
+    return release(request)
 
 
-def _release_text(result: Any) -> str:
-    from gate.github.release import ReleaseResult
-
-    assert isinstance(result, ReleaseResult)
-    lines = [f"gate: GO at {result.sha[:12]}, recorded in {result.decision_file}, holds"]
-    if result.pull_request is not None:
-        who = ", ".join(f"{area} by @{login}" for area, login in result.quorum)
-        lines.append(f"decision PR #{result.pull_request}: quorum re-verified as merged ({who})")
-    for p in result.tags:
-        done = "created" if p.outcome == "created" else f"already there on {result.sha[:12]}, nothing to do"
-        lines.append(f"tag {result.tag} at {p.where}: {done}")
-    if result.release == "created":
-        lines.append(f"release {result.tag}: created (id {result.release_id}) with the launch packet")
-    elif result.release == "exists":
-        lines.append(f"release {result.tag}: already exists on GitHub, left unchanged")
-    return "\n".join(lines) + "\n"
-
-
-def cmd_codeowners(args: argparse.Namespace) -> int:
-    import json
-
-    from gate.github.codeowners import Codeowners, find_codeowners, lint
-
-    def read(rel: str) -> str | None:
-        path = args.repo / rel
-        return path.read_text(encoding="utf-8") if path.is_file() else None
-
-    found = find_codeowners(read)
-    if found is None:
-        raise UsageError("no CODEOWNERS in .github/, the root or docs/")
-    co = Codeowners.parse(found[1], found[0])
-    if args.action == "owners":
-        matches = [co.match(p) for p in args.paths]
-        if args.format == "json":
-            rows = [
-                {"path": m.path, "owners": list(m.owners), "line": m.rule.line if m.rule else None} for m in matches
-            ]
-            _out(json.dumps(rows, indent=2) + "\n")
-        for m in matches if args.format == "text" else []:
-            where = f"{found[0]}:{m.rule.line}" if m.rule else "no rule"
-            _out(f"{m.path}: {' '.join(m.owners) or '(no owners)'}  ({where})\n")
-        return 0
-    from gate.launch import load_valid
-
-    loaded, _ = load_valid(args.repo)
-    problems = lint(co, {a.id: a.team for a in loaded.checklist.areas})
-    for p in problems:
-        _out(f"{found[0]}:{p.line}:{p.column}: {p.message}\n")
-    _out(f"{found[0]}: {len(problems)} problem(s)\n")
-    return 1 if problems else 0
-
-
-def cmd_rollback_rules(args: argparse.Namespace) -> int:
+def cmd_rollback_rules(args: argparse.Namespace) -> object:
     from gate.commands.rollback import RulesRequest, rules
-    from gate.report.rollback import rules_text
 
-    result = rules(RulesRequest(repo=args.repo, out=args.out, match=args.match))
-    _out(result.model_dump_json(indent=2) + "\n" if args.format == "json" else rules_text(result))
-    return 0
+    return rules(RulesRequest(repo=args.repo, out=args.out, match=args.match))
 
 
-def cmd_rollback_watch(args: argparse.Namespace) -> int:
+def cmd_rollback_watch(args: argparse.Namespace) -> object:
     import time
 
     from gate.commands.rollback import Watcher, WatchRequest
-    from gate.report.rollback import watch_text
 
     request = WatchRequest(
         repo=args.repo,
@@ -341,15 +337,14 @@ def cmd_rollback_watch(args: argparse.Namespace) -> int:
     watcher = Watcher(request)
     while True:
         result = watcher.once()
-        _out(result.to_json() if args.format == "json" else watch_text(result))
-        if args.once or args.at or result.exit_code != 0:
-            return int(result.exit_code)
+        if args.once or args.at or result.verdict != "HEALTHY":
+            return result
+        _emit(result, args)  # a running watch shows every evaluation; the last one is the result
         time.sleep(args.interval)
 
 
-def cmd_comms_draft(args: argparse.Namespace) -> int:
+def cmd_comms_draft(args: argparse.Namespace) -> object:
     from gate.commands.comms import DraftRequest, draft
-    from gate.report.comms import draft_text
 
     request = DraftRequest(
         repo=args.repo,
@@ -360,34 +355,221 @@ def cmd_comms_draft(args: argparse.Namespace) -> int:
         item=args.item,
         id=args.id,
     )
-    result = draft(request)
-    _out(result.model_dump_json(indent=2) + "\n" if args.format == "json" else draft_text(result))
-    return 0
+    return draft(request)
+
+
+def cmd_completion(args: argparse.Namespace) -> object:
+    import shtab
+
+    sys.stdout.write(shtab.complete(build_parser(), shell=args.shell))
+    return None
+
+
+# ---- the parser ---------------------------------------------------------------------------------------
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with "did you mean" for a mistyped subcommand."""
+
+    def error(self, message: str) -> NoReturn:
+        if "invalid choice:" in message:
+            wrong = message.split("invalid choice: ", 1)[1].split(" ", 1)[0].strip("'")
+            choices = [a for action in self._actions if action.choices for a in action.choices]
+            close = difflib.get_close_matches(wrong, [str(c) for c in choices], n=1)
+            if close:
+                message += f"\ndid you mean {close[0]!r}?"
+        super().error(message)
+
+
+def _shared(formats: Sequence[str] = TEXT_JSON, *, repo: bool = True) -> argparse.ArgumentParser:
+    """The options every command takes, defaults suppressed so one given before the subcommand stays."""
+    p = argparse.ArgumentParser(add_help=False)
+    group = p.add_argument_group("shared options (before or after the command)")
+    if repo:
+        group.add_argument(
+            "--repo",
+            type=Path,
+            default=argparse.SUPPRESS,
+            help="launch repository (default: the folder holding checklist.yaml, here or above)",
+        )
+    group.add_argument("--format", choices=formats, default=argparse.SUPPRESS, help="output format (default: text)")
+    group.add_argument(
+        "--verbose", action="store_true", default=argparse.SUPPRESS, help="tracebacks of internal errors"
+    )
+    group.add_argument("--quiet", action="store_true", default=argparse.SUPPRESS, help="print only what fails")
+    return p
+
+
+def _command(
+    sub: Any,
+    name: str,
+    handler: Handler,
+    summary: str,
+    example: str,
+    *,
+    formats: Sequence[str] = TEXT_JSON,
+    launch: bool = True,
+) -> argparse.ArgumentParser:
+    p: argparse.ArgumentParser = sub.add_parser(
+        name,
+        help=summary,
+        description=summary[0].upper() + summary[1:] + ".",
+        epilog=f"example:\n  {example}\n\n{EXIT_CODES}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[_shared(formats, repo=launch)],
+    )
+    p.set_defaults(handler=handler, formats=tuple(formats), launch=launch)
+    return p
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Every command and option."""
-    parser = argparse.ArgumentParser(prog="gate", description="Decide whether a launch may go.")
+    parser = _Parser(
+        prog="gate",
+        description="Decide whether a launch may go: validate the launch files, verify every hash, score.",
+        epilog=f"`gate COMMAND --help` describes each command.\n\n{EXIT_CODES}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"gate {__version__}")
+    parser.add_argument("--repo", type=Path, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--format", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--verbose", action="store_true", help="show tracebacks of internal errors")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument("--quiet", action="store_true", help=argparse.SUPPRESS)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+    _launch_parsers(sub)
+    _plan_parsers(sub)
+    _evidence_parsers(sub)
+    _record_parsers(sub)
+    _audit_parsers(sub)
+    _github_parsers(sub)
+    _rollback_parsers(sub)
+    _comms_parsers(sub)
+    comp = _command(
+        sub, "completion", cmd_completion, "print a shell completion script", "gate completion bash", launch=False
+    )
+    comp.add_argument("shell", choices=("bash", "zsh", "tcsh"))
+    return parser
 
-    check = sub.add_parser("check", help="validate every file, verify every hash, print the scorecard")
-    _add_common(check)
-    check.add_argument("--format", choices=FORMATS, default="text")
+
+def _launch_parsers(sub: Any) -> None:
+    check = _command(
+        sub,
+        "check",
+        cmd_check,
+        "validate every file, verify every hash, print the scorecard",
+        "gate check --require-go --at 2026-12-08T13:00:00Z",
+        formats=CHECK_FORMATS,
+    )
     check.add_argument("--require-go", action="store_true", help="exit 1 unless the launch is GO")
     check.add_argument("--at", type=_time, default=None, help="evaluate as of this UTC time")
-    check.set_defaults(handler=cmd_check)
-
-    schema = sub.add_parser("schema", help="write schemas/*.schema.json from the models")
-    _add_common(schema)
+    schema = _command(
+        sub, "schema", cmd_schema, "write schemas/**/*.schema.json from the models", "gate schema --check"
+    )
     schema.add_argument("--check", action="store_true", help="exit 1 if a schema file is out of date")
-    schema.set_defaults(handler=cmd_schema)
+    it = _command(
+        sub,
+        "init",
+        cmd_init,
+        "scaffold a new launch repository (honestly NO-GO until filled in)",
+        "gate init ../testnet-launch --name 'Testnet launch' --network testnet --org acme",
+        launch=False,
+    )
+    it.add_argument("dir", type=Path)
+    it.add_argument("--name", required=True)
+    it.add_argument("--network", required=True)
+    it.add_argument("--org", default="my-org", help="GitHub organisation owning the area teams")
 
-    _evidence_parsers(sub)
 
-    so = sub.add_parser("signoff", help="approve or reject an area, pinning its current evidence digest")
-    _add_common(so)
+def _plan_parsers(sub: Any) -> None:
+    sc = _command(
+        sub,
+        "schedule",
+        cmd_schedule,
+        "set the launch windows, blackouts and freeze in checklist.yaml (comments and layout kept)",
+        "gate schedule --primary 2027-03-02T14:00Z 2027-03-02T18:00Z --freeze 2027-02-20T00:00Z 2027-03-10T00:00Z",
+    )
+    sc.add_argument("--primary", type=_time, nargs=2, metavar=("START", "END"))
+    sc.add_argument("--backup", type=_time, nargs=2, metavar=("START", "END"))
+    sc.add_argument(
+        "--blackout", nargs=3, action="append", metavar=("START", "END", "REASON"),
+        help="a period no window may touch (repeat; the list becomes exactly these)",
+    )  # fmt: skip
+    sc.add_argument("--freeze", type=_time, nargs=2, metavar=("START", "END"))
+    st = _command(
+        sub,
+        "set",
+        cmd_set,
+        "set one value of checklist.yaml, or list the placeholders left (--unfilled)",
+        "gate set release-tag mainnet-v1.0.0   |   gate set --unfilled",
+    )
+    st.add_argument("key", nargs="?", help="release-tag, target-block-time, channel.<id>, roster.<@org/team>, a.b.c")
+    st.add_argument("value", nargs="?")
+    st.add_argument("--unfilled", action="store_true", help="list every placeholder left, with FILE:LINE:COL")
+    mi = _command(
+        sub,
+        "mitigate",
+        cmd_mitigate,
+        "record the mitigation that lets a P1 that does not pass count as a WARN",
+        'gate mitigate F-customer-notice --owner product-lead --description "sent the day before"',
+    )
+    mi.add_argument("item")
+    mi.add_argument("--owner", required=True, metavar="ROLE")
+    mi.add_argument("--due", type=_time, default=None)
+    mi.add_argument("--description", required=True)
+    na = _command(
+        sub,
+        "na",
+        cmd_na,
+        "mark an item not applicable, with why and who accepted it",
+        'gate na E-cutover-timed --justification "no cutover: a new chain" --accepted-by ops-lead-chen',
+    )
+    na.add_argument("item")
+    na.add_argument("--justification", required=True)
+    na.add_argument("--accepted-by", required=True, metavar="LOGIN")
+
+
+def _evidence_parsers(sub: Any) -> None:
+    group = sub.add_parser("evidence", help="add, capture and verify evidence", description="Evidence commands.")
+    ev = group.add_subparsers(dest="evidence_command", required=True, metavar="ACTION", parser_class=_Parser)
+    add = _command(
+        ev,
+        "add",
+        cmd_evidence_add,
+        "hash and register artifacts for an item",
+        "gate evidence add evidence/security/threat-model.md --item B-security --id threat-model",
+    )
+    add.add_argument("paths", nargs="+", type=Path)
+    add.add_argument("--item", required=True)
+    add.add_argument("--id", default=None, help="manifest id (the requirement it meets)")
+    add.add_argument("--area", action="append", help="also serve this sign-off area")
+    cap = _command(
+        ev,
+        "capture",
+        cmd_evidence_capture,
+        "run a command (no shell) and record its output, exit code and times as evidence",
+        "gate evidence capture --item D-genesis-checksum --id genesis-checksum -- sha256sum genesis.json",
+    )
+    cap.add_argument("--item", required=True)
+    cap.add_argument("--id", default=None)
+    cap.add_argument("argv", nargs=argparse.REMAINDER, help="-- COMMAND ARGS...")
+    ver = _command(
+        ev,
+        "verify",
+        cmd_evidence_verify,
+        "recompute every artifact's SHA-256 and size (fast, parallel; no scoring)",
+        "gate evidence verify",
+    )
+    ver.set_defaults(marker="evidence-manifest.json")  # the manifest is all it reads
+
+
+def _record_parsers(sub: Any) -> None:
+    so = _command(
+        sub,
+        "signoff",
+        cmd_signoff,
+        "approve or reject an area, pinning its current area digest",
+        "gate signoff security --approve --by sec-lead-ana --pr 41",
+    )
     so.add_argument("area")
     verdict = so.add_mutually_exclusive_group(required=True)
     verdict.add_argument("--approve", action="store_true")
@@ -395,171 +577,221 @@ def build_parser() -> argparse.ArgumentParser:
     so.add_argument("--by", required=True, metavar="LOGIN", help="the approver's GitHub login")
     so.add_argument("--finding", action="append", default=[], metavar="TEXT")
     so.add_argument("--owner", action="append", default=[], metavar="ROLE", help="remediation owner per --finding")
+    so.add_argument(
+        "--severity",
+        action="append",
+        choices=("low", "medium", "high", "critical"),
+        help="per --finding (default medium); an open critical or high finding blocks GO",
+    )
     so.add_argument("--pr", type=int, default=None, help="the pull request that carries this sign-off")
     so.add_argument("--at", type=_time, default=None)
-    so.set_defaults(handler=cmd_signoff)
-
-    de = sub.add_parser("decide", help="write the go/no-go decision record for the current state")
-    _add_common(de)
-    de.add_argument("--decision", choices=("GO", "NO-GO"), default=None, help="default: what the gate computes")
+    de = _command(
+        sub,
+        "decide",
+        cmd_decide,
+        "write the go/no-go decision record for the current state",
+        "gate decide --decision GO --window primary --attendee security-lead=sec-lead-ana ...",
+    )
+    de.add_argument("--decision", choices=("GO", "NO-GO"), required=True, help="what the meeting decided")
     de.add_argument("--window", choices=("primary", "backup"), default=None)
     de.add_argument("--attendee", type=_attendee, action="append", default=[], metavar="ROLE=LOGIN")
     de.add_argument("--at", type=_time, default=None)
-    de.set_defaults(handler=cmd_decide)
+    de.add_argument("--note", default=None, help="conditions or remarks, kept in the meeting record")
+    de.add_argument("--dry-run", action="store_true", help="show the record; write nothing")
 
-    pk = sub.add_parser("packet", help="write the launch packet (Markdown) where checklist.yaml says")
-    _add_common(pk)
-    pk.add_argument("--out", default=None, help="repository-relative path (default: packet.location)")
+
+def _audit_parsers(sub: Any) -> None:
+    pk = _command(
+        sub,
+        "packet",
+        cmd_packet,
+        "write the launch packet (Markdown): every artifact, command and the meeting",
+        "gate packet --out launch-packet.md",
+    )
+    pk.add_argument("--out", type=Path, default=None, help="where to write it (default: packet.location)")
     pk.add_argument("--at", type=_time, default=None, help="state as of (default: the latest decision)")
-    pk.set_defaults(handler=cmd_packet)
-
-    ar = sub.add_parser("archive", help="write a reproducible .tar.gz of the launch with SHA256SUMS inside")
-    _add_common(ar)
+    ar = _command(
+        sub,
+        "archive",
+        cmd_archive,
+        "write a reproducible .tar.gz of the launch with SHA256SUMS inside",
+        "gate archive launch.tar.gz",
+    )
     ar.add_argument("out", type=Path, metavar="OUT.tar.gz")
-    ar.set_defaults(handler=cmd_archive)
-
-    ve = sub.add_parser("verify", help="offline: does the recorded decision of an archive or tag still hold?")
-    _add_common(ve)
+    ve = _command(
+        sub,
+        "verify",
+        cmd_verify,
+        "offline: does the decision recorded in an archive or at a git tag still hold?",
+        "gate verify launch.tar.gz   |   gate verify --tag mainnet-v1.0.0",
+        launch=False,
+    )
     ve.add_argument("archive", type=Path, nargs="?", default=None)
     ve.add_argument("--tag", default=None, help="verify the launch as committed at this git tag")
-    ve.set_defaults(handler=cmd_verify)
+    ve.add_argument(
+        "--max-size", type=int, default=8 * 1024**3, metavar="BYTES", help="refuse an archive expanding to more"
+    )
+    ve.add_argument("--repo", type=Path, default=argparse.SUPPRESS, help="launch repository holding the tag")
 
-    ap = sub.add_parser("approvals", help="are a pull request's CODEOWNER approvals, quorum and freeze satisfied?")
-    _add_common(ap)
+
+def _github_parsers(sub: Any) -> None:
+    def github_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--github", default=None, metavar="OWNER/NAME", help="default: $GITHUB_REPOSITORY")
+        p.add_argument(
+            "--membership",
+            choices=("api", "roster"),
+            default=None,
+            help="team membership source (default: api when $GATE_ORG_TOKEN is set, else the roster)",
+        )
+
+    ap = _command(
+        sub,
+        "approvals",
+        cmd_approvals,
+        "are a pull request's CODEOWNER approvals, quorum and freeze satisfied?",
+        "gate approvals --pr 7 --github acme/launch",
+    )
     ap.add_argument("--pr", type=int, default=None, help="default: from $GITHUB_EVENT_PATH")
-    ap.add_argument("--github", default=None, metavar="OWNER/NAME", help="default: $GITHUB_REPOSITORY")
-    ap.add_argument(
-        "--membership",
-        choices=("api", "roster"),
-        default=None,
-        help="team membership source (default: api when $GATE_ORG_TOKEN is set, else the roster)",
-    )
+    github_options(ap)
     ap.add_argument("--at", type=_time, default=None, help="judge the freeze as of this time")
-    ap.set_defaults(handler=cmd_approvals)
-
-    cm = sub.add_parser("comment", help="post or update the one sticky scorecard comment on a pull request")
-    _add_common(cm)
-    cm.add_argument("--pr", type=int, default=None)
-    cm.add_argument("--github", default=None, metavar="OWNER/NAME")
-    cm.set_defaults(handler=cmd_comment)
-
-    rl = sub.add_parser("release", help="after a GO decision merged: re-verify it, then tag and release it")
-    _add_common(rl)
-    rl.add_argument("--sha", default=None, help="the merged commit (default: $GITHUB_EVENT_PATH's push, else HEAD)")
-    rl.add_argument("--github", default=None, metavar="OWNER/NAME", help="re-verify the quorum, tag and release here")
-    rl.add_argument("--remote", default=None, metavar="NAME", help="push the tag to this git remote")
-    rl.add_argument(
-        "--membership",
-        choices=("api", "roster"),
-        default=None,
-        help="team membership source (default: api when $GATE_ORG_TOKEN is set, else the roster)",
+    cm = _command(
+        sub,
+        "comment",
+        cmd_comment,
+        "post or update the one sticky scorecard comment on a pull request",
+        "gate comment --pr 7 --github acme/launch",
     )
+    cm.add_argument("--pr", type=int, default=None)
+    github_options(cm)
+    cm.add_argument("--at", type=_time, default=None, help="judge as of this UTC time (default: now)")
+    rl = _command(
+        sub,
+        "release",
+        cmd_release,
+        "after a GO decision merged: re-verify it, then tag and release it",
+        "gate release --sha $SHA --github acme/launch",
+    )
+    rl.add_argument("--sha", default=None, help="the merged commit (default: $GITHUB_EVENT_PATH's push, else HEAD)")
+    rl.add_argument("--remote", default=None, metavar="NAME", help="push the tag to this git remote")
+    github_options(rl)
     rl.add_argument("--packet", type=Path, default=None, metavar="FILE", help="the packet `gate packet` wrote")
     rl.add_argument("--archive", type=Path, default=None, metavar="FILE", help="its digest goes in the release")
-    rl.set_defaults(handler=cmd_release)
+    rl.add_argument("--at", type=_time, default=None, help="judge as of this UTC time (default: now; rehearsals)")
+    group = sub.add_parser("codeowners", help="who owns a path; lint CODEOWNERS as GitHub reads it")
+    co = group.add_subparsers(dest="codeowners_command", required=True, metavar="ACTION", parser_class=_Parser)
+    owners = _command(
+        co,
+        "owners",
+        cmd_codeowners_owners,
+        "who owns each path (the last matching rule wins)",
+        "gate codeowners owners signoffs/security.yaml",
+    )
+    owners.add_argument("paths", nargs="+", metavar="PATH")
+    owners.add_argument("--file", type=Path, default=None, help="this CODEOWNERS file instead of the repository's")
+    lint = _command(
+        co,
+        "lint",
+        cmd_codeowners_lint,
+        "problems GitHub would have with CODEOWNERS, and what the gate needs of it",
+        "gate codeowners lint",
+    )
+    lint.add_argument("file", type=Path, nargs="?", default=None, help="default: the repository's CODEOWNERS")
 
-    co = sub.add_parser("codeowners", help="who owns a path; lint CODEOWNERS as GitHub reads it")
-    _add_common(co)
-    co.add_argument("action", choices=("owners", "lint"))
-    co.add_argument("paths", nargs="*")
-    co.add_argument("--format", choices=("text", "json"), default="text")
-    co.set_defaults(handler=cmd_codeowners)
 
-    _rollback_parsers(sub)
-    _comms_parsers(sub)
-
-    it = sub.add_parser("init", help="scaffold a new launch repository from this checklist")
-    it.add_argument("dir", type=Path)
-    it.add_argument("--name", required=True)
-    it.add_argument("--network", required=True)
-    it.add_argument("--org", default="my-org", help="GitHub organisation owning the area teams")
-    it.set_defaults(handler=cmd_init)
-    return parser
-
-
-MATCH_HELP = "restrict one metric family, e.g. chain:chain_id=virtengine-1 (families: chain, application)"
+MATCH_HELP = "a label matcher for one metric family (chain: CometBFT's; application: the app's own); repeatable"
 
 
 def _rollback_parsers(sub: Any) -> None:
-    rb = sub.add_parser("rollback", help="rollback criteria as Prometheus rules; watch them live").add_subparsers(
-        dest="rollback_command", required=True, metavar="ACTION"
+    group = sub.add_parser("rollback", help="rollback criteria as Prometheus rules; watch them live")
+    rb = group.add_subparsers(dest="rollback_command", required=True, metavar="ACTION", parser_class=_Parser)
+    rr = _command(
+        rb,
+        "rules",
+        cmd_rollback_rules,
+        "write the criteria as a Prometheus rule group, with the scrape interval each criterion needs",
+        "gate rollback rules --out rollback.rules.yml --match chain:chain_id=virtengine-1",
     )
-    rr = rb.add_parser(
-        "rules", help="write the criteria as a Prometheus rule group, with the scrape interval each needs"
-    )
-    _add_common(rr)
     rr.add_argument("--out", type=Path, default=None)
     rr.add_argument("--match", action="append", default=[], metavar="FAMILY:LABEL=VALUE", help=MATCH_HELP)
-    rr.add_argument("--format", choices=("text", "json"), default="text")
-    rr.set_defaults(handler=cmd_rollback_rules)
-    rw = rb.add_parser(
-        "watch", help="ask Prometheus whether any criterion holds (1 ROLLBACK, 0 healthy, 2 cannot tell)"
+    rw = _command(
+        rb,
+        "watch",
+        cmd_rollback_watch,
+        "ask Prometheus whether any criterion holds (1 ROLLBACK, 0 healthy, 2 cannot tell)",
+        "gate rollback watch --prometheus http://127.0.0.1:9090 --record --var 'TIME=30 minutes'",
     )
-    _add_common(rw)
     rw.add_argument("--prometheus", required=True, metavar="URL")
     rw.add_argument("--once", action="store_true", help="one evaluation, then exit")
     rw.add_argument("--interval", type=float, default=30.0, metavar="S", help="seconds between evaluations")
     rw.add_argument("--timeout", type=float, default=5.0)
     rw.add_argument("--at", type=_time, default=None, help="evaluate at this moment (implies --once)")
     rw.add_argument("--match", action="append", default=[], metavar="FAMILY:LABEL=VALUE", help=MATCH_HELP)
-    rw.add_argument("--format", choices=("text", "json"), default="text")
     rw.add_argument("--record", action="store_true", help="on ROLLBACK, write the decision record into decisions/")
-    rw.add_argument("--template", default="incident-update", help="status template rendered with --record")
+    rw.add_argument("--template", default="incident-update", help="the status template rendered with --record")
     rw.add_argument("--var", action="append", default=[], metavar="NAME=VALUE", help="a value for that template")
-    rw.set_defaults(handler=cmd_rollback_watch)
 
 
 def _comms_parsers(sub: Any) -> None:
-    cm = sub.add_parser("comms", help="status-page drafts from the checklist's templates").add_subparsers(
-        dest="comms_command", required=True, metavar="ACTION"
+    group = sub.add_parser("comms", help="status-page drafts from the checklist's templates")
+    cm = group.add_subparsers(dest="comms_command", required=True, metavar="ACTION", parser_class=_Parser)
+    dr = _command(
+        cm,
+        "draft",
+        cmd_comms_draft,
+        "render status-page templates with this launch's values; --record registers them as evidence",
+        "gate comms draft scheduled-maintenance --var IMPACT=none --record",
     )
-    dr = cm.add_parser("draft", help="render status-page templates with this launch's values")
-    _add_common(dr)
     dr.add_argument("templates", nargs="+", metavar="TEMPLATE", help="template id(s), e.g. scheduled-maintenance")
     dr.add_argument("--var", action="append", default=[], metavar="NAME=VALUE", help="a value for a template variable")
     dr.add_argument("--record", action="store_true", help="register the drafts as the status-page evidence")
     dr.add_argument("--replace", action="store_true", help="with --record: replace drafts recorded before")
     dr.add_argument("--item", default="F-status-page", help="with --record: the item the drafts are evidence for")
     dr.add_argument("--id", default=None, help="with --record: the manifest id (default: the item's requirement)")
-    dr.add_argument("--format", choices=("text", "json"), default="text")
-    dr.set_defaults(handler=cmd_comms_draft)
 
 
-def _evidence_parsers(sub: Any) -> None:
-    ev = sub.add_parser("evidence", help="add, capture and verify evidence").add_subparsers(
-        dest="evidence_command", required=True, metavar="ACTION"
-    )
-    add = ev.add_parser("add", help="hash and register artifacts for an item")
-    _add_common(add)
-    add.add_argument("paths", nargs="+", type=Path)
-    add.add_argument("--item", required=True)
-    add.add_argument("--id", default=None, help="manifest id (default: the requirement it matches)")
-    add.add_argument("--area", action="append", help="also serve this sign-off area")
-    add.set_defaults(handler=cmd_evidence_add)
-    cap = ev.add_parser("capture", help="run a command (no shell) and record its output as evidence")
-    _add_common(cap)
-    cap.add_argument("--item", required=True)
-    cap.add_argument("--id", default=None)
-    cap.add_argument("argv", nargs=argparse.REMAINDER, help="-- COMMAND ARGS...")
-    cap.set_defaults(handler=cmd_evidence_capture)
-    ver = ev.add_parser("verify", help="recompute every artifact's SHA-256 and size (fast, parallel)")
-    _add_common(ver)
-    ver.set_defaults(handler=cmd_evidence_verify)
+# ---- running one command -------------------------------------------------------------------------------
+
+
+def _launch_root(args: argparse.Namespace) -> Path:
+    from gate.launch import find_root
+
+    start = args.repo if args.repo is not None else Path.cwd()
+    return find_root(start, explicit=args.repo is not None, marker=getattr(args, "marker", "checklist.yaml"))
+
+
+def _emit(result: object, args: argparse.Namespace) -> None:
+    if result is None:
+        return
+    from gate.report import render
+    from gate.report.safe import terminal
+
+    text = render(result, args.format)
+    if args.format in ("text", "github"):
+        text = terminal(text)  # what launch files say is shown, never obeyed by the terminal
+    if args.quiet and exit_code(result, require_go=getattr(args, "require_go", False)) == 0:
+        return
+    sys.stdout.write(text)
+    sys.stdout.flush()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; map every outcome to an exit code in this one place."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    handler: Handler = args.handler
+    args = build_parser().parse_args(argv)
+    args.format = args.format or "text"
     try:
-        return handler(args)
+        if args.format not in args.formats:
+            raise UsageError(f"gate {args.command} writes {' or '.join(args.formats)}, not {args.format}")
+        if args.launch:
+            args.repo = _launch_root(args)
+        result = args.handler(args)
+        _emit(result, args)
+        return exit_code(result, require_go=getattr(args, "require_go", False))
     except InputErrors as exc:
         _err("\n".join(str(e) for e in exc.errors))
-        return exc.exit_code
+        return 2
     except GateError as exc:
         _err(f"gate: {exc}")
-        return exc.exit_code
+        return error_exit(exc)
     except KeyboardInterrupt:
         _err("gate: interrupted")
         return 130
@@ -571,4 +803,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _err(text: str) -> None:
-    sys.stderr.write(text + "\n")
+    from gate.report.safe import terminal
+
+    sys.stderr.write(terminal(text) + "\n")

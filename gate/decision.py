@@ -1,15 +1,24 @@
 """The go/no-go decision: which record is in force at a moment, what blocks it, and whether it holds.
 
 This is the one place that answers "which decision is in force at T" — `gate check`, the packet, the
-archive's verification and the release all ask here.
+archive's verification and the release all ask here. The rules (PRODUCT.md, decision rules):
+
+- The decision in force is the latest record taken no later than the moment judged. It must be GO for
+  the launch to be GO: a NO-GO in force is NO-GO whatever the scorecard says.
+- Every record is validated, NO-GO ones included: the meeting quorum (each required role, one person
+  per role) and the release tag. A record without its quorum is not a decision.
+- A GO holds only on the exact state it was taken on (its scorecard digest covers every launch file's
+  content, its manifest digest every artifact), only if it is dated no earlier than the sign-offs and
+  evidence it relies on, and only until its window closes.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from gate.evidence.digests import manifest_digest
+from gate.evidence.digests import manifest_digest, sha256_text
 from gate.launch import Checks
 from gate.load import Loaded
 from gate.model import Decision
@@ -28,6 +37,7 @@ class Evaluation:
     in_force: tuple[str, Decision] | None
     blocking: list[str]
     manifest_sha256: str
+    scorecard_sha256: str
     at: datetime
 
     @property
@@ -42,22 +52,44 @@ def in_force(loaded: Loaded, at: datetime) -> tuple[str, Decision] | None:
 
 
 def evaluate(loaded: Loaded, checks: Checks, at: datetime) -> Evaluation:
-    """Readiness plus the conditions of the decision in force (quorum, window, tag), as of `at`."""
+    """Readiness plus the conditions of the decision in force, as of `at`."""
     readiness = assess(loaded, checks, at)
     current = in_force(loaded, at)
     integrity = [f"integrity: {c.artifact.path}: {c.problem}" for c in checks.values() if c.problem]
-    blocking = integrity + readiness.blocking + decision_blocking(loaded, current[1] if current else None)
-    return Evaluation(loaded, checks, readiness, current, blocking, manifest_digest(loaded.manifest), at)
+    blocking = integrity + readiness.blocking + decision_blocking(loaded, current, at)
+    return Evaluation(
+        loaded,
+        checks,
+        readiness,
+        current,
+        blocking,
+        manifest_digest(loaded.manifest),
+        state_digest(loaded, readiness),
+        at,
+    )
+
+
+def state_digest(loaded: Loaded, readiness: Readiness) -> str:
+    """The scorecard digest a decision pins: every item's state and sign-off's standing, and the full
+    content of the checklist, the manifest and every sign-off — the exact state the meeting saw."""
+    core = {
+        "items": [[i.id, i.state] for i in readiness.items],
+        "signoffs": [[s.area, s.status, s.fresh, s.current_digest] for s in readiness.signoffs],
+        "checklist": loaded.checklist.model_dump(mode="json", by_alias=True),
+        "manifest": loaded.manifest.model_dump(mode="json", by_alias=True),
+        "signoff_files": {a: s.model_dump(mode="json") for a, (_, s) in sorted(loaded.signoffs.items())},
+    }
+    return sha256_text(json.dumps(core, sort_keys=True, separators=(",", ":"), ensure_ascii=False))
 
 
 def judge_recorded(evaluation: Evaluation) -> RecordedDecision | None:
-    """Does the decision in force still hold? A GO must be true, and taken on this exact state."""
+    """Does the decision in force hold? A GO must be true, on this exact state, and not outlived."""
     if evaluation.in_force is None:
         return None
     file, decision = evaluation.in_force
-    reasons: list[str] = []
+    reasons = record_problems(evaluation.loaded, decision)
     if decision.decision == "GO":
-        reasons = _go_claim_problems(evaluation, decision)
+        reasons += _go_claim_problems(evaluation, decision)
     return RecordedDecision(
         file=file,
         decision=decision.decision,
@@ -69,25 +101,62 @@ def judge_recorded(evaluation: Evaluation) -> RecordedDecision | None:
     )
 
 
+def invalid_records(loaded: Loaded) -> list[tuple[str, list[str]]]:
+    """Every record, in force or not, that is not a decision the process allows: (file, problems)."""
+    found = [(file, record_problems(loaded, d)) for file, d in loaded.decisions]
+    return [(file, problems) for file, problems in found if problems]
+
+
+def record_problems(loaded: Loaded, decision: Decision) -> list[str]:
+    """What makes a record no decision at all: no meeting quorum, another launch's release tag.
+
+    A ROLLBACK is recorded when a rollback criterion fires, not by a meeting: it has no quorum to meet.
+    """
+    if decision.decision == "ROLLBACK":
+        return _tag(loaded, decision)
+    return _quorum(loaded, decision) + _tag(loaded, decision)
+
+
 def _go_claim_problems(evaluation: Evaluation, decision: Decision) -> list[str]:
     then = evaluate(evaluation.loaded, evaluation.checks, decision.decided_at)
     out = [f"says GO but the gate computes NO-GO: {reason}" for reason in then.blocking]
     if decision.manifest_sha256 != evaluation.manifest_sha256:
         out.append(f"manifest digest recorded {decision.manifest_sha256} but it is now {evaluation.manifest_sha256}")
-    scorecard = then.readiness.digest()
-    if decision.scorecard_sha256 != scorecard:
-        out.append(f"scorecard digest recorded {decision.scorecard_sha256} but it is now {scorecard}")
+    if decision.scorecard_sha256 != then.scorecard_sha256:
+        out.append(
+            f"scorecard digest recorded {decision.scorecard_sha256} but it is now {then.scorecard_sha256}"
+            " (a launch file changed after the decision)"
+        )
+    out += _dated_before_what_it_pins(evaluation.loaded, decision)
     return out
 
 
-def decision_blocking(loaded: Loaded, decision: Decision | None) -> list[str]:
-    """Reasons outside the items: meeting quorum, the chosen window, the release tag."""
-    if decision is None:
+def _dated_before_what_it_pins(loaded: Loaded, decision: Decision) -> list[str]:
+    """A decision cannot be taken before the sign-offs and evidence it relies on exist."""
+    pinned: list[tuple[datetime, str]] = [
+        (s.at, f"the {area} sign-off") for area, (_, s) in loaded.signoffs.items() if s.at and s.status != "pending"
+    ]
+    pinned += [(a.captured_at, f"evidence {a.id}") for a in loaded.manifest.artifacts]
+    pinned += [(c.ended_at, f"the captured command {c.id}") for c in loaded.manifest.commands]
+    later = sorted((when, what) for when, what in pinned if when > decision.decided_at)
+    return [
+        f"dated {decision.decided_at:%Y-%m-%d %H:%M} UTC, before {what} it relies on ({when:%Y-%m-%d %H:%M} UTC)"
+        for when, what in later
+    ]
+
+
+def decision_blocking(loaded: Loaded, current: tuple[str, Decision] | None, at: datetime) -> list[str]:
+    """Reasons beside the items: no decision, a NO-GO in force, the quorum, the window, the tag."""
+    if current is None:
         record = loaded.checklist.decision_process.record
         return [f"no go/no-go decision recorded (decisions/*.yaml; seed record {record}): no meeting quorum"]
+    file, decision = current
+    out = []
     if decision.decision == "ROLLBACK":
-        return rollback_blocking(decision)
-    return _quorum(loaded, decision) + _window(loaded, decision) + _tag(loaded, decision)
+        out += rollback_blocking(decision)
+    elif decision.decision != "GO":
+        out.append(f"the decision in force ({file}, {decision.decided_at:%Y-%m-%d %H:%M} UTC) is NO-GO")
+    return out + record_problems(loaded, decision) + _window(loaded, decision, at)
 
 
 def rollback_blocking(decision: Decision) -> list[str]:
@@ -119,7 +188,7 @@ def _quorum(loaded: Loaded, decision: Decision) -> list[str]:
     return out
 
 
-def _window(loaded: Loaded, decision: Decision) -> list[str]:
+def _window(loaded: Loaded, decision: Decision, at: datetime) -> list[str]:
     if decision.window is None:
         return []
     window, problems = chosen_window(loaded.checklist, decision.window)
@@ -130,6 +199,11 @@ def _window(loaded: Loaded, decision: Decision) -> list[str]:
         out.append(
             f"the {decision.window} window ({window}) is not ahead of the decision"
             f" ({decision.decided_at:%Y-%m-%d %H:%M} UTC)"
+        )
+    if decision.decision == "GO" and at >= window.end:
+        out.append(
+            f"the {decision.window} window closed at {window.end:%Y-%m-%d %H:%M} UTC: a GO does not outlive its"
+            " window (record a new decision to use another)"
         )
     freeze, _ = interval(loaded.checklist.freeze, "freeze")
     if freeze is None or not freeze.covers(window):

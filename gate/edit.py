@@ -1,4 +1,11 @@
-"""Writes that never lose a hand-edited file: atomic replace, and round-trip YAML edits."""
+"""Writes that never lose a hand-edited file: atomic replace, and YAML edits spliced by node positions.
+
+An edit finds the node it changes by parsing the file (PyYAML's composer gives every node's exact start
+and end), replaces only those characters, and leaves every other byte — comments, order, quoting,
+spacing — as it was. The result is parsed again and validated against the file's model, and each edited
+value must read back exactly as intended, before it atomically replaces the file. A regex over lines
+cannot do this: a quoted key, a value on the next line or a block scalar would fool it.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +15,24 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+import yaml
+
+from gate.errors import GateError, InputErrors, UsageError
+from gate.yamlread import lookup
+
+Path_ = tuple[str | int, ...]
 
 
 def write_atomic(path: Path, text: str) -> None:
     """Replace `path` with `text`: temp file in the same folder, fsync, rename.
 
-    An interrupted write leaves the old file whole; the rename is atomic on POSIX file systems.
+    An interrupted write leaves the old file whole; the rename is atomic on POSIX file systems. A new
+    file gets the mode the umask allows (as `open` would give it), an existing one keeps its mode.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -25,13 +41,190 @@ def write_atomic(path: Path, text: str) -> None:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
+        os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+def dump_json(data: Any) -> str:
+    """The manifest's one formatting: two-space indent, keys in the order given, trailing newline."""
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+# ---- YAML edits by node position ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Set the value at `path` (creating the last key if absent), or append items to the list there."""
+
+    path: Path_
+    value: Any
+    mode: Literal["set", "append"] = "set"
+
+
+class EditFailed(GateError):
+    """An edit that would not read back as intended; nothing was written (a bug: exit 3)."""
+
+
+def edit_yaml(path: Path, edits: Sequence[Edit], model: type[Any], *, file: str | None = None) -> str:
+    """Apply `edits` to the YAML file at `path`, validate the result as `model`, write it atomically.
+
+    Returns the new text. Raises InputErrors when the edited file would not validate (nothing written).
+    """
+    text = path.read_text(encoding="utf-8")
+    new = apply_edits(text, edits)
+    check_edited(new, edits, model, file or path.name)
+    write_atomic(path, new)
+    return new
+
+
+def apply_edits(text: str, edits: Sequence[Edit]) -> str:
+    """The text with every edit spliced in, one after another (each on a fresh parse)."""
+    for one in edits:
+        text = _apply(text if text.endswith("\n") or not text else text + "\n", one)
+    return text
+
+
+def check_edited(text: str, edits: Sequence[Edit], model: type[Any], file: str) -> None:
+    """Re-read the edited text: it must validate as `model`, and each edit must read back as written."""
+    from gate.load import validate
+    from gate.yamlread import YamlProblem, parse
+
+    try:
+        doc = parse(text, file)
+    except YamlProblem as problem:
+        raise InputErrors(problem.errors) from None
+    _, errors = validate(model, doc)
+    if errors:
+        raise InputErrors(errors)
+    for one in edits:
+        found = lookup(doc.data, one.path)
+        wanted = one.value if one.mode == "set" else None
+        if one.mode == "set" and found != _plain(wanted):
+            raise EditFailed(
+                f"{file}: {_dotted(one.path)} reads back as {found!r}, not {wanted!r}; nothing was written"
+            )
+        if one.mode == "append" and (not isinstance(found, list) or found[-len(one.value) :] != _plain(one.value)):
+            raise EditFailed(f"{file}: the items appended to {_dotted(one.path)} do not read back; nothing was written")
+
+
+def _apply(text: str, one: Edit) -> str:
+    root: Any = yaml.compose(text, Loader=_loader())
+    if root is None or root.id != "mapping":
+        raise UsageError("the file is not a YAML mapping: it cannot be edited in place")
+    parent, key_node, node = _walk(root, one.path[:-1], one.path[-1])
+    if one.mode == "append":
+        return _append(text, parent, key_node, node, one)
+    if node is None:
+        return _insert_key(text, parent, str(one.path[-1]), one.value)
+    if node.id == "scalar" and not isinstance(one.value, dict | list):
+        return text[: node.start_mark.index] + _scalar_like(node, one.value) + text[node.end_mark.index :]
+    return _replace_value(text, key_node, node, one.value)
+
+
+def _loader() -> Any:
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _walk(root: Any, parents: Path_, last: str | int) -> tuple[Any, Any, Any]:
+    """(the mapping or sequence holding `last`, the key node of `last` if a mapping key, its value)."""
+    node = root
+    for part in parents:
+        node = _child(node, part)[1]
+        if node is None:
+            raise UsageError(f"nothing at {_dotted((*parents, last))} to edit")
+    key_node, value = _child(node, last)
+    return node, key_node, value
+
+
+def _child(node: Any, part: str | int) -> tuple[Any, Any]:
+    if node.id == "mapping" and isinstance(part, str):
+        for key, value in node.value:
+            if key.id == "scalar" and key.value == part:
+                return key, value
+        return None, None
+    if node.id == "sequence" and isinstance(part, int) and 0 <= part < len(node.value):
+        return None, node.value[part]
+    return None, None
+
+
+def _last_end(node: Any) -> int:
+    """Where a node's own text ends: a flow collection or a scalar exactly; a block collection after its
+    last scalar (its end mark would swallow the comments and blank lines that follow it)."""
+    if node.id == "scalar" or node.flow_style:
+        return int(node.end_mark.index)
+    children = [c for pair in node.value for c in (pair if node.id == "mapping" else (pair,))]
+    return max((_last_end(c) for c in children), default=int(node.end_mark.index))
+
+
+def _insert_key(text: str, parent: Any, key: str, value: Any) -> str:
+    if parent.id != "mapping":
+        raise UsageError(f"cannot add {key!r} to a list")
+    entry = f"{_key(key)}: {_render(value, 0)}" if not isinstance(value, dict | list) or not value else None
+    if parent.flow_style:
+        at = int(parent.end_mark.index) - 1  # before the closing brace
+        sep = ", " if parent.value else ""
+        return text[:at] + sep + f"{_key(key)}: {_flow(value)}" + text[at:]
+    indent = parent.value[0][0].start_mark.column if parent.value else 0
+    at = _last_end(parent) if parent.value else len(text)
+    body = entry if entry is not None else f"{_key(key)}:{_render(value, indent + 2)}"
+    if at == len(text):
+        prefix = "" if not text or text.endswith("\n") else "\n"
+        return text + prefix + " " * indent + body + "\n"
+    return text[:at] + "\n" + " " * indent + body + text[at:]
+
+
+def _replace_value(text: str, key_node: Any, node: Any, value: Any) -> str:
+    """Replace a whole value; a block structure is written starting on the line after its key."""
+    if key_node is None:
+        raise UsageError("only a mapping's values can be replaced whole")
+    indent = key_node.start_mark.column + 2
+    rendered = _render(value, indent)
+    start = int(key_node.end_mark.index)
+    return text[:start] + ":" + (rendered if rendered.startswith("\n") else " " + rendered) + text[_last_end(node) :]
+
+
+def _append(text: str, parent: Any, key_node: Any, node: Any, one: Edit) -> str:
+    items = list(one.value)
+    if node is None:
+        return _insert_key(text, parent, str(one.path[-1]), items)
+    if node.id == "sequence" and not node.flow_style and node.value:
+        indent = node.start_mark.column
+        block = yaml.safe_dump(items, **_DUMP).rstrip("\n").split("\n")
+        added = "".join("\n" + " " * indent + line for line in block)
+        at = _last_end(node)
+        return text[:at] + added + text[at:]
+    current = lookup(_plain_of(node), ())
+    existing = current if isinstance(current, list) else []
+    return _replace_value(text, key_node, node, [*existing, *items])
+
+
+_DUMP: dict[str, Any] = {"default_flow_style": False, "sort_keys": False, "allow_unicode": True, "width": 4096}
+
+
+def _render(value: Any, indent: int) -> str:
+    """`value` as YAML text at `indent`: inline for scalars and empty collections, else a block that
+    starts with a newline."""
+    if not isinstance(value, dict | list) or not value:
+        return _flow(value)
+    lines = yaml.safe_dump(value, **_DUMP).rstrip("\n").split("\n")
+    return "".join("\n" + " " * indent + line for line in lines)
+
+
+def _flow(value: Any) -> str:
+    if isinstance(value, dict | list):
+        return yaml.safe_dump(value, default_flow_style=True, width=4096, allow_unicode=True).rstrip("\n")
+    return yaml_scalar(value)
 
 
 _PLAIN = re.compile(r"^[A-Za-z0-9_./@+-]+$")
@@ -53,71 +246,42 @@ def yaml_scalar(value: object) -> str:
     return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid YAML double-quoted scalar
 
 
-def _like(old: str, value: object) -> str:
-    """`value` written in the quoting style the old value used (a hand-written choice we keep)."""
-    if isinstance(value, str) and old.startswith('"'):
+def _scalar_like(node: Any, value: object) -> str:
+    """`value` in the quoting style the old value used (a hand-written choice we keep)."""
+    if isinstance(value, str) and node.style == '"':
         return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, str) and old.startswith("'"):
+    if isinstance(value, str) and node.style == "'":
         return "'" + value.replace("'", "''") + "'"
+    if node.style in ("|", ">"):  # a block scalar's header and indentation would need rewriting
+        return json.dumps(value, ensure_ascii=False) if isinstance(value, str) else yaml_scalar(value)
     return yaml_scalar(value)
 
 
-def _set_line(lines: list[str], key: str, value: object) -> bool:
-    """Replace the value of a top-level `key: value` line in place, keeping spacing and comment."""
-    pattern = re.compile(rf"^{re.escape(key)}:(\s*)([^#\n]*?)(\s*(?:#.*)?)$")
-    for n, line in enumerate(lines):
-        body = line.rstrip("\n")
-        match = pattern.match(body)
-        if match and not match.group(2).startswith(("|", ">", "[", "{")):
-            space = match.group(1) or " "
-            lines[n] = f"{key}:{space}{_like(match.group(2), value)}{match.group(3)}" + line[len(body) :]
-            return True
-    return False
+def _key(key: str) -> str:
+    return yaml_scalar(key)
 
 
-def update_yaml(path: Path, scalars: Mapping[str, Any], append: Mapping[str, list[Any]] | None = None) -> None:
-    """Edit a hand-written YAML mapping, changing nothing else byte-for-byte.
-
-    Top-level scalars are rewritten in place on their own line (spacing and comments kept) or appended
-    at the end; a key whose value is None is only written if it exists. Items appended to a list go
-    through a ruamel.yaml round trip that keeps comments and the file's own indentation.
-    """
-    text = path.read_text(encoding="utf-8")
-    lines = text.splitlines(keepends=True)
-    if lines and not lines[-1].endswith("\n"):
-        lines[-1] += "\n"
-    for key, value in scalars.items():
-        if not _set_line(lines, key, value) and value is not None:
-            lines.append(f"{key}: {yaml_scalar(value)}\n")
-    text = "".join(lines)
-    if append:
-        text = _append_items(text, append)
-    write_atomic(path, text)
+def _plain(value: Any) -> Any:
+    """What `value` reads back as from YAML (tuples become lists)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
 
 
-def _append_items(text: str, append: Mapping[str, list[Any]]) -> str:
-    from ruamel.yaml import YAML
-    from ruamel.yaml.util import load_yaml_guess_indent
+def _plain_of(node: Any) -> Any:
+    from gate.yamlread import resolve_plain
 
-    _, indent, block_seq_indent = load_yaml_guess_indent(text)
-    yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.width = 4096  # never re-wrap a hand-written long line
-    yaml.indent(mapping=indent or 2, sequence=(indent or 2) + (block_seq_indent or 0), offset=block_seq_indent or 0)
-    doc = yaml.load(text)
-    for key, items in append.items():
-        if key in doc and doc[key] is not None:
-            doc[key].extend(items)
-        else:
-            doc[key] = items
-    out = io.StringIO()
-    yaml.dump(doc, out)
-    return out.getvalue()
+    if node.id == "scalar":
+        return node.value if node.style not in (None, "") else resolve_plain(node.value)
+    if node.id == "sequence":
+        return [_plain_of(c) for c in node.value]
+    return {k.value: _plain_of(v) for k, v in node.value}
 
 
-def dump_json(data: Any) -> str:
-    """The manifest's one formatting: two-space indent, keys in the order given, trailing newline."""
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+def _dotted(path: Path_) -> str:
+    return ".".join(str(p) for p in path) or "document"
 
 
 def dump_record(record: Mapping[str, Any], schema: str) -> str:

@@ -1,4 +1,4 @@
-"""One error root for the whole tool; the face maps these kinds to exit codes in one place."""
+"""One error root for the whole tool; `gate.cli` maps these kinds to exit codes, in one place."""
 
 from __future__ import annotations
 
@@ -31,13 +31,9 @@ class InputError:
 class GateError(Exception):
     """Root of every error the tool raises on purpose; carries its own user-facing text."""
 
-    exit_code = 3
-
 
 class InputErrors(GateError):
     """The input cannot be used: every finding at once (exit 2)."""
-
-    exit_code = 2
 
     def __init__(self, errors: list[InputError]) -> None:
         self.errors = errors
@@ -47,16 +43,14 @@ class InputErrors(GateError):
 class UsageError(GateError):
     """A command was asked something it cannot do with this input (exit 2)."""
 
-    exit_code = 2
-
 
 class GateFailed(GateError):
     """The gate says no: integrity failure, false GO claim, refused action (exit 1)."""
-
-    exit_code = 1
 
 
 class ExternalError(GateError):
     """A service the gate depends on failed or could not be trusted (exit 1: fail closed)."""
 
-    exit_code = 1
+
+class CannotTell(GateError):
+    """What the gate was asked to observe cannot be observed, so it cannot say (exit 2, never a pass)."""

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gate.errors import InputError, InputErrors
+from gate.errors import InputError, InputErrors, UsageError
 from gate.evidence.integrity import ArtifactCheck, check_artifacts
-from gate.load import MANIFEST, Loaded, load_repo
+from gate.load import CHECKLIST, MANIFEST, Loaded, load_repo
 from gate.paths import check_relative
 from gate.references import check_references
 
@@ -35,3 +35,17 @@ def load_valid(repo: Path) -> tuple[Loaded, Checks]:
     if loaded is None:
         raise InputErrors(errors)
     return loaded, checks
+
+
+def find_root(start: Path, *, explicit: bool, marker: str = CHECKLIST) -> Path:
+    """The launch repository: `start` itself when named explicitly (`--repo`), else the nearest folder
+    at or above `start` holding `marker` (checklist.yaml), as git finds its work tree."""
+    if explicit:
+        if (start / marker).is_file():
+            return start
+        raise UsageError(f"{start}: not a launch repository (no {marker} in it)")
+    here = start.resolve()
+    for folder in (here, *here.parents):
+        if (folder / marker).is_file():
+            return Path(".") if folder == Path.cwd().resolve() else folder
+    raise UsageError(f"not a launch repository (no {marker} here or above)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -11,7 +12,8 @@ from pydantic import BaseModel, ValidationError
 
 from gate.errors import InputError, Location
 from gate.model import Checklist, Decision, Manifest, Signoff
-from gate.yamlread import Document, YamlProblem, parse
+from gate.paths import NotAFile, PathEscape, TooBig, read_inside
+from gate.yamlread import MAX_NUMBER_CHARS, Document, YamlProblem, has, parse
 
 CHECKLIST = "checklist.yaml"
 MANIFEST = "evidence-manifest.json"
@@ -48,12 +50,12 @@ class Loaded:
 
 
 def read_text(root: Path, rel: str, limit: int) -> str:
-    """A file's text, refusing huge files and naming the first byte that is not UTF-8."""
-    path = root / rel
-    size = path.stat().st_size
-    if size > limit:
-        raise YamlProblem([InputError(Location(rel), f"file is {size} bytes; the limit is {limit}")])
-    raw = path.read_bytes()
+    """A launch file's text: confined to the repository, a regular file, at most `limit` bytes, UTF-8
+    (naming the first byte that is not)."""
+    try:
+        raw = read_inside(root, rel, limit)
+    except (PathEscape, NotAFile, TooBig) as exc:
+        raise YamlProblem([InputError(Location(rel), str(exc.strerror if isinstance(exc, OSError) else exc))]) from None
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -74,7 +76,7 @@ def validate(model: type[M], doc: Document) -> tuple[M | None, list[InputError]]
 
 
 def _map_error(doc: Document, err: Any) -> InputError:
-    loc = tuple(part for part in err["loc"] if not _is_union_tag(part))
+    loc = _data_path(doc.data, err["loc"])
     kind = err["type"]
     if kind == "extra_forbidden":
         return InputError(doc.locate(loc, key=True), f"unknown field {loc[-1]!r} at {_dotted(loc[:-1])}")
@@ -86,9 +88,26 @@ def _map_error(doc: Document, err: Any) -> InputError:
     return InputError(doc.locate(loc, key=on_key), f"{_dotted(loc)}: {message}")
 
 
-def _is_union_tag(part: object) -> bool:
-    # pydantic inserts the union member's type name into `loc` ("str", "function-after[...]").
-    return isinstance(part, str) and (part in {"str", "int", "float"} or "[" in part)
+def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[str | int, ...]:
+    """pydantic's error location as a path into the document.
+
+    pydantic puts the union members it tried into `loc` ("str", "function-after[…]"), and a user's
+    own key may be spelled the same way; so each part is told apart by the data, not by its name.
+    """
+    out: list[str | int] = []
+    for part in loc:
+        if has(data, part):
+            data = data[part]
+        elif isinstance(data, dict) and isinstance(part, str) and not _looks_like_union_tag(part):
+            data = None  # a field the data lacks: the error belongs where it would be
+        else:
+            continue  # a union member pydantic tried, not a place in the file
+        out.append(part)
+    return tuple(out)
+
+
+def _looks_like_union_tag(part: str) -> bool:
+    return part in {"str", "int", "float", "bool"} or "[" in part
 
 
 def _dotted(loc: tuple[Any, ...]) -> str:
@@ -122,11 +141,11 @@ def load_manifest(root: Path) -> tuple[str, Manifest | None, list[InputError]]:
     try:
         data = json.loads(text, object_pairs_hook=lambda pairs: _no_duplicates(pairs, duplicates))
     except json.JSONDecodeError as exc:
-        return (
-            text,
-            None,
-            [InputError(Location(MANIFEST, exc.lineno, exc.colno), f"JSON: {exc.msg}")],
-        )
+        return text, None, [InputError(Location(MANIFEST, exc.lineno, exc.colno), f"JSON: {exc.msg}")]
+    except RecursionError:
+        return text, None, [InputError(Location(MANIFEST), "JSON: nesting is too deep")]
+    except ValueError:  # an integer past Python's 4,300-digit conversion limit
+        return text, None, [_long_number(text)]
     if duplicates or not isinstance(data, dict):
         try:
             parse(text, MANIFEST)  # reports duplicates (and a non-object top) with their positions
@@ -137,6 +156,16 @@ def load_manifest(root: Path) -> tuple[str, Manifest | None, list[InputError]]:
     except ValidationError as exc:
         doc = _json_positions(text, MANIFEST)
         return text, None, [_map_error(doc, err) for err in exc.errors(include_url=False)]
+
+
+def _long_number(text: str) -> InputError:
+    found = re.search("[0-9]{" + str(MAX_NUMBER_CHARS + 1) + ",}", text)
+    start = found.start() if found else 0
+    line = text.count("\n", 0, start) + 1
+    column = start - (text.rfind("\n", 0, start) + 1) + 1
+    return InputError(
+        Location(MANIFEST, line, column), f"JSON: a number is too long (at most {MAX_NUMBER_CHARS} digits)"
+    )
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]], seen: list[str]) -> dict[str, Any]:
@@ -156,6 +185,13 @@ def _json_positions(text: str, file: str) -> Document:
         return Document(file, json.loads(text))
 
 
+def _misnamed(folder: str, name: str, names: list[str]) -> str:
+    stem = name.rsplit(".", 1)[0]
+    twin = next((n for n in names if n != name and n.lower() == f"{stem.lower()}.yaml"), None)
+    shadow = f": it would stand beside {folder}/{twin}" if twin else ""
+    return f"{folder}/ holds only <name>.yaml files (lower-case .yaml, one spelling per file){shadow}"
+
+
 def load_repo(root: Path) -> tuple[Loaded | None, list[InputError]]:
     """Load checklist, sign-offs, manifest and decisions; every error of every file, at once.
 
@@ -172,19 +208,36 @@ def load_repo(root: Path) -> tuple[Loaded | None, list[InputError]]:
     errors += errs
     signoffs = _load_dir(root, SIGNOFFS, Signoff, documents, errors)
     decisions = _load_dir(root, DECISIONS, Decision, documents, errors)
+    by_area = _one_file_per_area(signoffs, documents, errors)
     if checklist is None or manifest is None:
         return None, errors
     loaded = Loaded(
         root=root,
         checklist=checklist,
         manifest=manifest,
-        signoffs={s.area: (f, s) for f, s in signoffs},
+        signoffs=by_area,
         decisions=sorted(decisions, key=lambda fd: (fd[1].decided_at, fd[0])),
         documents=documents,
         manifest_text=manifest_text,
         unreadable={e.location.file for e in errors},
     )
     return loaded, errors
+
+
+def _one_file_per_area(
+    signoffs: list[tuple[str, Signoff]], documents: dict[str, Document], errors: list[InputError]
+) -> dict[str, tuple[str, Signoff]]:
+    """Each area's sign-off from `signoffs/<area>.yaml` and nowhere else: a file whose `area` is not
+    its own name would shadow (or be shadowed by) the real one, so it is an error naming both."""
+    out: dict[str, tuple[str, Signoff]] = {}
+    for file, signoff in signoffs:
+        home = f"{SIGNOFFS}/{signoff.area}.yaml"
+        if file == home:
+            out[signoff.area] = (file, signoff)
+            continue
+        where = documents[file].locate(("area",)) if file in documents else Location(file)
+        errors.append(InputError(where, f"sign-off for area {signoff.area!r} must be in {home}, not {file}"))
+    return out
 
 
 def _load_dir(
@@ -194,14 +247,20 @@ def _load_dir(
     documents: dict[str, Document],
     errors: list[InputError],
 ) -> list[tuple[str, M]]:
+    """Every `FOLDER/*.yaml`; any other entry (`.yml`, `.YAML`, a folder, a link out) is an error, so no
+    file can sit beside the canonical ones unread — or shadow them."""
     out: list[tuple[str, M]] = []
     base = root / folder
     if not base.is_dir():
         return out
-    for path in sorted(base.iterdir()):
-        if path.suffix not in (".yaml", ".yml") or path.name.startswith("."):
+    names = sorted(p.name for p in base.iterdir())
+    for name in names:
+        if name.startswith("."):
+            continue  # .gitkeep and editors' own files are not launch files
+        rel = f"{folder}/{name}"
+        if not name.endswith(".yaml"):
+            errors.append(InputError(Location(rel), _misnamed(folder, name, names)))
             continue
-        rel = f"{folder}/{path.name}"
         doc, obj, errs = load_yaml(root, rel, model)
         errors.extend(errs)
         if doc:

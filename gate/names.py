@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import re
+import difflib
 from collections.abc import Iterable
 
 from gate.errors import UsageError
 from gate.load import Loaded
-from gate.model.base import LOGIN_PATTERN
-
-_LOGIN = re.compile(LOGIN_PATTERN)
+from gate.model.base import LOGIN
 
 
 def check_login(login: str, flag: str) -> None:
     """Refuse what is not a GitHub login, naming the option it came from."""
-    if not _LOGIN.match(login):
+    if not LOGIN.match(login):
         raise UsageError(f"{flag} {login!r} is not a GitHub login")
 
 
@@ -24,3 +22,9 @@ def check_roles(loaded: Loaded, roles: Iterable[str], flag: str) -> None:
     if unknown:
         known = ", ".join(sorted(loaded.checklist.roles))
         raise UsageError(f"unknown {flag} role {', '.join(unknown)} (one of: {known})")
+
+
+def did_you_mean(wrong: str, known: Iterable[str]) -> str:
+    """` (did you mean 'x'?)` when one of `known` is close to `wrong`, else nothing."""
+    close = difflib.get_close_matches(wrong, list(known), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""

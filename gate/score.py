@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from gate.evidence.digests import area_digest, sha256_text
+from gate.evidence.digests import area_digest, area_pins, pin_changes
 from gate.evidence.integrity import ArtifactCheck
 from gate.load import CHECKLIST, Loaded
-from gate.model import Artifact, Command, Item
-from gate.model.base import parse_time
-from gate.model.checklist import Checklist
+from gate.model import Artifact, Command, Item, Signoff
+from gate.model.base import LOGIN, parse_time
+from gate.model.checklist import MAX_P1_WARNINGS, Checklist
 from gate.model.scorecard import ItemResult, SignoffResult, State, Totals, Where
+from gate.model.signoff import Pinned
 from gate.placeholders import find_placeholders
 from gate.rules import CHANNEL_RULES, RULE_SOURCES, RULES
 
@@ -27,14 +27,6 @@ class Readiness:
     signoffs: list[SignoffResult]
     blocking: list[str]
     totals: Totals
-
-    def digest(self) -> str:
-        """SHA-256 of what a decision is taken on: each item's state and each sign-off's standing."""
-        core = {
-            "items": [[i.id, i.state] for i in self.items],
-            "signoffs": [[s.area, s.status, s.fresh, s.current_digest] for s in self.signoffs],
-        }
-        return sha256_text(json.dumps(core, separators=(",", ":")))
 
 
 @dataclass
@@ -73,7 +65,7 @@ def assess(loaded: Loaded, checks: dict[str, ArtifactCheck], at: datetime) -> Re
     facts.rule_problems = {name: rule(loaded.checklist) for name, rule in RULES.items()}
     items = [item_result(facts, section, item, path) for section, item, path in all_items(loaded.checklist)]
     signoffs = [signoff_result(facts, area.id) for area in loaded.checklist.areas]
-    totals = _totals(items, loaded.checklist.scoring.P1.max_warnings or 0)
+    totals = _totals(items, MAX_P1_WARNINGS)
     blocking = launch_holes + _item_blocking(items, totals) + _signoff_blocking(signoffs)
     return Readiness(items, signoffs, blocking, totals)
 
@@ -93,7 +85,7 @@ def _item_blocking(items: list[ItemResult], totals: Totals) -> list[str]:
 
 
 def _signoff_blocking(signoffs: list[SignoffResult]) -> list[str]:
-    return [f"{s.name} sign-off: {'; '.join(s.reasons)}" for s in signoffs if not (s.status == "approved" and s.fresh)]
+    return [f"{s.name} sign-off: {'; '.join(s.reasons)}" for s in signoffs if not s.stands]
 
 
 # ---- items -------------------------------------------------------------------------------------------
@@ -118,13 +110,11 @@ def item_result(facts: ItemFacts, section: str, item: Item, path: tuple[str, int
 def _judge(facts: ItemFacts, item: Item) -> tuple[State, list[str]]:
     if item.not_applicable is not None:
         na = item.not_applicable
-        gaps = [
-            w for w, v in (("a justification", na.justification), ("who accepted it", na.accepted_by)) if not v.strip()
-        ]
+        gaps = _na_gaps(facts.checklist, item)
         if not gaps:
             return "N/A", [f"not applicable: {na.justification} (accepted by {na.accepted_by})"]
         # A broken N/A is never mitigated into a WARN: nothing may be skipped silently.
-        reason = f"marked N/A without {' or '.join(gaps)}"
+        reason = f"marked N/A, but {'; '.join(gaps)}"
         return ("WARN", [reason, "P2: tracked, does not block"]) if item.priority == "P2" else ("FAIL", [reason])
     problems = _problems(facts, item)
     if not problems:
@@ -134,6 +124,24 @@ def _judge(facts: ItemFacts, item: Item) -> tuple[State, list[str]]:
     if item.priority == "P2":
         return "WARN", [*problems, "P2: tracked, does not block"]
     return _p1(facts, item, problems)
+
+
+def _na_gaps(checklist: Checklist, item: Item) -> list[str]:
+    """Why an N/A does not stand: a justification and who accepted it (a person of the area's team)."""
+    assert item.not_applicable is not None
+    na = item.not_applicable
+    gaps = []
+    if not na.justification.strip() or find_placeholders(na.justification):
+        gaps.append("it has no justification")
+    who = na.accepted_by.strip().removeprefix("@")
+    if not who or find_placeholders(who) or not LOGIN.match(who):
+        gaps.append(f"who accepted it is not a GitHub login ({na.accepted_by!r})")
+    else:
+        team = next(a.team for a in checklist.areas if a.id == item.area)
+        members = roster_of(checklist, team)
+        if members is not None and who.lower() not in members:
+            gaps.append(f"{who} who accepted it is not on the roster of {team}")
+    return gaps
 
 
 def _pass_reason(item: Item) -> str:
@@ -204,8 +212,8 @@ def placeholders_by_item(loaded: Loaded) -> tuple[dict[str, list[str]], list[str
     for _, item, _path in all_items(loaded.checklist):
         if item.rule:
             rule_items.setdefault(item.rule, []).append(item.id)
-    for path, text in _strings(doc.data, ()):
-        holes = find_placeholders(text, _template_vars(loaded.checklist, path))
+    for path, text in strings(doc.data, ()):
+        holes = find_placeholders(text, template_vars(loaded.checklist, path))
         if not holes:
             continue
         where = doc.locate(path)
@@ -231,37 +239,44 @@ def _owners_of(checklist: Checklist, path: tuple[Any, ...], rule_items: dict[str
     return []
 
 
-def _template_vars(checklist: Checklist, path: tuple[Any, ...]) -> frozenset[str]:
+def template_vars(checklist: Checklist, path: tuple[Any, ...]) -> frozenset[str]:
+    """The `<NAME>` variables a status-page template text may hold at `path` (not placeholders)."""
     if path[:2] == ("communications", "status_page_templates") and len(path) >= 4 and path[3] == "text":
         return frozenset(f"<{v}>" for v in checklist.communications.status_page_templates[path[2]].variables)
     return frozenset()
 
 
-def _strings(data: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], str]]:
+def strings(data: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """Every string in plain data, with its path."""
     if isinstance(data, str):
         yield path, data
     elif isinstance(data, dict):
         for key, value in data.items():
-            yield from _strings(value, (*path, key))
+            yield from strings(value, (*path, key))
     elif isinstance(data, list):
         for i, value in enumerate(data):
-            yield from _strings(value, (*path, i))
+            yield from strings(value, (*path, i))
 
 
 # ---- sign-offs ---------------------------------------------------------------------------------------
 
 
 def signoff_result(facts: ItemFacts, area_id: str) -> SignoffResult:
-    """An area's sign-off: approved, and still fresh (its evidence digest unchanged since approval)."""
+    """An area's sign-off: approved, fresh (its area digest unchanged since approval: evidence AND
+    policy), by a member of its team, and with no open finding of a blocking severity."""
     checklist = facts.checklist
     area = next(a for a in checklist.areas if a.id == area_id)
-    current = area_digest(checklist, facts.loaded.manifest, area_id)
+    pins = area_pins(checklist, facts.loaded.manifest, area_id)
+    current = area_digest(pins)
     file, signoff = facts.loaded.signoffs[area_id]
     where = facts.loaded.locate(file, ("status",))
-    fresh = signoff.status == "approved" and signoff.evidence_digest == current
-    reasons = _signoff_reasons(facts, signoff.status, signoff.approver, fresh, area.team)
-    reasons += [
-        f"open finding {f.id} ({f.severity}): {f.summary}, owner {f.remediation_owner}"
+    changes = _changes(signoff, pins, current)
+    roster = _roster_problem(facts, signoff.approver, area.team)
+    fresh = signoff.status == "approved" and not changes and roster is None
+    blocking = [f for f in signoff.findings if f.status == "open" and f.severity in checklist.scoring.blocking_findings]
+    reasons = _signoff_reasons(signoff, area_id, changes, roster) + [
+        f"open finding {f.id} ({f.severity}{', blocks GO' if f in blocking else ''}): {f.summary},"
+        f" owner {f.remediation_owner}"
         for f in signoff.findings
         if f.status == "open"
     ]
@@ -269,28 +284,48 @@ def signoff_result(facts: ItemFacts, area_id: str) -> SignoffResult:
         area=area_id,
         name=area.name,
         status=signoff.status,
-        fresh=fresh and not _roster_problem(facts, signoff.approver, area.team),
+        fresh=fresh,
+        stands=fresh and not blocking,
         approver=signoff.approver,
-        recorded_digest=signoff.evidence_digest,
+        recorded_digest=signoff.area_digest,
         current_digest=current,
+        changes=changes,
         reasons=reasons,
         where=Where(file=where.file, line=where.line, column=where.column),
     )
 
 
-def _signoff_reasons(facts: ItemFacts, status: str, approver: str | None, fresh: bool, team: str) -> list[str]:
-    if status == "pending":
+def _changes(signoff: Signoff, pins: Pinned, current: str) -> list[str]:
+    """What changed since the verdict ([] while its digest still matches)."""
+    if signoff.status == "pending" or signoff.area_digest == current:
+        return []
+    if signoff.pinned is None or area_digest(signoff.pinned) != signoff.area_digest:
+        return ["the recorded parts do not match the recorded area_digest (the file was edited by hand)"]
+    return pin_changes(signoff.pinned, pins) or ["the area digest changed"]
+
+
+def _signoff_reasons(signoff: Signoff, area_id: str, changes: list[str], roster: str | None) -> list[str]:
+    if signoff.status == "pending":
         return ["pending: not yet approved"]
-    if status == "rejected":
-        return [f"rejected by {approver}"]
-    reasons = [] if fresh else ["stale: the area's evidence changed after it was approved"]
-    roster = _roster_problem(facts, approver, team)
-    return reasons + ([roster] if roster else []) or [f"approved by {approver}, fresh"]
+    if signoff.status == "rejected":
+        return [f"rejected by {signoff.approver}"]
+    reasons = []
+    if changes:
+        again = f"gate signoff {area_id} --approve --by LOGIN"
+        reasons.append(f"stale: changed since it was approved: {'; '.join(changes)} (re-approve: {again})")
+    if roster:
+        reasons.append(roster)
+    return reasons or [f"approved by {signoff.approver}, fresh"]
 
 
 def _roster_problem(facts: ItemFacts, approver: str | None, team: str) -> str | None:
-    roster = {t.lower(): [m.lower() for m in ms] for t, ms in facts.checklist.roster.items()}
-    members = roster.get(team.lower())
+    members = roster_of(facts.checklist, team)
     if members is None or approver is None or approver.lower() in members:
         return None
     return f"approver {approver} is not a member of {team} (roster in checklist.yaml)"
+
+
+def roster_of(checklist: Checklist, team: str) -> frozenset[str] | None:
+    """The lower-cased logins the checklist lists for `team`; None when it has no roster for it."""
+    lists = [ms for t, ms in checklist.roster.items() if t.lower() == team.lower()]
+    return frozenset(m.lower() for ms in lists for m in ms) if lists else None

@@ -21,6 +21,7 @@ from gate.errors import InputError, Location
 Path_ = tuple[str | int, ...]
 
 MAX_DEPTH = 64
+MAX_NUMBER_CHARS = 100
 # Legitimate anchors reuse small blocks; an alias bomb multiplies a few nodes into billions.
 ALIAS_EXPANSION_FACTOR = 10
 ALIAS_EXPANSION_FLOOR = 10_000
@@ -220,6 +221,10 @@ class _Builder:
         text: str = node.value
         if node.style not in (None, ""):
             return text  # quoted or block scalars are always strings
+        if len(text) > MAX_NUMBER_CHARS and (_INT10.match(text) or _FLOAT.match(text)):
+            # Python refuses to convert integers of 4,300+ digits; no launch field needs a tenth of that.
+            self.error(node, f"a number of {len(text)} characters is too long (at most {MAX_NUMBER_CHARS})")
+            return None
         return resolve_plain(text)
 
 
@@ -238,3 +243,19 @@ def resolve_plain(text: str) -> Any:
     if _FLOAT.match(text):
         return float(text)
     return _SPECIAL_FLOAT.get(text, text)
+
+
+def has(data: Any, part: Any) -> bool:
+    """Whether plain data has a key (mapping) or index (list) `part`."""
+    if isinstance(data, dict):
+        return part in data
+    return isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
+
+
+def lookup(data: Any, path: Path_) -> Any:
+    """The value at `path` in plain data (None when any step is missing)."""
+    for part in path:
+        if not has(data, part):
+            return None
+        data = data[part]
+    return data

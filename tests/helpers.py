@@ -10,8 +10,11 @@ import json
 import shutil
 import subprocess
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -23,10 +26,59 @@ FROZEN_LAUNCH = DATA / "launch"
 MANIFEST = "evidence-manifest.json"
 CHECKLIST = "checklist.yaml"
 AREAS = ("security", "compliance-privacy", "operations-sre", "finance-billing", "product-release")
-# A fixed evaluation time for the examples: after their GO decision, before the freeze and the window.
-AT = "2026-11-28T12:00:00Z"
-GO_DECISION = "decisions/2026-11-27T1600-go.yaml"
 NO_DECISION = "no go/no-go decision recorded"
+
+
+def iso(when: datetime) -> str:
+    """A time as the command line takes it: `2026-12-02T16:00:00Z`."""
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def seed(when: datetime) -> str:
+    """A time as checklist.yaml writes it: `2026-12-02 16:00 UTC`."""
+    return when.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _utc(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace(" UTC", "+00:00").replace("Z", "+00:00")).astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """examples/go's calendar, read from its own files: examples/build-go.sh places it relative to the
+    day the example is built, so tests never copy its dates."""
+
+    decision_file: str
+    decided_at: datetime
+    primary: tuple[datetime, datetime]
+    backup: tuple[datetime, datetime]
+    freeze: tuple[datetime, datetime]
+    blackout: tuple[datetime, datetime]
+
+    @classmethod
+    def read(cls, repo: Path) -> Calendar:
+        [record] = sorted((repo / "decisions").glob("*.yaml"))
+        decision = yaml.safe_load(record.read_text(encoding="utf-8"))
+        checklist = yaml.safe_load((repo / CHECKLIST).read_text(encoding="utf-8"))
+        windows = checklist["windows"]
+
+        def span(data: dict[str, str]) -> tuple[datetime, datetime]:
+            return _utc(data["start"]), _utc(data["end"])
+
+        return cls(
+            f"decisions/{record.name}",
+            _utc(decision["decided_at"]),
+            span(windows["primary"]),
+            span(windows["backup"]),
+            span(checklist["freeze"]),
+            span(windows["blackouts"][0]),
+        )
+
+
+EXAMPLE = Calendar.read(EXAMPLES / "go")
+GO_DECISION = EXAMPLE.decision_file
+# The moment the examples are judged at: an hour after their GO decision, before the freeze and window.
+AT = iso(EXAMPLE.decided_at + timedelta(hours=1))
 ATTENDEES = (
     "security-lead=sec-lead-ana",
     "compliance-lead=comp-lead-ben",
@@ -116,3 +168,21 @@ def item(card: dict[str, Any], item_id: str) -> dict[str, Any]:
 
 def fresh_flags(card: dict[str, Any]) -> dict[str, bool]:
     return {s["area"]: s["fresh"] for s in card["signoffs"]}
+
+
+def reapprove_and_decide(run: Any, repo: Path, at: datetime) -> str:
+    """After a deliberate change: re-approve every stale area (by its recorded approver) at `at`, then
+    record a GO a minute later with the examples' attendees. `run` is the `cli` fixture. Returns the
+    decision file."""
+    card = run("check", "--repo", repo, "--format", "json", "--at", iso(at)).json()
+    for signoff in card["signoffs"]:
+        if not signoff["fresh"]:
+            done = run(
+                "signoff", signoff["area"], "--approve", "--by", signoff["approver"], "--at", iso(at), "--repo", repo
+            )
+            assert done.code == 0, done.err
+    when = iso(at + timedelta(minutes=1))
+    argv = ["decide", "--repo", repo, "--decision", "GO", "--window", "primary", "--at", when]
+    decided = run(*argv, *[f"--attendee={a}" for a in ATTENDEES])
+    assert decided.code == 0, decided.err
+    return str(decided.out.split(":", 1)[0])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,21 +19,35 @@ from tests.helpers import (
     AREAS,
     AT,
     ATTENDEES,
+    EXAMPLE,
     GO_DECISION,
     NO_DECISION,
     copy_example,
     drop_decisions,
     flip_byte,
     fresh_flags,
+    iso,
     item,
     read_manifest,
+    reapprove_and_decide,
     replace_once,
+    seed,
+    sha256sum,
 )
 
 
 def extra_blocking(card: dict[str, Any]) -> list[str]:
     """Blocking reasons beside the missing decision record (which every decision-less copy has)."""
     return [b for b in card["blocking"] if not b.startswith(NO_DECISION)]
+
+
+def item_blocking(card: dict[str, Any]) -> list[str]:
+    """Blocking reasons beside the missing decision and the sign-offs (checked on their own)."""
+    return [b for b in extra_blocking(card) if " sign-off: " not in b]
+
+
+def stale_areas(card: dict[str, Any]) -> set[str]:
+    return {s["area"] for s in card["signoffs"] if not s["fresh"]}
 
 
 ALL_FRESH = dict.fromkeys(AREAS, True)
@@ -158,7 +173,10 @@ def test_re_registered_change_stales_only_its_area_and_breaks_the_go(tmp_path, c
     assert fresh_flags(card) == {**ALL_FRESH, area: False}
     stale = [s for s in card["signoffs"] if not s["fresh"]]
     assert stale[0]["recorded_digest"] != stale[0]["current_digest"]
-    assert "stale: the area's evidence changed after it was approved" in stale[0]["reasons"]
+    now = sha256sum(repo / rel)
+    assert stale[0]["changes"] == [f"evidence {entry['id']} changed ({entry['sha256'][:12]} -> {now[:12]})"]
+    assert stale[0]["reasons"][0].startswith(f"stale: changed since it was approved: evidence {entry['id']} changed (")
+    assert stale[0]["reasons"][0].endswith(f"(re-approve: gate signoff {area} --approve --by LOGIN)")
     assert card["decision"] == "NO-GO"
     # The recorded GO was taken on a different state: it no longer holds, and that fails the gate.
     assert code == 1
@@ -208,7 +226,7 @@ def _expect_third_p1_warning(card: dict[str, Any]) -> None:
     warned = ["E-cutover-timed", "F-status-page", "F-customer-notice"]
     assert [item(card, i)["state"] for i in warned] == ["WARN"] * 3
     assert card["totals"]["p1_warnings"] == 3
-    assert extra_blocking(card) == [f"3 P1 warnings, at most 2 allowed: {', '.join(warned)}"]
+    assert item_blocking(card) == [f"3 P1 warnings, at most 2 allowed: {', '.join(warned)}"]
 
 
 def _two_p1_warnings_are_fine(repo: Path) -> None:
@@ -226,7 +244,7 @@ def _two_p1_warnings_are_fine(repo: Path) -> None:
 def _expect_two_p1_warnings(card: dict[str, Any]) -> None:
     assert item(card, "E-cutover-timed")["state"] == "WARN"
     assert card["totals"]["p1_warnings"] == 2
-    assert extra_blocking(card) == []
+    assert item_blocking(card) == []
 
 
 def _mitigation_without_owner(repo: Path) -> None:
@@ -237,7 +255,7 @@ def _expect_mitigation_without_owner(card: dict[str, Any]) -> None:
     result = item(card, "F-customer-notice")
     assert result["state"] == "FAIL"
     assert "P1 mitigation has no owner" in result["reasons"]
-    [reason] = extra_blocking(card)
+    [reason] = item_blocking(card)
     assert reason.startswith("P1 F-customer-notice (")
     assert reason.endswith("P1 mitigation has no owner")
 
@@ -250,7 +268,7 @@ def _expect_unmitigated_p1(card: dict[str, Any]) -> None:
     result = item(card, "F-customer-notice")
     assert result["state"] == "FAIL"
     assert "P1 not passing and no mitigation recorded" in result["reasons"]
-    assert len(extra_blocking(card)) == 1
+    assert len(item_blocking(card)) == 1
 
 
 UPGRADE_VALIDATION = "    validation: Runbook review record with a timebox per step\n"
@@ -268,9 +286,9 @@ def _expect_na_missing(what: str) -> Callable[[dict[str, Any]], None]:
     def check(card: dict[str, Any]) -> None:
         result = item(card, "D-upgrade-runbook")
         assert result["state"] == "FAIL"
-        assert result["reasons"] == [f"marked N/A without {what}"]
-        assert extra_blocking(card) == [
-            f"P0 D-upgrade-runbook (Upgrade runbook reviewed and timeboxed) is FAIL: marked N/A without {what}"
+        assert result["reasons"] == [f"marked N/A, but {what}"]
+        assert item_blocking(card) == [
+            f"P0 D-upgrade-runbook (Upgrade runbook reviewed and timeboxed) is FAIL: marked N/A, but {what}"
         ]
 
     return check
@@ -279,16 +297,16 @@ def _expect_na_missing(what: str) -> Callable[[dict[str, Any]], None]:
 def _expect_na_accepted(card: dict[str, Any]) -> None:
     result = item(card, "D-upgrade-runbook")
     assert result["state"] == "N/A"
-    assert result["reasons"] == ["not applicable: no upgrade before genesis (accepted by release-manager)"]
+    assert result["reasons"] == ["not applicable: no upgrade before genesis (accepted by ops-lead-chen)"]
     assert card["totals"]["N/A"] == 1
-    assert extra_blocking(card) == []
+    assert item_blocking(card) == []
 
 
-PRIMARY = '  primary: {start: "2026-12-08 14:00 UTC", end: "2026-12-08 18:00 UTC"}\n'
+PRIMARY = f'  primary: {{start: "{seed(EXAMPLE.primary[0])}", end: "{seed(EXAMPLE.primary[1])}"}}\n'
 
 
 def _primary_placeholder(repo: Path) -> None:
-    replace_once(repo / CHECKLIST, PRIMARY, PRIMARY.replace('"2026-12-08 14:00 UTC"', '"YYYY-MM-DD HH:MM UTC"'))
+    replace_once(repo / CHECKLIST, PRIMARY, PRIMARY.replace(f'"{seed(EXAMPLE.primary[0])}"', '"YYYY-MM-DD HH:MM UTC"'))
 
 
 def _expect_primary_placeholder(card: dict[str, Any], repo: Path) -> None:
@@ -298,43 +316,46 @@ def _expect_primary_placeholder(card: dict[str, Any], repo: Path) -> None:
     result = item(card, "C-primary-window")
     assert result["state"] == "FAIL"
     assert result["reasons"] == [f"checklist.yaml:{line}:{column}: unfilled placeholder YYYY, HH:MM"]
-    assert extra_blocking(card) == [
+    assert item_blocking(card) == [
         f"P0 C-primary-window (Primary window: set, and outside every blackout) is FAIL: "
         f"checklist.yaml:{line}:{column}: unfilled placeholder YYYY, HH:MM"
     ]
 
 
-BLACKOUT = '    - start: "2026-12-05 00:00 UTC"\n      end: "2026-12-07 00:00 UTC"\n'
+BLACKOUT = f"    - start: {seed(EXAMPLE.blackout[0])}\n      end: {seed(EXAMPLE.blackout[1])}\n"
+OVER_PRIMARY = (EXAMPLE.primary[0] - timedelta(hours=2), EXAMPLE.primary[0] + timedelta(hours=1))
 
 
 def _blackout_over_primary(repo: Path) -> None:
-    replace_once(repo / CHECKLIST, BLACKOUT, '    - start: "2026-12-08 12:00 UTC"\n      end: "2026-12-08 15:00 UTC"\n')
+    over = f'    - start: "{seed(OVER_PRIMARY[0])}"\n      end: "{seed(OVER_PRIMARY[1])}"\n'
+    replace_once(repo / CHECKLIST, BLACKOUT, over)
 
 
 def _expect_blackout_over_primary(card: dict[str, Any]) -> None:
     result = item(card, "C-primary-window")
     assert result["state"] == "FAIL"
     assert len(result["reasons"]) == 1
-    assert result["reasons"][0].startswith("touches the blackout 2026-12-08 12:00–2026-12-08 15:00 UTC")
+    shown = f"{OVER_PRIMARY[0]:%Y-%m-%d %H:%M}–{OVER_PRIMARY[1]:%Y-%m-%d %H:%M} UTC"
+    assert result["reasons"][0].startswith(f"touches the blackout {shown}")
     assert item(card, "C-blackouts")["state"] == "PASS"  # the blackout itself is well-formed
     assert item(card, "C-backup-window")["state"] == "PASS"
-    assert [b.split(" (", 1)[0] for b in extra_blocking(card)] == ["P0 C-primary-window"]
+    assert [b.split(" (", 1)[0] for b in item_blocking(card)] == ["P0 C-primary-window"]
 
 
-FREEZE = '  start: "2026-12-01 00:00 UTC"\n  end: "2026-12-12 00:00 UTC"\n'
+FREEZE = f'  start: "{seed(EXAMPLE.freeze[0])}"\n  end: "{seed(EXAMPLE.freeze[1])}"\n'
 
 
 def _freeze_too_short(repo: Path) -> None:
-    replace_once(repo / CHECKLIST, FREEZE, '  start: "2026-12-01 00:00 UTC"\n  end: "2026-12-08 16:00 UTC"\n')
+    short = EXAMPLE.primary[0] + timedelta(hours=2)
+    replace_once(repo / CHECKLIST, FREEZE, f'  start: "{seed(EXAMPLE.freeze[0])}"\n  end: "{seed(short)}"\n')
 
 
 def _expect_freeze_too_short(card: dict[str, Any]) -> None:
     result = item(card, "C-freeze")
     assert result["state"] == "FAIL"
-    assert any(
-        "does not cover the primary window (2026-12-08 14:00–2026-12-08 18:00 UTC)" in r for r in result["reasons"]
-    )
-    assert [b.split(" (", 1)[0] for b in extra_blocking(card)] == ["P0 C-freeze"]
+    primary = f"{EXAMPLE.primary[0]:%Y-%m-%d %H:%M}–{EXAMPLE.primary[1]:%Y-%m-%d %H:%M} UTC"
+    assert any(f"does not cover the primary window ({primary})" in r for r in result["reasons"])
+    assert [b.split(" (", 1)[0] for b in item_blocking(card)] == ["P0 C-freeze"]
 
 
 def _approver_not_in_roster(repo: Path) -> None:
@@ -351,23 +372,45 @@ def _expect_approver_not_in_roster(card: dict[str, Any]) -> None:
     assert "not a member of @virtengine/security" in reason
 
 
+OPS, PRODUCT = {"operations-sre"}, {"product-release"}
 NO_GO_FLIPS = [
-    pytest.param(_third_p1_warning, _expect_third_p1_warning, id="third-p1-warning"),
-    pytest.param(_mitigation_without_owner, _expect_mitigation_without_owner, id="p1-mitigation-without-owner"),
-    pytest.param(_unmitigated_p1, _expect_unmitigated_p1, id="p1-without-mitigation"),
-    pytest.param(_na("", "release-manager"), _expect_na_missing("a justification"), id="na-without-justification"),
+    # (flip, expectation, the sign-offs it makes stale: a change of an area's items is a change of the
+    # policy its lead approved, so exactly that area goes stale)
+    pytest.param(_third_p1_warning, _expect_third_p1_warning, OPS | PRODUCT, id="third-p1-warning"),
     pytest.param(
-        _na("no upgrade before genesis", " "), _expect_na_missing("who accepted it"), id="na-without-acceptor"
+        _mitigation_without_owner, _expect_mitigation_without_owner, PRODUCT, id="p1-mitigation-without-owner"
     ),
-    pytest.param(_primary_placeholder, _expect_primary_placeholder, id="placeholder-in-primary-window"),
-    pytest.param(_blackout_over_primary, _expect_blackout_over_primary, id="blackout-over-primary"),
-    pytest.param(_freeze_too_short, _expect_freeze_too_short, id="freeze-too-short"),
-    pytest.param(_approver_not_in_roster, _expect_approver_not_in_roster, id="approver-not-in-roster"),
+    pytest.param(_unmitigated_p1, _expect_unmitigated_p1, PRODUCT, id="p1-without-mitigation"),
+    pytest.param(
+        _na("", "ops-lead-chen"), _expect_na_missing("it has no justification"), OPS, id="na-without-justification"
+    ),
+    pytest.param(
+        _na("no upgrade before genesis", " "),
+        _expect_na_missing("who accepted it is not a GitHub login (' ')"),
+        OPS,
+        id="na-without-acceptor",
+    ),
+    pytest.param(
+        _na("no upgrade before genesis", "<insert name>"),
+        _expect_na_missing("who accepted it is not a GitHub login ('<insert name>')"),
+        OPS,
+        id="na-accepted-by-a-placeholder",
+    ),
+    pytest.param(
+        _na("no upgrade before genesis", "fin-lead-dora"),
+        _expect_na_missing("fin-lead-dora who accepted it is not on the roster of @virtengine/sre"),
+        OPS,
+        id="na-accepted-by-someone-off-the-area-roster",
+    ),
+    pytest.param(_primary_placeholder, _expect_primary_placeholder, set(), id="placeholder-in-primary-window"),
+    pytest.param(_blackout_over_primary, _expect_blackout_over_primary, set(), id="blackout-over-primary"),
+    pytest.param(_freeze_too_short, _expect_freeze_too_short, set(), id="freeze-too-short"),
+    pytest.param(_approver_not_in_roster, _expect_approver_not_in_roster, {"security"}, id="approver-not-in-roster"),
 ]
 
 
-@pytest.mark.parametrize(("flip", "expect"), NO_GO_FLIPS)
-def test_one_flip_makes_no_go(tmp_path, check, flip, expect):
+@pytest.mark.parametrize(("flip", "expect", "stale"), NO_GO_FLIPS)
+def test_one_flip_makes_no_go(tmp_path, check, flip, expect, stale):
     repo = copy_example(tmp_path)
     drop_decisions(repo)
     flip(repo)
@@ -375,6 +418,7 @@ def test_one_flip_makes_no_go(tmp_path, check, flip, expect):
     assert code == 0, card["errors"]
     assert card["decision"] == "NO-GO"
     assert card["integrity"] == []
+    assert stale_areas(card) == stale
     if expect is _expect_primary_placeholder:
         expect(card, repo)
     else:
@@ -385,11 +429,12 @@ def test_one_flip_makes_no_go(tmp_path, check, flip, expect):
     ("flip", "expect"),
     [
         pytest.param(_two_p1_warnings_are_fine, _expect_two_p1_warnings, id="two-p1-warnings"),
-        pytest.param(_na("no upgrade before genesis", "release-manager"), _expect_na_accepted, id="na-accepted"),
+        pytest.param(_na("no upgrade before genesis", "ops-lead-chen"), _expect_na_accepted, id="na-accepted"),
     ],
 )
 def test_flip_that_stays_ready(tmp_path, check, flip, expect):
-    """The controls: at the limit, or with a proper N/A, nothing but the missing decision blocks."""
+    """The controls: at the limit, or with a proper N/A, no item blocks (the area's lead re-approves the
+    changed policy, which these flips leave stale)."""
     repo = copy_example(tmp_path)
     drop_decisions(repo)
     flip(repo)
@@ -432,7 +477,8 @@ def test_decision_with_a_digest_that_no_longer_matches_fails(tmp_path, check, fi
     assert card["decision"] == "NO-GO"
     reasons = card["recorded_decision"]["reasons"]
     what = field.split("_")[0]
-    assert reasons == [f"{what} digest recorded {forged} but it is now {recorded}"]
+    changed = " (a launch file changed after the decision)" if what == "scorecard" else ""
+    assert reasons == [f"{what} digest recorded {forged} but it is now {recorded}{changed}"]
     assert card["blocking"] == [f"{GO_DECISION} does not hold: {reasons[0]}"]
 
 
@@ -460,54 +506,50 @@ def test_one_login_for_two_roles_is_no_quorum(tmp_path, check):
     assert reason in card["blocking"]
 
 
-def test_re_recorded_decision_without_quorum_is_an_honest_no_go(tmp_path, cli, check):
+@pytest.mark.parametrize("decision", ["GO", "NO-GO"])
+def test_a_decision_without_its_quorum_is_refused_whatever_it_says(tmp_path, cli, decision):
     repo = copy_example(tmp_path)
     drop_decisions(repo)
     attendees = [a for a in ATTENDEES if not a.startswith("finance-lead=")]
-    argv = ["decide", "--repo", str(repo), "--window", "primary", "--at", AT]
-    for a in attendees:
-        argv += ["--attendee", a]
-    refused = cli(*argv, "--decision", "GO")
+    argv = ["decide", "--repo", str(repo), "--window", "primary", "--at", AT, "--decision", decision]
+    refused = cli(*argv, *[f"--attendee={a}" for a in attendees])
     assert refused.code == 1
-    assert "meeting quorum not met: no finance-lead" in refused.err
+    assert "not a decision: meeting quorum not met: no finance-lead recorded as attending" in refused.err
     assert list((repo / "decisions").glob("*.yaml")) == []
-
-    recorded = cli(*argv)
-    assert recorded.code == 0, recorded.err
-    assert recorded.out.startswith("decisions/2026-11-28T1200-no-go.yaml: NO-GO")
-    code, card = check(repo)
-    assert (code, card["decision"]) == (0, "NO-GO")
-    assert card["recorded_decision"]["decision"] == "NO-GO"
-    assert card["recorded_decision"]["holds"] is True
-    assert extra_blocking(card) == ["meeting quorum not met: no finance-lead recorded as attending"]
 
 
 # ---- time: a mitigation's due date -------------------------------------------------------------------
 
 
+DUE = EXAMPLE.decided_at + timedelta(days=2)
+
+
 @pytest.mark.parametrize(
     ("at", "state", "code"),
     [
-        ("2026-11-30T23:59:59Z", "WARN", 0),
-        ("2026-12-01T00:00:00Z", "FAIL", 1),
-        ("2026-12-02T00:00:00Z", "FAIL", 1),
+        (DUE - timedelta(seconds=1), "WARN", 0),
+        (DUE, "FAIL", 1),
+        (DUE + timedelta(days=1), "FAIL", 1),
     ],
 )
 def test_mitigation_due_date(tmp_path, cli, at, state, code):
+    """A GO taken while a P1 was mitigated stops being GO when the mitigation expires."""
     repo = copy_example(tmp_path)
-    replace_once(
-        repo / CHECKLIST,
-        CUSTOMER_MITIGATION,
-        CUSTOMER_MITIGATION + '      due: "2026-12-01 00:00 UTC"\n',
-    )
-    result = cli("check", "--repo", str(repo), "--format", "json", "--at", at, "--require-go")
+    drop_decisions(repo)
+    why = "The 24-hour notice goes out the day before the window, after this decision"
+    due = cli("mitigate", "F-customer-notice", "--owner", "product-lead", "--due", iso(DUE), "--description", why,
+              "--repo", repo)  # fmt: skip
+    assert due.code == 0, due.err
+    reapprove_and_decide(cli, repo, EXAMPLE.decided_at)
+    result = cli("check", "--repo", str(repo), "--format", "json", "--at", iso(at), "--require-go")
     card = result.json()
     assert result.code == code
     assert card["decision"] == ("GO" if state == "WARN" else "NO-GO")
     notice = item(card, "F-customer-notice")
     assert notice["state"] == state
     if state == "WARN":
-        assert notice["reasons"][-1].endswith("(owner product-lead, due 2026-12-01 00:00 UTC)")
+        assert notice["reasons"][-1].endswith(f"(owner product-lead, due {seed(DUE)})")
     else:
-        assert "P1 mitigation expired on 2026-12-01 00:00 UTC" in notice["reasons"]
+        assert f"P1 mitigation expired on {seed(DUE)}" in notice["reasons"]
         assert any(b.startswith("P1 F-customer-notice") for b in card["blocking"])
+        assert card["recorded_decision"]["holds"] is True  # it was true when taken: no false claim, just NO-GO

@@ -143,7 +143,8 @@ def naive_signoff_time(repo: Path) -> list[Expected]:
     text = write(
         repo,
         SECURITY,
-        f"area: security\nstatus: approved\napprover: alice\nat: 2026-02-01T10:00:00\nevidence_digest: {DIGEST}\n",
+        "area: security\nstatus: approved\napprover: alice\nat: 2026-02-01T10:00:00\n"
+        f"area_digest: {DIGEST}\npinned: {{policy: {{}}, evidence: {{}}}}\n",
     )
     return [at(SECURITY, text, "2026-02-01T10:00:00", "at: time '2026-02-01T10:00:00' has no zone")]
 
@@ -369,12 +370,11 @@ def test_json_format_lists_input_errors(repo_copy: Path, run_gate, project_root:
     expected = _two_file_mistakes(repo_copy)
     out, _ = check_unusable(run_gate, repo_copy, "--format", "json")
     card = json.loads(out)
-    schema = json.loads((project_root / "schemas" / "scorecard.schema.json").read_text(encoding="utf-8"))
+    schema = json.loads((project_root / "schemas" / "output" / "check.schema.json").read_text(encoding="utf-8"))
     Draft202012Validator.check_schema(schema)
     problems = [e.message for e in Draft202012Validator(schema).iter_errors(card)]
     assert not problems, problems
     assert card["decision"] == "NO-GO"
-    assert card["exit_code"] == 2
     assert all(set(e) >= {"file", "line", "column", "message"} for e in card["errors"])
     errors = [(e["file"], e["line"], e["column"], e["message"]) for e in card["errors"]]
     assert len(errors) == len(expected)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import tarfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from gate.commands.packet import MANIFEST_SUMS, SUMS, render_packet
@@ -12,7 +13,9 @@ from gate.evidence.digests import sha256sums
 from gate.evidence.hashing import sha256_bytes
 from gate.launch import load_valid
 from gate.load import CHECKLIST, DECISIONS, MANIFEST, SIGNOFFS, Loaded
-from gate.paths import resolve_inside
+from gate.paths import read_inside
+
+MAX_MEMBER_BYTES = 64 * 1024**3
 
 # The packet rendered for the archive sits at its root, never at packet.location: that path may itself
 # be an artifact (the packet captured as evidence), which the archive must carry unchanged.
@@ -24,10 +27,13 @@ ARCHIVE_PACKET = "LAUNCH-PACKET.md"
 def archive_members(repo: Path, loaded: Loaded) -> list[str]:
     """Every file an auditor needs: launch files, schemas, and every artifact, sorted."""
     names = {CHECKLIST, MANIFEST}
-    for folder in (SIGNOFFS, DECISIONS, "schemas"):
+    for folder in (SIGNOFFS, DECISIONS):
         base = repo / folder
         if base.is_dir():
             names |= {f"{folder}/{p.name}" for p in base.iterdir() if p.is_file() and not p.name.startswith(".")}
+    schemas = repo / "schemas"
+    if schemas.is_dir():
+        names |= {p.relative_to(repo).as_posix() for p in schemas.rglob("*.schema.json") if p.is_file()}
     names |= {a.path for a in loaded.manifest.artifacts}
     return sorted(names, key=lambda n: n.encode("utf-8"))
 
@@ -45,7 +51,7 @@ def _tarinfo(name: str, size: int) -> tarfile.TarInfo:
 def build_archive(repo: Path) -> bytes:
     """A reproducible .tar.gz: fixed order, mtimes, owners and modes; gzip header without a time."""
     loaded, _ = load_valid(repo)
-    files = {name: resolve_inside(repo, name).read_bytes() for name in archive_members(repo, loaded)}
+    files = {name: read_inside(repo, name, MAX_MEMBER_BYTES) for name in archive_members(repo, loaded)}
     files[ARCHIVE_PACKET] = render_packet(repo).encode("utf-8")  # as of the latest decision: reproducible
     files[MANIFEST_SUMS] = sha256sums(loaded.manifest.artifacts).encode("utf-8")
     ordered = sorted(files, key=lambda n: n.encode("utf-8"))
@@ -61,11 +67,20 @@ def build_archive(repo: Path) -> bytes:
     return packed.getvalue()
 
 
-def write_archive(repo: Path, out: Path) -> str:
-    """Write the archive; returns its SHA-256."""
+@dataclass(frozen=True)
+class ArchiveWritten:
+    """The archive written: where, its SHA-256 and its size in bytes."""
+
+    path: str
+    sha256: str
+    size: int
+
+
+def write_archive(repo: Path, out: Path) -> ArchiveWritten:
+    """Write the archive atomically."""
     data = build_archive(repo)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
     tmp.write_bytes(data)
     tmp.replace(out)
-    return sha256_bytes(data)
+    return ArchiveWritten(str(out), sha256_bytes(data), len(data))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from gate.decision import Evaluation, evaluate, judge_recorded
+from gate.decision import Evaluation, evaluate, invalid_records, judge_recorded
 from gate.errors import InputError
 from gate.launch import prepare
 from gate.load import MANIFEST
@@ -20,8 +20,6 @@ from gate.model.scorecard import (
 )
 from gate.windows import upcoming
 
-EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
-
 
 @dataclass(frozen=True)
 class CheckRequest:
@@ -29,29 +27,30 @@ class CheckRequest:
 
     repo: Path
     at: datetime | None = None
-    require_go: bool = False
 
 
 def run_check(request: CheckRequest) -> Scorecard:
-    """Everything `gate check` reports, with the exit code it implies."""
+    """Everything `gate check` reports (`gate.cli.exit_code` says how it ends the process)."""
     at = request.at or datetime.now(UTC)
     loaded, checks, errors = prepare(request.repo)
     if loaded is None:
         return _unusable(errors, at)
     evaluation = evaluate(loaded, checks, at)
-    recorded = judge_recorded(evaluation)
-    failed = any(c.problem for c in checks.values()) or (recorded is not None and not recorded.holds)
-    code = EXIT_FAILED if failed or (request.require_go and not evaluation.go) else EXIT_OK
-    return _scorecard(evaluation, recorded, code)
+    return _scorecard(evaluation, judge_recorded(evaluation))
 
 
-def _decision_failure(recorded: RecordedDecision | None) -> list[IntegrityFailure]:
-    if recorded is None or recorded.holds:
-        return []
-    return [IntegrityFailure(path=recorded.file, message="; ".join(recorded.reasons))]
+def _decision_failures(evaluation: Evaluation, recorded: RecordedDecision | None) -> list[IntegrityFailure]:
+    """The record in force if it does not hold, and every other record that is no decision at all."""
+    out = []
+    if recorded is not None and not recorded.holds:
+        out.append(IntegrityFailure(path=recorded.file, message="; ".join(recorded.reasons)))
+    for file, problems in invalid_records(evaluation.loaded):
+        if recorded is None or file != recorded.file:
+            out.append(IntegrityFailure(path=file, message="not a decision: " + "; ".join(problems)))
+    return out
 
 
-def _scorecard(evaluation: Evaluation, recorded: RecordedDecision | None, code: int) -> Scorecard:
+def _scorecard(evaluation: Evaluation, recorded: RecordedDecision | None) -> Scorecard:
     loaded = evaluation.loaded
     launch = loaded.checklist.launch
     blocking = list(evaluation.blocking)
@@ -66,14 +65,13 @@ def _scorecard(evaluation: Evaluation, recorded: RecordedDecision | None, code: 
         blocking=blocking,
         items=evaluation.readiness.items,
         signoffs=evaluation.readiness.signoffs,
-        integrity=_integrity(evaluation) + _decision_failure(recorded),
+        integrity=_integrity(evaluation) + _decision_failures(evaluation, recorded),
         errors=[],
         totals=evaluation.readiness.totals,
         manifest_sha256=evaluation.manifest_sha256,
-        scorecard_sha256=evaluation.readiness.digest(),
+        scorecard_sha256=evaluation.scorecard_sha256,
         recorded_decision=recorded,
         upcoming=upcoming(loaded.checklist, evaluation.at),
-        exit_code=code,
     )
 
 
@@ -109,5 +107,4 @@ def _unusable(errors: list[InputError], at: datetime) -> Scorecard:
         scorecard_sha256=None,
         recorded_decision=None,
         upcoming=[],
-        exit_code=EXIT_INPUT,
     )

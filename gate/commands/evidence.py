@@ -17,13 +17,13 @@ from pydantic import ValidationError
 
 from gate.edit import dump_json, write_atomic
 from gate.errors import InputErrors, UsageError
-from gate.evidence.digests import area_digest
-from gate.evidence.hashing import sha256_file
+from gate.evidence.digests import area_digest, area_pins
+from gate.evidence.hashing import sha256_inside
 from gate.launch import load_valid
 from gate.load import MANIFEST, Loaded
 from gate.model import Item, Manifest
-from gate.model.base import format_time
-from gate.paths import resolve_inside
+from gate.model.base import ID, format_time
+from gate.paths import check_relative
 from gate.references import check_references
 from gate.score import all_items
 
@@ -32,12 +32,14 @@ Echo = Callable[[str, bytes], None]
 
 
 @dataclass(frozen=True)
-class Recorded:
-    """What a recording command changed: the entry ids written and the sign-offs that went stale."""
+class EvidenceRecorded:
+    """What `evidence add|capture` changed: the entry ids written, the sign-offs that went stale, and
+    for a captured command how it exited (recorded either way)."""
 
+    item: str
     ids: list[str]
     stale: list[str]
-    exit_code: int = 0
+    command_exit: int | None = None
 
 
 def _item(loaded: Loaded, item_id: str) -> Item:
@@ -50,6 +52,8 @@ def _item(loaded: Loaded, item_id: str) -> Item:
 def choose_id(loaded: Loaded, item: Item, stem: str, explicit: str | None) -> str:
     """The manifest id for new evidence: explicit, else the requirement it obviously is."""
     if explicit:
+        if not ID.match(explicit):
+            raise UsageError(f"--id {explicit!r} is not an id (letters, digits, '.', '_', '-'; no '/')")
         return explicit
     wanted = [r.id for r in item.evidence]
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-")
@@ -63,7 +67,11 @@ def choose_id(loaded: Loaded, item: Item, stem: str, explicit: str | None) -> st
 
 
 def _manifest_data(repo: Path) -> dict[str, Any]:
+    """The manifest as plain data to edit (already validated by `load_valid`): every entry not touched
+    stays byte for byte as it was; lists the file leaves out (they default to empty) are added."""
     data: dict[str, Any] = json.loads((repo / MANIFEST).read_text(encoding="utf-8"))
+    data.setdefault("artifacts", [])
+    data.setdefault("commands", [])
     return data
 
 
@@ -98,9 +106,9 @@ def _write_manifest(loaded: Loaded, repo: Path, data: dict[str, Any]) -> list[st
     write_atomic(repo / MANIFEST, dump_json(data))
     out = []
     for area_id, (_, signoff) in loaded.signoffs.items():
-        before = area_digest(loaded.checklist, loaded.manifest, area_id)
-        was_fresh = signoff.status == "approved" and signoff.evidence_digest == before
-        if was_fresh and area_digest(after.checklist, manifest, area_id) != before:
+        before = area_digest(area_pins(loaded.checklist, loaded.manifest, area_id))
+        was_fresh = signoff.status == "approved" and signoff.area_digest == before
+        if was_fresh and area_digest(area_pins(after.checklist, manifest, area_id)) != before:
             out.append(area_id)
     return out
 
@@ -109,7 +117,7 @@ def artifact_entry(
     repo: Path, rel: str, entry_id: str, items: list[str], areas: list[str], kind: str
 ) -> dict[str, Any]:
     """A manifest entry for a file, hashed now."""
-    digest = sha256_file(resolve_inside(repo, rel))
+    digest = sha256_inside(repo, rel)
     return {
         "id": entry_id,
         "path": rel,
@@ -132,13 +140,16 @@ def relative(repo: Path, path: Path) -> str:
     if not path.is_absolute() and not absolute.exists() and (repo / path).exists():
         absolute = repo / path
     try:
-        rel = absolute.resolve().relative_to(repo.resolve())
+        rel = absolute.resolve().relative_to(repo.resolve()).as_posix()
     except ValueError:
         raise UsageError(f"{path} is not inside the repository {repo}") from None
-    return rel.as_posix()
+    problem = check_relative(rel)
+    if problem:
+        raise UsageError(f"{path}: {problem}")
+    return rel
 
 
-def add(repo: Path, paths: Sequence[Path], item_id: str, entry_id: str | None, areas: list[str]) -> Recorded:
+def add(repo: Path, paths: Sequence[Path], item_id: str, entry_id: str | None, areas: list[str]) -> EvidenceRecorded:
     """Hash and register artifacts for an item; re-adding a changed file updates its entry."""
     loaded = load_valid(repo)[0]
     item = _item(loaded, item_id)
@@ -156,7 +167,7 @@ def add(repo: Path, paths: Sequence[Path], item_id: str, entry_id: str | None, a
         new_id = known.id if known else choose_id(loaded, item, Path(rel).stem, entry_id)
         _upsert(data["artifacts"], artifact_entry(repo, rel, new_id, [item.id], areas, "document"))
         ids.append(new_id)
-    return Recorded(ids, _write_manifest(loaded, repo, data))
+    return EvidenceRecorded(item.id, ids, _write_manifest(loaded, repo, data))
 
 
 def _pump(src: IO[bytes], sink: IO[bytes], stream: str, echo: Echo | None) -> None:
@@ -166,7 +177,9 @@ def _pump(src: IO[bytes], sink: IO[bytes], stream: str, echo: Echo | None) -> No
             echo(stream, chunk)
 
 
-def capture(repo: Path, argv: Sequence[str], item_id: str, entry_id: str | None, echo: Echo | None = None) -> Recorded:
+def capture(
+    repo: Path, argv: Sequence[str], item_id: str, entry_id: str | None, echo: Echo | None = None
+) -> EvidenceRecorded:
     """Run `argv` (no shell) as evidence: output shown live and stored; a failure is recorded, not dropped.
 
     Outputs go to temporary files first and the manifest is written last, so an interrupted run
@@ -227,7 +240,7 @@ def _register_capture(
     code: int,
     started: datetime,
     ended: datetime,
-) -> Recorded:
+) -> EvidenceRecorded:
     data = _manifest_data(repo)
     for stream, partial in outs.items():
         final = partial.with_name(f"{cmd_id}.{stream}")
@@ -247,4 +260,4 @@ def _register_capture(
         "areas": [],
     }
     _upsert(data["commands"], command)
-    return Recorded([cmd_id], _write_manifest(loaded, repo, data), exit_code=code)
+    return EvidenceRecorded(item.id, [cmd_id], _write_manifest(loaded, repo, data), command_exit=code)

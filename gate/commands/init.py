@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
@@ -15,7 +16,7 @@ from gate.errors import UsageError
 _ORG = re.compile(r"^[A-Za-z0-9](?:-?[A-Za-z0-9])*$")
 SIGNOFF = """# yaml-language-server: $schema=../schemas/signoff.schema.json
 # The {area} sign-off. Its lead approves by approving the pull request that sets status: approved
-# (written by `gate signoff {area} --approve --by LOGIN`, which records the area's evidence digest).
+# (written by `gate signoff {area} --approve --by LOGIN`, which pins the area digest: its evidence and policy).
 area: {area}
 status: pending
 """
@@ -42,7 +43,15 @@ def template(name: str, network: str, org: str) -> str:
     return text
 
 
-def init(target: Path, name: str, network: str, org: str) -> list[str]:
+@dataclass(frozen=True)
+class Scaffolded:
+    """The new launch repository and every file written into it."""
+
+    target: str
+    created: list[str]
+
+
+def init(target: Path, name: str, network: str, org: str) -> Scaffolded:
     """Scaffold a launch repository in `target` (which must not already hold one)."""
     if not _ORG.match(org):
         raise UsageError(f"--org {org!r} is not a GitHub organisation name")
@@ -66,13 +75,13 @@ def init(target: Path, name: str, network: str, org: str) -> list[str]:
         signoffs="\n".join(f"/signoffs/{a}.yaml{' ' * max(1, 24 - len(a) - 16)}{teams[a]}" for a in areas),
         all_teams=" ".join(teams[a] for a in areas),
     )
-    written |= {f"{schemas.SCHEMA_DIR}/{n}": schemas.render(n) for n in schemas.MODELS}
+    written |= {f"{schemas.SCHEMA_DIR}/{n}": text for n, text in schemas.rendered().items()}
     existing = [rel for rel in written if (target / rel).exists()]
     if existing:
         raise UsageError(f"{target} already has {', '.join(sorted(existing))}: init writes only new files")
     for rel, body in written.items():
         write_atomic(target / rel, body)
-    return sorted(written)
+    return Scaffolded(str(target), sorted(written))
 
 
 def _manifest() -> str:

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import shlex
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from gate.decision import Evaluation, evaluate
 from gate.edit import write_atomic
 from gate.errors import UsageError
+from gate.evidence.digests import sha256_text
 from gate.launch import load_valid
 from gate.load import Loaded
 from gate.model import Command
 from gate.model.base import format_time
-from gate.paths import resolve_inside
+from gate.paths import PathEscape, read_head, resolve_inside
 
 EXCERPT_BYTES = 2048
 # Named in the packet's text; the archive writes them (gate.commands.archive).
@@ -46,7 +48,7 @@ def _excerpt(repo: Path, loaded: Loaded, artifact_id: str) -> str:
     artifact = next((a for a in loaded.manifest.artifacts if a.id == artifact_id), None)
     if artifact is None:
         return "(missing)"
-    raw = resolve_inside(repo, artifact.path).read_bytes()[:EXCERPT_BYTES]
+    raw = read_head(repo, artifact.path, EXCERPT_BYTES)
     text = raw.decode("utf-8", errors="replace").rstrip("\n")
     more = " (excerpt)" if artifact.size > EXCERPT_BYTES else ""
     return f"```text\n{text}\n```{more}" if text else "(empty)"
@@ -62,7 +64,7 @@ def render_packet(repo: Path, at: datetime | None = None) -> str:
         "",
         f"Network {launch.network} · release {launch.release_tag} · state as of {format_time(when)}",
         f"Decision computed: **{'GO' if evaluation.go else 'NO-GO'}** · manifest SHA-256"
-        f" `{evaluation.manifest_sha256}` · scorecard SHA-256 `{evaluation.readiness.digest()}`",
+        f" `{evaluation.manifest_sha256}` · scorecard SHA-256 `{evaluation.scorecard_sha256}`",
         "",
         "Verify with no Python at all, in an archive made by `gate archive`: `sha256sum -c SHA256SUMS` checks",
         f"every file against the archive's own list; `sha256sum -c {MANIFEST_SUMS}` checks the evidence against",
@@ -145,13 +147,35 @@ def _bullets(lines: list[str]) -> list[str]:
     return [f"- {_cell(line)}" for line in lines]
 
 
-def write_packet(repo: Path, out: str | None, at: datetime | None) -> str:
-    """Write the packet where checklist.yaml says (or `out`); returns the repository-relative path."""
+@dataclass(frozen=True)
+class PacketWritten:
+    """Where the packet went, and the SHA-256 of what was written."""
+
+    path: str
+    sha256: str
+
+
+def write_packet(repo: Path, out: Path | None, at: datetime | None) -> PacketWritten:
+    """Write the packet to `out` (any path; relative to the current folder), else where checklist.yaml
+    says (relative to the repository). A registered artifact is never overwritten: that would change
+    the evidence under a decision and stale its area."""
     loaded, _ = load_valid(repo)
-    rel = out or loaded.checklist.packet.location
-    try:
-        target = resolve_inside(repo, rel)
-    except ValueError as exc:
-        raise UsageError(f"packet path: {exc}") from None
-    write_atomic(target, render_packet(repo, at))
-    return rel
+    if out is None:
+        try:
+            target = resolve_inside(repo, loaded.checklist.packet.location)
+        except PathEscape as exc:
+            raise UsageError(f"packet.location: {exc}") from None
+    else:
+        target = out.resolve()
+    registered = {(repo.resolve() / a.path).resolve(): a for a in loaded.manifest.artifacts}
+    artifact = registered.get(target.resolve())
+    if artifact is not None:
+        raise UsageError(
+            f"{artifact.path} is registered evidence ({artifact.id}): writing the packet there would change it"
+            " and stale its area. Write it elsewhere with --out FILE; to register a new version as evidence,"
+            f" then run `gate evidence add FILE --id {artifact.id} --item …`"
+        )
+    text = render_packet(repo, at)
+    write_atomic(target, text)
+    shown = target.relative_to(repo.resolve()).as_posix() if target.is_relative_to(repo.resolve()) else str(target)
+    return PacketWritten(shown, sha256_text(text))

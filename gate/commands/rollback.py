@@ -52,11 +52,11 @@ class CriterionRules(_Out):
     scrape_interval: str
 
 
-class RulesResult(_Out):
-    """The rule file (`rules`, YAML text), where it was written, and what each criterion needs."""
+class RulesFile(_Out):
+    """The rule file's text, where it was written (None: it is printed), and what each criterion needs."""
 
-    out: str | None
-    rules: str
+    text: str
+    path: str | None
     criteria: list[CriterionRules]
 
 
@@ -81,7 +81,7 @@ def parse_match(options: Sequence[str]) -> dict[Family, dict[str, str]]:
     return out
 
 
-def rules(request: RulesRequest) -> RulesResult:
+def rules(request: RulesRequest) -> RulesFile:
     """The rule file for the launch's criteria; written to `request.out` when given."""
     rollback = load_valid(request.repo)[0].checklist.rollback
     match = parse_match(request.match)
@@ -99,7 +99,7 @@ def rules(request: RulesRequest) -> RulesResult:
         )
         for c in compile_criteria(rollback, match=match)
     ]
-    return RulesResult(out=None if request.out is None else str(request.out), rules=text, criteria=criteria)
+    return RulesFile(text=text, path=None if request.out is None else str(request.out), criteria=criteria)
 
 
 # ---- watch ---------------------------------------------------------------------------------------------
@@ -151,7 +151,7 @@ class Watcher:
         loaded, checks = load_valid(self.request.repo)  # the state as it is now, not when the watch began
         evaluation = evaluate(loaded, checks, result.at)
         record = rollback_record(result, loaded.checklist, self.status_update())
-        record["scorecard_sha256"] = evaluation.readiness.digest()
+        record["scorecard_sha256"] = evaluation.scorecard_sha256
         record["manifest_sha256"] = evaluation.manifest_sha256
         Decision.model_validate(record)  # never write a record `gate check` would refuse
         name = f"{DECISIONS}/{result.at:%Y-%m-%dT%H%M%S}-rollback.yaml"

@@ -5,14 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-from gate.edit import update_yaml
+from gate.edit import Edit, edit_yaml
 from gate.errors import GateFailed, UsageError
-from gate.evidence.digests import area_digest
+from gate.evidence.digests import area_digest, area_pins
 from gate.launch import Checks, load_valid
 from gate.load import Loaded
+from gate.model import Signoff
 from gate.model.base import format_time
+from gate.model.checklist import Severity
 from gate.names import check_login, check_roles
 from gate.score import ItemFacts, all_items, evidence_problems
 
@@ -28,12 +30,24 @@ def missing_evidence(loaded: Loaded, checks: Checks, area: str, at: datetime) ->
 
 
 @dataclass(frozen=True)
+class SignoffRecorded:
+    """The sign-off file written, and the area digest the verdict was given for."""
+
+    area: str
+    file: str
+    status: Literal["approved", "rejected"]
+    approver: str
+    area_digest: str
+    findings_added: list[str]
+
+
+@dataclass(frozen=True)
 class Finding:
     """A finding given on the command line."""
 
     summary: str
     owner: str
-    severity: str = "medium"
+    severity: Severity = "medium"
 
 
 def signoff(
@@ -44,8 +58,8 @@ def signoff(
     at: datetime,
     findings: list[Finding],
     pull_request: int | None = None,
-) -> str:
-    """Write the area's sign-off with its current evidence digest; returns the digest."""
+) -> SignoffRecorded:
+    """Write the area's sign-off with its current area digest."""
     loaded, checks = load_valid(repo)
     if area not in loaded.signoffs:
         raise UsageError(f"unknown area {area!r} (one of: {', '.join(sorted(loaded.signoffs))})")
@@ -58,18 +72,21 @@ def signoff(
     check_login(login, "--by")
     check_roles(loaded, [f.owner for f in findings], "--owner")
     file, existing = loaded.signoffs[area]
-    digest = area_digest(loaded.checklist, loaded.manifest, area)
+    pins = area_pins(loaded.checklist, loaded.manifest, area)
+    digest = area_digest(pins)
     start = len(existing.findings)
     new = [
         {"id": f"F{start + n}", "summary": f.summary, "severity": f.severity, "remediation_owner": f.owner}
         for n, f in enumerate(findings, 1)
     ]
-    changes: dict[str, Any] = {
-        "status": verdict,
-        "approver": login,
-        "at": format_time(at),
-        "pull_request": pull_request,
-        "evidence_digest": digest,
-    }
-    update_yaml(repo / file, changes, {"findings": new} if new else None)
-    return digest
+    edits = [
+        Edit(("status",), verdict),
+        Edit(("approver",), login),
+        Edit(("at",), format_time(at)),
+        *([Edit(("pull_request",), pull_request)] if pull_request is not None else []),
+        Edit(("area_digest",), digest),
+        Edit(("pinned",), pins.model_dump(mode="json")),
+        *([Edit(("findings",), new, "append")] if new else []),
+    ]
+    edit_yaml(repo / file, edits, Signoff, file=file)
+    return SignoffRecorded(area, file, verdict, login, digest, [f["id"] for f in new])

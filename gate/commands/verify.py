@@ -30,9 +30,28 @@ class AuditReport:
     problems: list[str]
 
 
-def _safe_members(tar: tarfile.TarFile) -> list[tarfile.TarInfo]:
-    problems, members = [], []
-    for m in tar.getmembers():
+@dataclass(frozen=True)
+class Limits:
+    """What an archive may expand to before it is refused, unread: an archive is input like any other.
+
+    `max_bytes` bounds the total; past `ratio_floor` bytes, expanding to more than `max_ratio` times the
+    archive's own size is a compression bomb, not evidence (text and reports compress some 5-20 times).
+    """
+
+    max_bytes: int = 8 * 1024**3
+    max_members: int = 100_000
+    max_ratio: int = 200
+    ratio_floor: int = 64 * 1024**2
+
+
+def _safe_members(tar: tarfile.TarFile, packed: int, limits: Limits) -> list[tarfile.TarInfo]:
+    """Every member, read header by header so a bomb is refused before its data is unpacked."""
+    problems: list[str] = []
+    members: list[tarfile.TarInfo] = []
+    total = 0
+    while (m := tar.next()) is not None:
+        total += m.size
+        _within(limits, packed, total, len(members) + 1)
         name = PurePosixPath(m.name)
         if name.is_absolute() or ".." in name.parts:
             problems.append(f"{m.name}: member would be written outside the folder")
@@ -47,12 +66,29 @@ def _safe_members(tar: tarfile.TarFile) -> list[tarfile.TarInfo]:
     return members
 
 
+def _within(limits: Limits, packed: int, total: int, count: int) -> None:
+    if count > limits.max_members:
+        raise GateFailed(f"archive refused: more than {limits.max_members} members (the limit)")
+    if total > limits.max_bytes:
+        raise GateFailed(
+            f"archive refused: it expands to more than {limits.max_bytes} bytes (the limit; see --max-size)"
+        )
+    if total > limits.ratio_floor and total > limits.max_ratio * max(packed, 1):
+        raise GateFailed(
+            f"archive refused: {packed} bytes expand to more than {total}, over {limits.max_ratio} times:"
+            " a compression bomb, not evidence"
+        )
+
+
 def _check_sums(folder: Path) -> list[str]:
     sums = folder / SUMS
     if not sums.is_file():
         return [f"{SUMS} is missing from the archive"]
     problems, listed = [], set()
-    for line in sums.read_text(encoding="utf-8").splitlines():
+    text, problem = _text(sums)
+    if text is None:
+        return [f"{SUMS}: {problem}"]
+    for line in text.splitlines():
         digest, _, name = line.partition("  ")
         listed.add(name)
         path = folder / name
@@ -70,13 +106,25 @@ def _check_sums(folder: Path) -> list[str]:
 def _check_archive_extras(folder: Path, loaded: Loaded) -> list[str]:
     """What only an archive carries must agree with the launch it was made from."""
     problems = []
-    listing = folder / MANIFEST_SUMS
-    if not listing.is_file() or listing.read_text(encoding="utf-8") != sha256sums(loaded.manifest.artifacts):
+    listing, _ = _text(folder / MANIFEST_SUMS)
+    if listing != sha256sums(loaded.manifest.artifacts):
         problems.append(f"{MANIFEST_SUMS} is missing or does not list the manifest's artifacts")
-    packet = folder / ARCHIVE_PACKET
-    if not packet.is_file() or packet.read_text(encoding="utf-8") != render_packet(folder):
+    packet, _ = _text(folder / ARCHIVE_PACKET)
+    if packet != render_packet(folder):
         problems.append(f"{ARCHIVE_PACKET} is missing or differs from the packet of the archived launch")
     return problems
+
+
+def _text(path: Path) -> tuple[str | None, str | None]:
+    """A text file of the unpacked archive, or why it cannot be read as UTF-8 text."""
+    try:
+        return path.read_bytes().decode("utf-8"), None
+    except FileNotFoundError:
+        return None, "missing"
+    except UnicodeDecodeError as exc:
+        return None, f"not UTF-8 (byte {exc.start})"
+    except OSError as exc:
+        return None, f"cannot read ({exc.strerror})"
 
 
 def verify_folder(folder: Path, archive: bool = True) -> AuditReport:
@@ -100,11 +148,13 @@ def verify_folder(folder: Path, archive: bool = True) -> AuditReport:
     return AuditReport(not problems, recorded, problems)
 
 
-def verify_archive(archive: Path) -> AuditReport:
-    """Unpack into a temporary folder (refusing members that escape it, links included) and verify."""
+def verify_archive(archive: Path, limits: Limits | None = None) -> AuditReport:
+    """Unpack into a temporary folder (refusing members that escape it, links, and more than `limits`
+    allow) and verify."""
     try:
+        packed = archive.stat().st_size
         with tarfile.open(archive, mode="r:*") as tar, tempfile.TemporaryDirectory(prefix="gate-verify-") as tmp:
-            tar.extractall(tmp, members=_safe_members(tar), filter="data")
+            tar.extractall(tmp, members=_safe_members(tar, packed, limits or Limits()), filter="data")
             return verify_folder(Path(tmp))
     except (OSError, tarfile.TarError, EOFError, zlib.error) as exc:
         raise UsageError(f"{archive}: not a readable archive ({exc})") from None

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from gate.evidence.hashing import sha256_bytes
 from gate.model import Artifact, Checklist, Command, Manifest
+from gate.model.signoff import Pinned
 
 
 def sha256_text(text: str) -> str:
@@ -42,8 +43,53 @@ def area_entries(checklist: Checklist, manifest: Manifest, area: str) -> list[Ar
     return [chosen[k] for k in sorted(chosen)]
 
 
-def area_digest(checklist: Checklist, manifest: Manifest, area: str) -> str:
-    """SHA-256 over the canonical JSON of the area's manifest entries: changes only with that area."""
-    entries = [e.model_dump(mode="json", by_alias=True) for e in area_entries(checklist, manifest, area)]
-    canonical = json.dumps({"area": area, "entries": entries}, sort_keys=True, separators=(",", ":"))
-    return sha256_text(canonical)
+def area_pins(checklist: Checklist, manifest: Manifest, area: str) -> Pinned:
+    """What an approval of `area` is given for, part by part (see `Pinned`).
+
+    Policy: the area's own definition with its team's roster, and each of its items whole (priority,
+    required evidence, N/A, mitigation, wording): lowering a P0 or adding an N/A changes a part.
+    Evidence: each entry serving the area, a file by its SHA-256, a captured command by the digest of
+    its record (argv, exit code, times, outputs).
+    """
+    definition = next(a for a in checklist.areas if a.id == area)
+    team = definition.team.lower()
+    roster = sorted(m.lower() for t, ms in checklist.roster.items() if t.lower() == team for m in ms)
+    policy = {"area": _digest({"area": definition.model_dump(mode="json"), "roster": roster})}
+    for item in [*checklist.prerequisites, *checklist.items]:
+        if item.area == area:
+            policy[item.id] = _digest(item.model_dump(mode="json", by_alias=True))
+    evidence = {
+        e.id: e.sha256 if isinstance(e, Artifact) else _digest(e.model_dump(mode="json", by_alias=True))
+        for e in area_entries(checklist, manifest, area)
+    }
+    return Pinned(policy=policy, evidence=evidence)
+
+
+def area_digest(pins: Pinned) -> str:
+    """The one digest a sign-off pins: SHA-256 over the canonical JSON of every part."""
+    return _digest(pins.model_dump(mode="json"))
+
+
+def pin_changes(recorded: Pinned, current: Pinned) -> list[str]:
+    """What changed since the approval, as a person reads it: each policy part and evidence entry."""
+    out = []
+    for kind, before, now in (
+        ("policy", recorded.policy, current.policy),
+        ("evidence", recorded.evidence, current.evidence),
+    ):
+        for key in sorted(set(before) | set(now)):
+            if key not in now:
+                out.append(f"{kind} {key} removed")
+            elif key not in before:
+                out.append(f"{kind} {key} added ({_short(now[key])})")
+            elif before[key] != now[key]:
+                out.append(f"{kind} {key} changed ({_short(before[key])} -> {_short(now[key])})")
+    return out
+
+
+def _short(digest: str) -> str:
+    return digest[:12]
+
+
+def _digest(data: object) -> str:
+    return sha256_text(json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False))

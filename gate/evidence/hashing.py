@@ -8,10 +8,13 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import stat
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from gate.paths import NotAFile, Opener, PathEscape, TooBig
 
 CHUNK = 1024 * 1024
 SMALL = 1024 * 1024  # files under this are read in one call and hashed in one update
@@ -32,10 +35,25 @@ def sha256_bytes(data: bytes) -> str:
 
 
 def sha256_file(path: Path) -> Digest:
-    """Hash a file by streaming through one reused per-thread buffer (flat memory at any size)."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    """Hash a file by streaming through one reused per-thread buffer (flat memory at any size).
+
+    For files outside any launch (an archive, a packet given on the command line); a launch's own
+    files are hashed through `hash_many`, which confines them to the repository.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0))
     try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotAFile(errno.EINVAL, f"{path} is not a regular file")
         return _digest_fd(fd, SMALL)  # a hint of SMALL always takes the streaming path
+    finally:
+        os.close(fd)
+
+
+def sha256_inside(root: Path, rel: str) -> Digest:
+    """Hash the repository file `rel`, confined like every launch file (PathEscape, NotAFile, OSError)."""
+    fd = Opener(root).open(rel)
+    try:
+        return _digest_fd(fd, SMALL)
     finally:
         os.close(fd)
 
@@ -43,56 +61,6 @@ def sha256_file(path: Path) -> Digest:
 def workers() -> int:
     """Hashing threads: hashlib releases the GIL on large updates, so one per core pays off."""
     return max(1, min(32, os.cpu_count() or 1))
-
-
-class PathEscape(ValueError):
-    """A path that would leave the repository (absolute, `..`, or through a symlink)."""
-
-
-class _Opener:
-    """Opens repository-relative paths quickly and safely.
-
-    Each distinct folder is resolved (symlinks followed) once and checked to lie inside the repository;
-    the file itself is opened with O_NOFOLLOW, and only when it is a symlink is its target resolved and
-    checked. Resolving every path in full costs a syscall per component per file, which dominated the
-    time of verifying many small files.
-    """
-
-    def __init__(self, root: Path) -> None:
-        self.root = os.path.realpath(root)
-        self.folders: dict[str, str] = {}
-        self.lock = threading.Lock()
-
-    def _inside(self, real: str) -> bool:
-        return real == self.root or real.startswith(self.root + os.sep)
-
-    def _folder(self, rel_folder: str) -> str:
-        real = self.folders.get(rel_folder)
-        if real is None:
-            real = os.path.realpath(os.path.join(self.root, rel_folder))
-            if not self._inside(real):
-                raise PathEscape(f"folder {rel_folder!r} resolves outside the repository (through a symlink)")
-            with self.lock:
-                self.folders[rel_folder] = real
-        return real
-
-    def open(self, rel: str) -> int:
-        from gate.paths import check_relative
-
-        problem = check_relative(rel)
-        if problem:
-            raise PathEscape(problem)
-        folder, _, name = rel.rpartition("/")
-        path = os.path.join(self._folder(folder), name)
-        try:
-            return os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
-        except OSError as exc:
-            if exc.errno != errno.ELOOP:
-                raise
-        real = os.path.realpath(path)  # the file is a symlink: allowed only if it stays inside
-        if not self._inside(real):
-            raise PathEscape(f"path {rel!r} resolves outside the repository (through a symlink)") from None
-        return os.open(real, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
 
 
 def _digest_fd(fd: int, size_hint: int) -> Digest:
@@ -123,6 +91,8 @@ def describe(outcome: OSError) -> str:
         return "file is missing"
     if isinstance(outcome, IsADirectoryError):
         return "path is a directory, not a file"
+    if isinstance(outcome, NotAFile | TooBig):
+        return str(outcome.strerror)
     return f"cannot read: {outcome.strerror or outcome}"
 
 
@@ -136,7 +106,7 @@ def mismatch(sha256: str, size: int, actual: Digest) -> str | None:
     return "; ".join(problems) or None
 
 
-def _one(opener: _Opener, rel: str, size_hint: int) -> HashResult:
+def _one(opener: Opener, rel: str, size_hint: int) -> HashResult:
     try:
         fd = opener.open(rel)
     except (PathEscape, OSError) as exc:
@@ -157,7 +127,7 @@ def hash_many(
     The work is split into one balanced batch per core up front (largest files first), so the only
     per-file cost in Python is the open/read/close itself — no future or queue per file.
     """
-    opener = _Opener(root)
+    opener = Opener(root)
     results: list[HashResult | None] = [None] * len(files)
     order = sorted(range(len(files)), key=lambda i: -files[i][1])
     batches: list[list[int]] = [[] for _ in range(min(workers(), max(1, len(files))))]

@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from gate.evidence.hashing import Digest, HashResult, PathEscape, describe, hash_many, mismatch
+from gate.evidence.hashing import Digest, HashResult, describe, hash_many, mismatch
 from gate.model import Artifact
+from gate.paths import PathEscape
 
 
 @dataclass(frozen=True)

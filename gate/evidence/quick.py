@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gate.errors import InputErrors
-from gate.evidence.hashing import PathEscape, describe, hash_many, mismatch
+from gate.evidence.hashing import describe, hash_many, mismatch
+from gate.paths import PathEscape
 
 MANIFEST = "evidence-manifest.json"  # as gate.load.MANIFEST; not imported: gate.load pulls in pydantic
 _HEX = re.compile(r"^[0-9a-f]{64}$")
@@ -45,7 +46,7 @@ def _entries(repo: Path) -> list[Entry]:
         entries = [Entry(a["path"], a["sha256"], a["size"]) for a in data["artifacts"]]
         if all(_plausible(e) for e in entries):
             return entries
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         pass
     return _strict_entries(repo)
 

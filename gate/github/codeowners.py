@@ -44,7 +44,7 @@ class Rule:
 class Problem:
     """Something wrong in a CODEOWNERS file, at a 1-based line and column.
 
-    Line 0, column 0 means the file as a whole: a path that no rule matches has no line to point at.
+    A problem that no rule causes (a path nothing matches) points at line 1: the fix is a new line.
     """
 
     line: int
@@ -129,8 +129,8 @@ def lint(
 
     `area_teams` maps an area id to its team handle (`{"security": "@org/security"}`). Each
     `signoffs/<area>.yaml` must be owned by that area's team, and `decision_probe` by every area's
-    team. These problems point at the deciding rule's line (column 1); line 0, column 0 when no rule
-    matches, since the fix is then a new line rather than an edit.
+    team. These problems point at the deciding rule's line (column 1); at line 1 when no rule matches,
+    since the fix is then a new line rather than an edit.
     """
     problems = list(co.problems)
     for area, team in area_teams.items():
@@ -165,7 +165,7 @@ def _unique(handles: Iterable[str]) -> list[str]:
 
 def _at(found: Match, message: str) -> Problem:
     if found.rule is None:
-        return Problem(0, 0, message)
+        return Problem(1, 1, f"{message} (no rule matches it: add one)")
     return Problem(found.rule.line, 1, message)
 
 

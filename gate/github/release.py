@@ -62,6 +62,7 @@ class ReleaseRequest:
     membership: MembershipSource = "roster"
     packet: Path | None = None
     archive: Path | None = None
+    at: datetime | None = None  # judge as of this moment (default: now); for rehearsals and tests
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ def release(request: ReleaseRequest) -> ReleaseResult:
         raise UsageError("the packet and the archive go into the GitHub release: give --github as well")
     sha = _release_commit(request.repo, request.sha)
     with export_tree(request.repo, sha) as tree:
-        verified = verify_go(tree, with_packet=request.client is not None)
+        verified = verify_go(tree, with_packet=request.client is not None, at=request.at)
     check_tag_name(request.repo, verified.decision.release_tag)
     if request.client is None:
         message = tag_message(verified, sha, None, ())
@@ -127,9 +128,9 @@ def _release_on_github(request: ReleaseRequest, client: GitHubClient, sha: str, 
 # ---- (a) the whole gate at the commit ----------------------------------------------------------------
 
 
-def verify_go(tree: Path, *, with_packet: bool = False) -> Verified:
+def verify_go(tree: Path, *, with_packet: bool = False, at: datetime | None = None) -> Verified:
     """`gate check --require-go` on `tree`; anything but a GO whose recorded decision holds is refused."""
-    card = run_check(CheckRequest(tree, require_go=True))
+    card = run_check(CheckRequest(tree, at=at))
     reasons = _refusals(card)
     if reasons:
         raise GateFailed("not releasing: the gate does not say GO\n" + "\n".join(f"  - {r}" for r in reasons))
@@ -153,8 +154,8 @@ def _refusals(card: Scorecard) -> list[str]:
         reasons.append("no go/no-go decision is recorded: there is nothing to release")
     elif recorded.decision != "GO":
         reasons.append(f"the latest decision, {recorded.file}, is {recorded.decision}")
-    if not reasons and (card.exit_code != 0 or card.decision != "GO"):
-        reasons.append(f"gate check --require-go exits {card.exit_code} with {card.decision}")
+    if not reasons and (card.integrity or card.decision != "GO"):
+        reasons.append(f"gate check --require-go says {card.decision}, with {len(card.integrity)} integrity failure(s)")
     return reasons
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -29,11 +30,14 @@ def field_errors(title: str, problems: list[tuple[tuple[str | int, ...], str]]) 
     )
 
 
-Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=128)]
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
+ID = re.compile(ID_PATTERN)
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
 Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 LOGIN_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$"
 Login = Annotated[str, StringConstraints(pattern=LOGIN_PATTERN)]
+LOGIN = re.compile(LOGIN_PATTERN)
 TeamHandle = Annotated[str, StringConstraints(pattern=r"^@[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$")]
 Duration = Annotated[str, StringConstraints(pattern=r"^[0-9]+[smh]$")]
 
@@ -47,14 +51,23 @@ def parse_time(text: str) -> datetime:
         raise ValueError(f"not a time: {text!r} (expected e.g. 2027-03-02T14:00:00Z)") from None
     if when.tzinfo is None:
         raise ValueError(f"time {text!r} has no zone: write it in UTC with a trailing Z")
-    return when.astimezone(UTC)
+    return _to_utc(when, text)
+
+
+def _to_utc(when: datetime, shown: object) -> datetime:
+    try:
+        return when.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00+01:00 lies before the first representable UTC time
+        raise ValueError(f"time {shown} is out of range in UTC") from None
 
 
 def _utc(value: object) -> object:
     if isinstance(value, str):
         return parse_time(value)
-    if isinstance(value, datetime) and value.tzinfo is None:
-        raise ValueError("time has no zone: write it in UTC with a trailing Z")
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("time has no zone: write it in UTC with a trailing Z")
+        return _to_utc(value, value.isoformat())
     return value
 
 

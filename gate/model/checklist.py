@@ -239,20 +239,53 @@ class Communications(Model):
     status_page_templates: list[StatusTemplate]
 
 
-class PriorityRule(Model):
-    """Seed G: how one priority scores."""
+# Seed G's scoring is the gate's contract, not a setting: the values below are fixed (`const` in the
+# schema), so a launch file can state them but never loosen them. A P0 that stopped blocking would be
+# a GO nobody decided.
+MAX_P1_WARNINGS = 2
+Severity = Literal["low", "medium", "high", "critical"]
+
+
+def _default_blocking() -> list[Severity]:
+    return ["critical", "high"]
+
+
+class P0Rule(Model):
+    """Seed G, P0 (fixed): must pass; any failure is NO-GO."""
 
     description: Text
-    blocks: bool
-    max_warnings: int | None = None
+    blocks: Literal[True]
+
+
+class P1Rule(Model):
+    """Seed G, P1 (fixed): up to two warnings, each with a mitigation owner."""
+
+    description: Text
+    blocks: Literal[True]
+    max_warnings: Literal[2]
+
+
+class P2Rule(Model):
+    """Seed G, P2 (fixed): tracked and shown, never blocks."""
+
+    description: Text
+    blocks: Literal[False]
 
 
 class Scoring(Model):
-    """Seed G: scoring."""
+    """Seed G: scoring. The priority rules are fixed; which open finding severities block GO is the
+    launch's choice, but an open critical finding always blocks."""
 
-    P0: PriorityRule
-    P1: PriorityRule
-    P2: PriorityRule
+    P0: P0Rule
+    P1: P1Rule
+    P2: P2Rule
+    blocking_findings: list[Severity] = Field(default_factory=_default_blocking)
+
+    @model_validator(mode="after")
+    def _critical_always_blocks(self) -> Scoring:
+        if "critical" not in self.blocking_findings:
+            raise ValueError("blocking_findings must include critical: an open critical finding always blocks GO")
+        return self
 
 
 class Step(Model):

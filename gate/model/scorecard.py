@@ -42,9 +42,11 @@ class SignoffResult(Model):
     name: str
     status: Literal["pending", "approved", "rejected", "missing"]
     fresh: bool
+    stands: bool  # counts towards GO: approved, fresh, and no open finding of a blocking severity
     approver: str | None
     recorded_digest: str | None
     current_digest: str
+    changes: list[str]  # what changed since the verdict, part by part
     reasons: list[str]
     where: Where | None = None
 
@@ -111,4 +113,3 @@ class Scorecard(Model):
     scorecard_sha256: str | None
     recorded_decision: RecordedDecision | None
     upcoming: list[str]
-    exit_code: int

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from gate.model.base import Id, Login, Model, Sha256Hex, Text, UtcTime
+from gate.model.checklist import Severity
 
 Status = Literal["pending", "approved", "rejected"]
 
@@ -16,27 +17,37 @@ class Finding(Model):
 
     id: Id
     summary: Text
-    severity: Literal["low", "medium", "high", "critical"]
+    severity: Severity
     remediation_owner: Id
     status: Literal["open", "resolved"] = "open"
     evidence: list[Id] = Field(default_factory=list)
 
 
+class Pinned(Model):
+    """What the verdict was given for, part by part: each of the area's items and its own definition
+    (team, approver, roster) by digest, and each of its evidence entries by SHA-256 (a file) or digest
+    (a captured command). `area_digest` is the digest of exactly this; the parts say what changed."""
+
+    policy: dict[str, Sha256Hex]
+    evidence: dict[str, Sha256Hex]
+
+
 class Signoff(Model):
-    """An area's sign-off. `evidence_digest` pins the area's evidence the approval was given for."""
+    """An area's sign-off: the verdict, who gave it, and the area digest (evidence AND policy) it pins."""
 
     area: Id
     status: Status
     approver: Login | None = None
     at: UtcTime | None = None
     pull_request: int | None = Field(default=None, ge=1)
-    evidence_digest: Sha256Hex | None = None
+    area_digest: Sha256Hex | None = None
+    pinned: Pinned | None = None
     findings: list[Finding] = Field(default_factory=list)
     note: Text | None = None
 
     @model_validator(mode="after")
     def _decided_means_signed(self) -> Signoff:
-        missing = [n for n in ("approver", "at", "evidence_digest") if getattr(self, n) is None]
+        missing = [n for n in ("approver", "at", "area_digest", "pinned") if getattr(self, n) is None]
         if self.status != "pending" and missing:
             raise ValueError(f"a sign-off that is {self.status} needs {', '.join(missing)}")
         return self

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from gate.model.scorecard import ItemResult, Scorecard, SignoffResult, Where
+from gate.report.safe import code, terminal
+from gate.report.safe import markdown as _md
 
 STICKY_MARKER = "<!-- gate:scorecard -->"
 FORMATS = ("text", "json", "markdown", "github")
@@ -22,7 +24,7 @@ def render(card: Scorecard, fmt: str) -> str:
 
 
 def as_json(card: Scorecard) -> str:
-    """The machine format; its schema is schemas/scorecard.schema.json."""
+    """The machine format; its schema is schemas/output/check.schema.json."""
     return card.model_dump_json(by_alias=True, indent=2) + "\n"
 
 
@@ -80,16 +82,12 @@ def _text_signoffs(signoffs: list[SignoffResult]) -> list[str]:
     return out
 
 
-def _md(text_: str) -> str:
-    return text_.replace("|", "\\|").replace("\n", " ")
-
-
 def markdown(card: Scorecard) -> str:
     """For a pull-request comment or a job summary; starts with the sticky-comment marker."""
     out = [STICKY_MARKER]
     if card.errors:
         out += ["## ⛔ NO-GO — input errors", ""]
-        out += [f"- `{e.file}:{e.line}:{e.column}` {_md(e.message)}" for e in card.errors]
+        out += [f"- {code(f'{e.file}:{e.line}:{e.column}')} {_md(e.message)}" for e in card.errors]
         return "\n".join(out) + "\n"
     icon = "✅" if card.decision == "GO" else "⛔"
     out += [
@@ -102,19 +100,21 @@ def markdown(card: Scorecard) -> str:
         out += [f"- {_md(b)}" for b in card.blocking] + ["", "</details>", ""]
     out += ["| Area | Sign-off | Fresh | Notes |", "| --- | --- | --- | --- |"]
     out += [
-        f"| {s.name} | {s.status} | {'yes' if s.fresh else 'no'} | {_md('; '.join(s.reasons))} |" for s in card.signoffs
+        f"| {_md(s.name)} | {s.status} | {'yes' if s.fresh else 'no'} | {_md('; '.join(s.reasons))} |"
+        for s in card.signoffs
     ]
     out += ["", "| State | P | Item | Title | Reasons |", "| --- | --- | --- | --- | --- |"]
     out += [
-        f"| {i.state} | {i.priority} | `{i.id}` | {_md(i.title)} | {_md('; '.join(i.reasons))} |" for i in card.items
+        f"| {i.state} | {i.priority} | {code(i.id)} | {_md(i.title)} | {_md('; '.join(i.reasons))} |"
+        for i in card.items
     ]
     if card.integrity:
-        out += ["", "**Integrity failures**", ""] + [f"- `{f.path}`: {_md(f.message)}" for f in card.integrity]
+        out += ["", "**Integrity failures**", ""] + [f"- {code(f.path)}: {_md(f.message)}" for f in card.integrity]
     return "\n".join(out) + "\n"
 
 
 def _escape_data(value: str) -> str:
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return terminal(value).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _escape_prop(value: str) -> str:

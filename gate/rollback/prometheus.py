@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from gate.errors import ExternalError, UsageError
+from gate.errors import CannotTell, UsageError
 
 MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 
@@ -26,10 +26,8 @@ _DURATION_PART = re.compile(r"([0-9]+)(ms|s|m|h|d|w|y)")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
 
 
-class PrometheusUnavailable(ExternalError):
+class PrometheusUnavailable(CannotTell):
     """Prometheus cannot be reached or answers nonsense: the gate cannot tell (exit 2)."""
-
-    exit_code = 2
 
 
 class Prometheus:

@@ -105,11 +105,6 @@ class WatchResult(_Out):
         """The ids of the criteria that fire."""
         return [c.id for c in self.criteria if c.state == "firing"]
 
-    @property
-    def exit_code(self) -> int:
-        """1 ROLLBACK, 0 HEALTHY, 2 UNKNOWN (cannot tell)."""
-        return {"ROLLBACK": 1, "HEALTHY": 0, "UNKNOWN": 2}[self.verdict]
-
     def to_json(self) -> str:
         """Stable JSON, e.g. to capture as evidence."""
         return self.model_dump_json(indent=2) + "\n"

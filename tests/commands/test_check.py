@@ -182,7 +182,7 @@ def assert_github_annotations(out: str, repo: Path, card: dict[str, Any]) -> Non
 
 
 def test_json_matches_its_schema_and_holds_what_machines_need(card: dict[str, Any], repo_copy: Path) -> None:
-    schema = json.loads((repo_copy / "schemas" / "scorecard.schema.json").read_text(encoding="utf-8"))
+    schema = json.loads((repo_copy / "schemas" / "output" / "check.schema.json").read_text(encoding="utf-8"))
     Draft202012Validator.check_schema(schema)
     problems = [f"{list(e.absolute_path)}: {e.message}" for e in Draft202012Validator(schema).iter_errors(card)]
     assert not problems, problems
@@ -238,14 +238,15 @@ def test_schema_check_fails_when_a_schema_is_out_of_date(change: str, repo_copy:
     code, out, _ = run_gate("schema", "--check", "--repo", repo_copy)
     assert code == 1
     assert "schemas/decision.schema.json" in out
-    assert "schemas/scorecard.schema.json" not in out
+    assert "schemas/output/check.schema.json" not in out
 
 
 def test_checked_in_schemas_are_the_generated_ones(project_root: Path) -> None:
     folder = project_root / "schemas"
-    assert sorted(p.name for p in folder.glob("*.schema.json")) == sorted(schemas.MODELS)
-    for name in schemas.MODELS:
-        assert (folder / name).read_text(encoding="utf-8") == schemas.render(name), f"schemas/{name} is stale"
+    expected = schemas.rendered()
+    assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.schema.json")) == sorted(expected)
+    for name, text in expected.items():
+        assert (folder / name).read_text(encoding="utf-8") == text, f"schemas/{name} is stale"
 
 
 PROBE = "import sys; from gate.cli import main; main({argv!r}); print('github' in sys.modules)"

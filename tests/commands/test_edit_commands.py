@@ -14,7 +14,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -22,9 +22,11 @@ import pytest
 from tests.helpers import (
     AT,
     ATTENDEES,
+    EXAMPLE,
     MANIFEST,
     Run,
     copy_example,
+    iso,
     read_manifest,
     replace_once,
     snapshot,
@@ -245,7 +247,8 @@ status: "rejected"   # until the rate limit lands
 area: 'security'
 approver: "sec-eng-omar"
 at: "2026-11-20T09:30:00Z"
-evidence_digest: "ab00000000000000000000000000000000000000000000000000000000000000"
+area_digest: "ab00000000000000000000000000000000000000000000000000000000000000"
+pinned: {policy: {}, evidence: {}}
 
 findings:
 # earlier review
@@ -256,7 +259,12 @@ findings:
   status: resolved
 """
 
-SIGNOFF_KEYS = ("status:", "approver:", "at:", "evidence_digest:")
+SIGNOFF_KEYS = ("status:", "approver:", "at:", "area_digest:", "pinned:")
+
+
+def keys(lines: list[str]) -> list[str]:
+    """The keys of the top-level lines (the pinned parts' own lines are nested under `pinned:`)."""
+    return sorted(line.split(" ", 1)[0].rstrip("\n") for line in lines if not line.startswith(" "))
 
 
 def _approve_security(cli: Callable[..., Run], repo: Path, *extra: str) -> Run:
@@ -275,18 +283,18 @@ def _approve_security(cli: Callable[..., Run], repo: Path, *extra: str) -> Run:
 
 
 def test_signoff_round_trip_changes_only_its_lines(tmp_path, cli, check):
-    repo = copy_example(tmp_path)
+    repo = copy_example(tmp_path, decisions=False)
     (repo / SECURITY).write_text(HAND_SIGNOFF, encoding="utf-8")
     result = _approve_security(cli, repo)
     assert result.code == 0, result.err
     after = (repo / SECURITY).read_text(encoding="utf-8")
     removed, added = changed_lines(HAND_SIGNOFF, after)
-    assert sorted(line.split(" ", 1)[0] for line in removed) == sorted(SIGNOFF_KEYS)
-    assert sorted(line.split(" ", 1)[0] for line in added) == sorted(SIGNOFF_KEYS)
+    assert keys(removed) == sorted(SIGNOFF_KEYS)
+    assert keys(added) == sorted(SIGNOFF_KEYS)
     assert 'status: "approved"   # until the rate limit lands\n' in added
     assert 'approver: "sec-lead-ana"\n' in added
     assert "pull_request" not in after  # not given, not added
-    code, card = check(repo, "--require-go")
+    code, card = check(repo)
     assert code == 0
     security = next(s for s in card["signoffs"] if s["area"] == "security")
     assert (security["status"], security["fresh"], security["approver"]) == ("approved", True, "sec-lead-ana")
@@ -302,7 +310,13 @@ def test_signoff_on_a_pending_file_appends_its_keys(tmp_path, cli):
     removed, added = changed_lines(pending, after)
     assert removed == ["status: pending\n"]
     assert added[0] == "status: approved\n"
-    assert [line.split(" ", 1)[0] for line in added[1:]] == ["approver:", "at:", "pull_request:", "evidence_digest:"]
+    assert [line.split(" ", 1)[0].rstrip("\n") for line in added[1:] if not line.startswith(" ")] == [
+        "approver:",
+        "at:",
+        "pull_request:",
+        "area_digest:",
+        "pinned:",
+    ]
     assert after.startswith("# pending, hand-written\narea: security   # the area\n\n")
 
 
@@ -319,8 +333,8 @@ def test_signoff_round_trip_keeps_an_indented_list(tmp_path, cli):
     (repo / SECURITY).write_text(hand, encoding="utf-8")
     assert _approve_security(cli, repo).code == 0
     removed, added = changed_lines(hand, (repo / SECURITY).read_text(encoding="utf-8"))
-    assert sorted(line.split(" ", 1)[0] for line in removed) == sorted(SIGNOFF_KEYS)
-    assert sorted(line.split(" ", 1)[0] for line in added) == sorted(SIGNOFF_KEYS)
+    assert keys(removed) == sorted(SIGNOFF_KEYS)
+    assert keys(added) == sorted(SIGNOFF_KEYS)
 
 
 def test_signoff_round_trip_keeps_odd_spacing(tmp_path, cli):
@@ -329,7 +343,7 @@ def test_signoff_round_trip_keeps_odd_spacing(tmp_path, cli):
     (repo / SECURITY).write_text(hand, encoding="utf-8")
     assert _approve_security(cli, repo).code == 0
     removed, _ = changed_lines(hand, (repo / SECURITY).read_text(encoding="utf-8"))
-    assert sorted(line.split(" ", 1)[0] for line in removed) == sorted(SIGNOFF_KEYS)
+    assert keys(removed) == sorted(SIGNOFF_KEYS)
 
 
 def test_signoff_with_a_new_finding_keeps_existing_findings(tmp_path, cli):
@@ -338,8 +352,8 @@ def test_signoff_with_a_new_finding_keeps_existing_findings(tmp_path, cli):
     result = _approve_security(cli, repo, "--finding", "Pin the HSM firmware", "--owner", "security-lead")
     assert result.code == 0, result.err
     removed, added = changed_lines(HAND_SIGNOFF, (repo / SECURITY).read_text(encoding="utf-8"))
-    assert sorted(line.split(" ", 1)[0] for line in removed) == sorted(SIGNOFF_KEYS)
-    new = [line for line in added if not line.startswith(SIGNOFF_KEYS)]
+    assert keys(removed) == sorted(SIGNOFF_KEYS)
+    new = [line for line in added if line.startswith(("- ", "  summary", "  severity", "  remediation"))]
     assert new == [
         "- id: F2\n",
         "  summary: Pin the HSM firmware\n",
@@ -429,7 +443,7 @@ def test_a_crash_writing_a_decision_leaves_no_file(tmp_path, monkeypatch, cli):
     repo = copy_example(tmp_path, decisions=False)
     before = snapshot(repo)
     monkeypatch.setattr(os, "replace", _crash)
-    argv = ["decide", "--repo", str(repo), "--window", "primary", "--at", AT]
+    argv = ["decide", "--repo", str(repo), "--decision", "GO", "--window", "primary", "--at", AT]
     for a in ATTENDEES:
         argv += ["--attendee", a]
     result = cli(*argv)
@@ -468,7 +482,8 @@ EDITS = [
     ),
     pytest.param(["signoff", "security", "--approve", "--by", "sec-lead-ana", "--at", AT], id="signoff"),
     pytest.param(
-        ["decide", "--window", "primary", "--at", AT, "--attendee", "security-lead=sec-lead-ana"], id="decide"
+        ["decide", "--decision", "GO", "--window", "primary", "--at", AT, "--attendee", "security-lead=sec-lead-ana"],
+        id="decide",
     ),
 ]
 
@@ -609,11 +624,19 @@ def test_decide_refuses_go_while_no_go(tmp_path, cli):
     assert list((repo / "decisions").glob("*")) == []
 
 
+def test_decide_needs_the_meeting_s_decision(tmp_path, cli):
+    repo = copy_example(tmp_path, "no-go")
+    result = _decide(cli, repo, "--window", "primary")
+    assert result.code == 2
+    assert "the following arguments are required: --decision" in result.err
+    assert list((repo / "decisions").glob("*")) == []
+
+
 def test_decide_records_no_go_with_its_reasons(tmp_path, cli, check):
     repo = copy_example(tmp_path, "no-go")
-    result = _decide(cli, repo, "--window", "primary")  # no --decision: what the gate computes
+    result = _decide(cli, repo, "--decision", "NO-GO", "--window", "primary")
     assert result.code == 0, result.err
-    name = "decisions/2026-11-28T1200-no-go.yaml"
+    name = f"decisions/{AT[:10]}T{AT[11:13]}{AT[14:16]}00-no-go.yaml"
     assert result.out.splitlines()[0] == f"{name}: NO-GO"
     text = (repo / name).read_text(encoding="utf-8")
     assert text.startswith("# yaml-language-server: $schema=../schemas/decision.schema.json\n")
@@ -627,16 +650,17 @@ def test_decide_records_no_go_with_its_reasons(tmp_path, cli, check):
     assert any(r.startswith("P0 prereq-6E") for r in reasons)
     assert any(r.startswith("Security sign-off: stale") for r in reasons)
     assert any(r.startswith("Finance/Billing sign-off: stale") for r in reasons)
-    assert card["blocking"] == reasons
+    in_force = f"the decision in force ({name}, {AT[:10]} {AT[11:16]} UTC) is NO-GO"
+    assert card["blocking"] == [*reasons, in_force]
     assert f"scorecard_sha256: {card['scorecard_sha256']}\n" in text
     assert f"manifest_sha256: {card['manifest_sha256']}\n" in text
 
 
 def test_decide_records_go_and_check_requires_it(tmp_path, cli, check):
     repo = copy_example(tmp_path, decisions=False)
-    result = _decide(cli, repo, "--window", "primary")
+    result = _decide(cli, repo, "--decision", "GO", "--window", "primary")
     assert result.code == 0, result.err
-    name = "decisions/2026-11-28T1200-go.yaml"
+    name = f"decisions/{AT[:10]}T{AT[11:13]}{AT[14:16]}00-go.yaml"
     assert result.out == f"{name}: GO\n"
     code, card = check(repo, "--require-go")
     assert code == 0
@@ -655,20 +679,20 @@ def test_decide_records_go_and_check_requires_it(tmp_path, cli, check):
 
 def test_decide_go_explicitly_needs_the_window_ahead(tmp_path, cli):
     repo = copy_example(tmp_path, decisions=False)
-    late = "2026-12-08T15:00:00Z"  # inside the window it would choose
+    late = iso(EXAMPLE.primary[0] + timedelta(hours=1))  # inside the window it would choose
     argv = ["decide", "--repo", str(repo), "--at", late, "--decision", "GO", "--window", "primary"]
     for a in ATTENDEES:
         argv += ["--attendee", a]
     result = cli(*argv)
     assert result.code == 1
-    assert "the primary window (2026-12-08 14:00–2026-12-08 18:00 UTC) is not ahead of the decision" in result.err
+    shown = f"{EXAMPLE.primary[0]:%Y-%m-%d %H:%M}–{EXAMPLE.primary[1]:%Y-%m-%d %H:%M} UTC"
+    assert f"the primary window ({shown}) is not ahead of the decision" in result.err
     assert list((repo / "decisions").glob("*")) == []
 
 
-@pytest.mark.parametrize("extra", [[], ["--decision", "GO"]], ids=["computed", "explicit"])
-def test_decide_go_without_a_window_is_a_usage_error(tmp_path, cli, extra):
+def test_decide_go_without_a_window_is_a_usage_error(tmp_path, cli):
     repo = copy_example(tmp_path, decisions=False)
-    result = _decide(cli, repo, *extra)
+    result = _decide(cli, repo, "--decision", "GO")
     assert result.code == 2
     assert "window" in result.err
     assert "internal error" not in result.err
@@ -706,7 +730,7 @@ def test_evidence_verify_reads_only_the_manifest(tmp_path, cli, check, damage):
         (repo / "checklist.yaml").unlink()
     else:
         _syntax_error(repo)
-    assert check(repo)[0] == 2
+    assert cli("check", "--repo", repo).code == 2
     result = cli("evidence", "verify", "--repo", repo)
     assert result.code == 0, result.err
     assert result.out.endswith("bytes: OK\n")

@@ -48,7 +48,7 @@ def test_init_scaffolds_a_launch(tmp_path, run_gate):
     target = tmp_path / "testnet"
     code, out, err = init(run_gate, target)
     assert (code, err) == (0, "")
-    schemas = {f"schemas/{p.name}" for p in (ROOT / "schemas").glob("*.schema.json")}
+    schemas = {p.relative_to(ROOT).as_posix() for p in (ROOT / "schemas").rglob("*.schema.json")}
     expected = {"checklist.yaml", "evidence-manifest.json", ".github/CODEOWNERS", "evidence/.gitkeep"}
     expected |= {"decisions/.gitkeep"} | {f"signoffs/{a}.yaml" for a in AREAS} | schemas
     assert files_under(target) == expected

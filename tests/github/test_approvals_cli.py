@@ -21,7 +21,7 @@ from gate.errors import UsageError
 from gate.github.event import pull_request_number, pushed_commit, repository
 from gate.report.scorecard import STICKY_MARKER
 from tests.github.state import State, fake_sha
-from tests.helpers import DATA, FROZEN_LAUNCH, ROOT
+from tests.helpers import AT, DATA, FROZEN_LAUNCH, ROOT
 
 WEBHOOKS = DATA / "webhooks"
 CHECKLIST = (FROZEN_LAUNCH / "checklist.yaml").read_text()
@@ -385,7 +385,7 @@ def test_comment_is_posted_once_then_updated_in_place(run_gate, gh, tmp_path):
     gh.state.add_pull(70)
     comments = gh.state.comments[70]
     gh.state.add_comment(70, "an unrelated comment by a person")
-    args = ["comment", "--repo", repo, "--pr", "70", "--github", "acme/launch"]
+    args = ["comment", "--repo", repo, "--pr", "70", "--github", "acme/launch", "--at", AT]
 
     assert run_gate(*args)[:2] == (0, "scorecard comment on #70 updated (GO)\n")
     [_, sticky] = comments

@@ -358,10 +358,11 @@ def test_lint_reports_a_signoff_unowned_by_an_empty_line() -> None:
     assert "signoffs/sre.yaml has no code owner" in problem.message
 
 
-def test_lint_reports_a_signoff_no_rule_matches_at_line_zero() -> None:
+def test_lint_reports_a_signoff_no_rule_matches_at_line_one() -> None:
     co = Codeowners.parse("/decisions/ @virtengine/security @virtengine/sre\n")
     problems = lint(co, {"security": "@virtengine/security"})
-    assert problems == [Problem(0, 0, problems[0].message)]
+    assert problems == [Problem(1, 1, problems[0].message)]
+    assert problems[0].message.endswith("(no rule matches it: add one)")
     assert "signoffs/security.yaml has no code owner" in problems[0].message
 
 
@@ -375,7 +376,7 @@ def test_lint_names_the_teams_missing_from_the_decision_file() -> None:
 def test_lint_reports_an_unowned_decision_file() -> None:
     text = GOOD.replace("/decisions/ ", "/elsewhere/ ").replace("* @virtengine/release\n", "")
     [problem] = lint(Codeowners.parse(text), TEAMS)
-    assert (problem.line, problem.column) == (0, 0)
+    assert (problem.line, problem.column) == (1, 1)
     assert "decisions/decision.yaml" in problem.message
 
 

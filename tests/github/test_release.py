@@ -15,10 +15,10 @@ import pytest
 from gate.commands.packet import render_packet
 from gate.github.client import PyGithubClient
 from tests.github.state import fake_sha
-from tests.helpers import EXAMPLES, ROOT
+from tests.helpers import AT, EXAMPLE, EXAMPLES, GO_DECISION, ROOT, iso
 
 TAG = "mainnet-v1.0.0"
-DECISION = "decisions/2026-11-27T1600-go.yaml"
+DECISION = GO_DECISION
 
 
 def _recorded(key: str) -> str:
@@ -80,7 +80,7 @@ def remote_tags(bare: Path) -> dict[str, str]:
 def test_go_tags_the_commit_on_the_remote_with_an_annotated_tag(run_gate, launch, remote):
     repo, sha = launch
 
-    code, out, err = run_gate("release", "--repo", repo, "--remote", "origin")
+    code, out, err = run_gate("release", "--at", AT, "--repo", repo, "--remote", "origin")
 
     assert (code, err) == (0, "")
     assert f"tag {TAG} at remote origin: created" in out
@@ -98,8 +98,8 @@ def test_go_tags_the_commit_on_the_remote_with_an_annotated_tag(run_gate, launch
     for line in (
         f"commit: {sha}",
         f"decision: GO ({DECISION})",
-        "decided_at: 2026-11-27T16:00:00Z",
-        "window: primary (2026-12-08 14:00–2026-12-08 18:00 UTC)",
+        f"decided_at: {iso(EXAMPLE.decided_at)}",
+        f"window: primary ({EXAMPLE.primary[0]:%Y-%m-%d %H:%M}–{EXAMPLE.primary[1]:%Y-%m-%d %H:%M} UTC)",
         f"scorecard_sha256: {SCORECARD_SHA}",
         f"manifest_sha256: {MANIFEST_SHA}",
         "  security: sec-lead-ana",
@@ -112,10 +112,10 @@ def test_go_tags_the_commit_on_the_remote_with_an_annotated_tag(run_gate, launch
 
 def test_run_twice_is_an_idempotent_success(run_gate, launch, remote):
     repo, _ = launch
-    assert run_gate("release", "--repo", repo, "--remote", "origin")[0] == 0
+    assert run_gate("release", "--at", AT, "--repo", repo, "--remote", "origin")[0] == 0
     first = remote_tags(remote)
 
-    code, out, err = run_gate("release", "--repo", repo, "--remote", "origin")
+    code, out, err = run_gate("release", "--at", AT, "--repo", repo, "--remote", "origin")
 
     assert (code, err) == (0, "")
     assert f"tag {TAG} at remote origin: already there on" in out
@@ -130,7 +130,7 @@ def test_a_tag_already_on_another_commit_is_an_error(run_gate, launch, remote):
     git(repo, "commit", "-q", "--allow-empty", "-m", "later, still GO")
     before = remote_tags(remote)
 
-    code, out, err = run_gate("release", "--repo", repo, "--remote", "origin")
+    code, out, err = run_gate("release", "--at", AT, "--repo", repo, "--remote", "origin")
 
     assert (code, out) == (1, "")
     assert f"tag {TAG} already exists on origin on {first[:12]}" in err
@@ -142,7 +142,7 @@ def test_a_local_tag_left_by_a_failed_push_is_pushed(run_gate, launch, remote):
     repo, sha = launch
     git(repo, "tag", "-a", "-m", "made before the push failed", TAG, sha)
 
-    code, out, _ = run_gate("release", "--repo", repo, "--remote", "origin")
+    code, out, _ = run_gate("release", "--at", AT, "--repo", repo, "--remote", "origin")
 
     assert code == 0
     assert f"tag {TAG} at remote origin: created" in out
@@ -152,7 +152,7 @@ def test_a_local_tag_left_by_a_failed_push_is_pushed(run_gate, launch, remote):
 def test_no_go_is_refused_with_every_reason_and_tags_nothing(run_gate, tmp_path, remote_for_no_go):
     repo, bare = remote_for_no_go
 
-    code, out, err = run_gate("release", "--repo", repo, "--remote", "origin")
+    code, out, err = run_gate("release", "--at", AT, "--repo", repo, "--remote", "origin")
 
     assert code == 1
     assert out == ""
@@ -179,7 +179,7 @@ def test_the_commit_is_judged_not_the_working_tree(run_gate, launch, remote):
     (repo / "evidence/security/vuln-scan.txt").write_text("tampered\n")
     assert run_gate("check", "--repo", repo, "--require-go")[0] == 1
 
-    code, out, _ = run_gate("release", "--repo", repo, "--remote", "origin")
+    code, out, _ = run_gate("release", "--at", AT, "--repo", repo, "--remote", "origin")
 
     assert code == 0
     assert out.startswith(f"gate: GO at {sha[:12]}")
@@ -191,7 +191,7 @@ def test_a_committed_break_is_refused(run_gate, launch, remote):
     (repo / "evidence/security/vuln-scan.txt").write_text("tampered\n")
     git(repo, "commit", "-q", "-am", "tamper")
 
-    code, _, err = run_gate("release", "--repo", repo, "--remote", "origin")
+    code, _, err = run_gate("release", "--at", AT, "--repo", repo, "--remote", "origin")
 
     assert code == 1
     assert "integrity: evidence/security/vuln-scan.txt" in err
@@ -202,7 +202,7 @@ def test_the_working_tree_must_be_at_the_sha(run_gate, launch):
     repo, first = launch
     git(repo, "commit", "-q", "--allow-empty", "-m", "next")
 
-    code, _, err = run_gate("release", "--repo", repo, "--sha", first)
+    code, _, err = run_gate("release", "--at", AT, "--repo", repo, "--sha", first)
 
     assert code == 2
     assert f"not at {first[:12]}" in err
@@ -212,7 +212,7 @@ def test_the_working_tree_must_be_at_the_sha(run_gate, launch):
 def test_without_a_remote_or_github_only_the_local_tag_is_made(run_gate, launch):
     repo, sha = launch
 
-    code, out, _ = run_gate("release", "--repo", repo)
+    code, out, _ = run_gate("release", "--at", AT, "--repo", repo)
 
     assert code == 0
     assert "nothing published" in out
@@ -228,7 +228,7 @@ def test_a_launch_in_a_subfolder_of_the_repository(run_gate, tmp_path):
     git(outer, "add", "-A")
     git(outer, "commit", "-q", "-m", "launch in a subfolder")
 
-    code, _, err = run_gate("release", "--repo", outer / "launches" / "mainnet")
+    code, _, err = run_gate("release", "--at", AT, "--repo", outer / "launches" / "mainnet")
 
     assert (code, err) == (0, "")
     assert git(outer, "cat-file", "-t", TAG) == "tag"
@@ -279,7 +279,7 @@ def test_github_tag_and_release_carry_the_decision_and_the_packet(run_gate, gith
     state = github_env.state
     decision_pr(state, sha)
 
-    code, out, err = run_gate("release", "--repo", repo, "--sha", sha, "--github", "acme/launch")
+    code, out, err = run_gate("release", "--at", AT, "--repo", repo, "--sha", sha, "--github", "acme/launch")
 
     assert (code, err) == (0, ""), err
     assert f"decision PR #{PR}: quorum re-verified as merged" in out
@@ -300,10 +300,10 @@ def test_github_tag_and_release_carry_the_decision_and_the_packet(run_gate, gith
 def test_github_release_is_idempotent(run_gate, github_env, launch):
     repo, sha = launch
     decision_pr(github_env.state, sha)
-    assert run_gate("release", "--repo", repo, "--sha", sha, "--github", "acme/launch")[0] == 0
+    assert run_gate("release", "--at", AT, "--repo", repo, "--sha", sha, "--github", "acme/launch")[0] == 0
     posts = github_env.count(method="POST")
 
-    code, out, err = run_gate("release", "--repo", repo, "--sha", sha, "--github", "acme/launch")
+    code, out, err = run_gate("release", "--at", AT, "--repo", repo, "--sha", sha, "--github", "acme/launch")
 
     assert (code, err) == (0, "")
     assert f"tag {TAG} at GitHub acme/launch: already there on {sha[:12]}" in out
@@ -317,14 +317,14 @@ def test_packet_file_and_archive_digest_go_into_the_release(run_gate, github_env
     repo, sha = launch
     decision_pr(github_env.state, sha)
     packet, archive = tmp_path / "launch-packet.md", tmp_path / "launch.tar.gz"
-    assert run_gate("packet", "--repo", repo, "--out", "launch-packet.md")[0] == 0
-    shutil.move(repo / "launch-packet.md", packet)
+    assert run_gate("packet", "--repo", repo, "--out", packet)[0] == 0
     assert run_gate("archive", "--repo", repo, archive)[0] == 0
     digest = run_gate("archive", "--repo", repo, tmp_path / "again.tar.gz")[1].split()[0]
 
     code, _, err = run_gate(
-        "release", "--repo", repo, "--sha", sha, "--github", "acme/launch", "--packet", packet, "--archive", archive
-    )
+        "release", "--at", AT, "--repo", repo, "--sha", sha, "--github", "acme/launch", "--packet", packet,
+        "--archive", archive,
+    )  # fmt: skip
 
     assert (code, err) == (0, "")
     [release] = github_env.state.releases
@@ -338,7 +338,9 @@ def test_a_packet_of_another_state_is_refused(run_gate, github_env, launch, tmp_
     stale = tmp_path / "launch-packet.md"
     stale.write_text(render_packet(repo).replace("GO", "NO-GO", 1))
 
-    code, _, err = run_gate("release", "--repo", repo, "--sha", sha, "--github", "acme/launch", "--packet", stale)
+    code, _, err = run_gate(
+        "release", "--at", AT, "--repo", repo, "--sha", sha, "--github", "acme/launch", "--packet", stale
+    )
 
     assert code == 1
     assert "is not the launch packet of this commit" in err
@@ -368,7 +370,7 @@ def test_quorum_not_met_at_merge_refuses_and_tags_nothing(run_gate, github_env, 
             state.add_review(PR, "fin-lead-dora", commit_id=fake_sha("before the last push"))
             assert pull.head_sha != fake_sha("before the last push")
 
-    code, out, err = run_gate("release", "--repo", repo, "--sha", sha, "--github", "acme/launch")
+    code, out, err = run_gate("release", "--at", AT, "--repo", repo, "--sha", sha, "--github", "acme/launch")
 
     assert (code, out) == (1, "")
     assert needs in err
@@ -382,7 +384,7 @@ def test_a_tag_on_another_commit_on_github_is_an_error(run_gate, github_env, lau
     decision_pr(github_env.state, sha)
     github_env.state.add_tag(TAG, fake_sha("an older release"))
 
-    code, _, err = run_gate("release", "--repo", repo, "--sha", sha, "--github", "acme/launch")
+    code, _, err = run_gate("release", "--at", AT, "--repo", repo, "--sha", sha, "--github", "acme/launch")
 
     assert code == 1
     assert f"tag {TAG} already exists on GitHub on {fake_sha('an older release')[:12]}" in err
@@ -398,7 +400,7 @@ def test_a_persistent_api_failure_fails_closed(run_gate, github_env, cli_sleeps,
     decision_pr(github_env.state, sha)
     github_env.inject(path.format(sha=sha), "error500", times=100, method=method)
 
-    code, out, err = run_gate("release", "--repo", repo, "--sha", sha, "--github", "acme/launch")
+    code, out, err = run_gate("release", "--at", AT, "--repo", repo, "--sha", sha, "--github", "acme/launch")
 
     assert (code, out) == (1, "")
     assert "HTTP 500" in err
@@ -419,7 +421,7 @@ def test_the_push_payload_names_the_commit(run_gate, github_env, launch, tmp_pat
     event.write_text(json.dumps(push))
     monkeypatch.setenv("GITHUB_EVENT_PATH", str(event))
 
-    code, out, err = run_gate("release", "--repo", repo, "--github", "acme/launch")
+    code, out, err = run_gate("release", "--at", AT, "--repo", repo, "--github", "acme/launch")
 
     assert (code, err) == (0, "")
     assert out.startswith(f"gate: GO at {sha[:12]}")
@@ -428,7 +430,7 @@ def test_the_push_payload_names_the_commit(run_gate, github_env, launch, tmp_pat
 
 def test_packet_without_github_is_a_usage_error(run_gate, launch, tmp_path):
     repo, _ = launch
-    code, _, err = run_gate("release", "--repo", repo, "--packet", tmp_path / "p.md")
+    code, _, err = run_gate("release", "--at", AT, "--repo", repo, "--packet", tmp_path / "p.md")
     assert code == 2
     assert "give --github" in err
 
@@ -442,7 +444,7 @@ def test_a_decision_naming_its_pull_request_must_name_the_merged_one(run_gate, g
     sha = git(repo, "rev-parse", "HEAD")
     decision_pr(github_env.state, sha)
 
-    got, _, err = run_gate("release", "--repo", repo, "--github", "acme/launch")
+    got, _, err = run_gate("release", "--at", AT, "--repo", repo, "--github", "acme/launch")
 
     assert got == code, err
     assert (f"names pull request #99, but #{PR} merged it" in err) == (named == 99)

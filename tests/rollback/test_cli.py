@@ -16,7 +16,7 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from tests.conftest import GateRunner
-from tests.helpers import AT, copy_example
+from tests.helpers import AT, copy_example, iso
 from tests.rollback.chain import ONSET, SPAN
 from tests.rollback.conftest import Prometheus
 
@@ -144,7 +144,8 @@ def test_a_rollback_is_recorded_and_holds_the_launch_at_no_go(
     assert 'scenario="halt"' in fired["query"]
 
     # gate check: the ROLLBACK is the decision in force: NO-GO, saying what fired and where.
-    check = cli("check", "--repo", launch, "--format", "json")
+    after = iso(prometheus.at(ONSET + 121))
+    check = cli("check", "--repo", launch, "--format", "json", "--at", after)
     assert check.code == 0, check.out  # consistent: a launch held at NO-GO
     card = check.json()
     assert card["decision"] == "NO-GO"
@@ -153,7 +154,7 @@ def test_a_rollback_is_recorded_and_holds_the_launch_at_no_go(
     reason = next(b for b in card["blocking"] if b.startswith("ROLLBACK in force"))
     assert "rollback criterion consensus-failure fired" in reason
     assert prometheus.url in reason
-    assert cli("check", "--repo", launch, "--require-go").code == 1
+    assert cli("check", "--repo", launch, "--require-go", "--at", after).code == 1
 
 
 @pytest.mark.prometheus

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
+from gate.cli import error_exit
 from gate.errors import UsageError
 from gate.rollback.compile import (
     EVAL_STEP,
@@ -207,7 +208,7 @@ def test_an_unfilled_target_block_time_cannot_be_compiled(target: str) -> None:
     with pytest.raises(RollbackConfigError, match="target_block_time is not filled in") as err:
         compile_rules(seed_rollback(target=target))
     assert isinstance(err.value, UsageError)
-    assert err.value.exit_code == 2
+    assert error_exit(err.value) == 2
 
 
 def test_an_unfilled_matcher_cannot_be_compiled() -> None:

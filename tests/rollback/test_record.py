@@ -4,6 +4,7 @@ a later go/no-go decision supersedes it (`gate check` NO-GO, with the criterion 
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 import yaml
 
 from tests.conftest import GateRunner
-from tests.helpers import AT, GO_DECISION, ROOT, copy_example, replace_once
+from tests.helpers import AT, EXAMPLE, GO_DECISION, ROOT, copy_example, iso, replace_once
 
 
 @pytest.fixture
@@ -21,7 +22,7 @@ def launch(tmp_path: Path) -> Path:
 
 ROLLBACK: dict[str, Any] = {
     "decision": "ROLLBACK",
-    "decided_at": "2026-11-28T09:00:00Z",
+    "decided_at": iso(EXAMPLE.decided_at + timedelta(minutes=30)),  # after the example's GO, before AT
     "release_tag": "mainnet-v1.0.0",
     "scorecard_sha256": "a" * 64,
     "manifest_sha256": "b" * 64,
@@ -42,7 +43,7 @@ ROLLBACK: dict[str, Any] = {
 
 
 def _write(launch: Path, doc: dict[str, Any]) -> str:
-    rel = "decisions/2026-11-28T0900-rollback.yaml"
+    rel = "decisions/rollback.yaml"
     (launch / rel).write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
     return rel
 
@@ -53,8 +54,9 @@ def test_a_recorded_rollback_blocks_go_with_a_reason_naming_the_criterion(cli: G
     assert run.code == 0
     card = run.json()
     assert card["decision"] == "NO-GO"
+    since = EXAMPLE.decided_at + timedelta(minutes=30)
     assert card["blocking"] == [
-        "ROLLBACK in force since 2026-11-28 09:00:00 UTC: rollback criterion billing-integrity fired "
+        f"ROLLBACK in force since {since:%Y-%m-%d %H:%M:%S} UTC: rollback criterion billing-integrity fired "
         "(billing_mismatch > 0.5% confirmed over 1m; value 0.6) on http://prometheus.internal:9090"
     ]
     assert card["recorded_decision"]["holds"] is True
@@ -63,8 +65,8 @@ def test_a_recorded_rollback_blocks_go_with_a_reason_naming_the_criterion(cli: G
 def test_a_later_decision_supersedes_a_rollback(cli: GateRunner, launch: Path) -> None:
     _write(launch, ROLLBACK)
     later = yaml.safe_load((launch / GO_DECISION).read_text(encoding="utf-8"))
-    later["decided_at"] = "2026-11-28T10:00:00Z"
-    (launch / "decisions/2026-11-28T1000-go.yaml").write_text(yaml.safe_dump(later), encoding="utf-8")
+    later["decided_at"] = iso(EXAMPLE.decided_at + timedelta(minutes=45))
+    (launch / "decisions/later-go.yaml").write_text(yaml.safe_dump(later), encoding="utf-8")
     card = cli("check", "--repo", launch, "--at", AT, "--format", "json").json()
     assert card["recorded_decision"]["decision"] == "GO"
     assert not any(b.startswith("ROLLBACK") for b in card["blocking"])

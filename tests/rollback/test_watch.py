@@ -13,8 +13,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from gate.errors import ExternalError, UsageError
-from gate.report.rollback import watch_text
+from gate.cli import error_exit, exit_code
+from gate.errors import CannotTell, UsageError
+from gate.report.text import text as watch_text
 from gate.rollback.compile import compile_criteria
 from gate.rollback.criteria import Family
 from gate.rollback.prometheus import PrometheusUnavailable, duration_seconds
@@ -42,7 +43,7 @@ def _criterion(result: WatchResult, criterion_id: str) -> CriterionState:
 def test_a_healthy_chain_is_healthy(prometheus: Prometheus) -> None:
     result = prometheus.watch("healthy")
     assert result.verdict == "HEALTHY", result.reasons
-    assert result.exit_code == 0
+    assert exit_code(result) == 0
     assert [c.id for c in result.criteria] == SEED_IDS
     assert {c.state for c in result.criteria} == {"ok"}
     values = {cond.signal: cond.series[0].value for crit in result.criteria for cond in crit.conditions}
@@ -71,7 +72,7 @@ def test_each_failure_is_a_rollback_naming_its_criteria(
 ) -> None:
     result = prometheus.watch(scenario)
     assert result.verdict == "ROLLBACK"
-    assert result.exit_code == 1
+    assert exit_code(result) == 1
     assert result.firing == criteria
     for criterion in criteria:
         firing = [s for cond in _criterion(result, criterion).conditions for s in cond.series if s.firing]
@@ -95,7 +96,7 @@ def test_a_missing_series_is_doubt_and_named(prometheus: Prometheus) -> None:
     """Item 1: the criterion reading a series that does not exist says which, and the verdict is UNKNOWN."""
     result = prometheus.watch("no-dispute-metric")
     assert result.verdict == "UNKNOWN"
-    assert result.exit_code == 2
+    assert exit_code(result) == 2
     billing = _criterion(result, "billing-integrity")
     assert billing.state == "no_data"
     assert [m.metric for m in billing.missing] == [DISPUTE_HEALTHY]
@@ -313,8 +314,8 @@ def test_nonsense_is_prometheus_unavailable(stub: tuple[str, Answer], status: in
     answer.status, answer.body = status, body
     with pytest.raises(PrometheusUnavailable) as err:
         watch_once(url, seed_rollback())
-    assert isinstance(err.value, ExternalError)
-    assert err.value.exit_code == 2
+    assert isinstance(err.value, CannotTell)
+    assert error_exit(err.value) == 2
     assert url in str(err.value)
 
 
