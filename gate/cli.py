@@ -67,6 +67,8 @@ _RESULT_EXITS: dict[str, Callable[[Any], int]] = {
     "SchemaSync": _failed("stale"),
     "LintReport": _failed("problems"),
     "ApprovalsReport": lambda r: 0 if r.satisfied else 1,
+    "Diagnosis": _failed("findings"),  # a missing protection
+    # JudgeResult: 0 once the verdicts are posted; a failing verdict is the ruleset's to enforce.
     "WatchResult": lambda r: {"ROLLBACK": 1, "HEALTHY": 0}.get(r.verdict, 2),
 }
 
@@ -240,9 +242,9 @@ def cmd_verify(args: argparse.Namespace) -> object:
 
 
 def cmd_init(args: argparse.Namespace) -> object:
-    from gate.commands.init import init
+    from gate.commands.init import UNPINNED_ACTION, init
 
-    return init(args.dir, args.name, args.network, args.org)
+    return init(args.dir, args.name, args.network, args.org, args.gate_action or UNPINNED_ACTION)
 
 
 def cmd_codeowners_owners(args: argparse.Namespace) -> object:
@@ -258,17 +260,27 @@ def cmd_codeowners_lint(args: argparse.Namespace) -> object:
 
 
 def _client(args: argparse.Namespace) -> Any:
+    """The API client, with the job's token: `$GATE_GITHUB_TOKEN` (a gate App token minted for the job),
+    else `$GITHUB_TOKEN`. There is no long-lived token: each workflow job mints its own."""
     from gate.github.client import PyGithubClient
     from gate.github.event import repository
 
-    token = os.environ.get("GATE_ORG_TOKEN") or os.environ.get("GITHUB_TOKEN")
+    token = os.environ.get("GATE_GITHUB_TOKEN") or os.environ.get("GITHUB_TOKEN")
     base = os.environ.get("GITHUB_API_URL", "https://api.github.com")
     return PyGithubClient(args.github or repository(), token, base_url=base)
 
 
 def _membership(args: argparse.Namespace) -> Any:
-    """Team membership from the API only with an organisation-reading token; else the roster."""
-    return args.membership or ("api" if os.environ.get("GATE_ORG_TOKEN") else "roster")
+    """Team membership from the API when asked (the token must read the organisation); else the roster."""
+    return args.membership or "roster"
+
+
+def _app_login() -> str:
+    """The gate App's bot login, whose comment alone is the sticky one."""
+    slug = os.environ.get("GATE_APP_SLUG")
+    if not slug:
+        raise UsageError("set $GATE_APP_SLUG to the gate App's slug: only the App's own comment is the sticky one")
+    return f"{slug}[bot]"
 
 
 def _pr_number(args: argparse.Namespace) -> int:
@@ -285,20 +297,22 @@ def cmd_approvals(args: argparse.Namespace) -> object:
     from gate.github.approvals import check_pull_request
 
     number = _pr_number(args)
-    return check_pull_request(_client(args), number, _membership(args), _now(args))
+    return check_pull_request(_client(args), number, _membership(args), _now(args), branch=args.branch)
 
 
 def cmd_comment(args: argparse.Namespace) -> object:
     from gate.commands.comment import post_comment
 
-    return post_comment(_client(args), args.repo, _pr_number(args), args.at)
+    return post_comment(_client(args), args.repo, _pr_number(args), _app_login(), args.at)
 
 
 def cmd_release(args: argparse.Namespace) -> object:
     from gate.github.event import pushed_commit
     from gate.github.release import ReleaseRequest, release
 
-    sha = args.sha or (pushed_commit() if os.environ.get("GITHUB_EVENT_PATH") else None)
+    # A push names its commit; a re-run by workflow_dispatch releases the checked-out protected branch.
+    pushed = os.environ.get("GITHUB_EVENT_NAME") == "push" and os.environ.get("GITHUB_EVENT_PATH")
+    sha = args.sha or (pushed_commit() if pushed else None)
     request = ReleaseRequest(
         repo=args.repo,
         sha=sha,
@@ -308,9 +322,47 @@ def cmd_release(args: argparse.Namespace) -> object:
         membership=_membership(args),
         packet=args.packet,
         archive=args.archive,
+        branch=args.branch,
         at=args.at,
     )
     return release(request)
+
+
+def cmd_github_judge(args: argparse.Namespace) -> object:
+    from gate.github.event import event_name, judge_target
+    from gate.github.judge import JudgeRequest, judge
+
+    asked: dict[str, Any] = {}
+    if args.pr:
+        asked["numbers"] = tuple(args.pr)
+    elif args.head_sha:
+        asked = {"head_sha": args.head_sha, "head_branch": args.head_branch}
+    elif args.scheduled:
+        asked = {"scheduled": True}
+    else:
+        asked = judge_target(event_name())
+    request = JudgeRequest(
+        branch=args.branch,
+        at=_now(args),
+        membership=_membership(args),
+        comment_as=_app_login() if args.comment else None,
+        **asked,
+    )
+    return judge(_client(args), request)
+
+
+def cmd_github_doctor(args: argparse.Namespace) -> object:
+    from gate.commands.doctor import doctor
+    from gate.github.doctor import Expected
+
+    expected = Expected(
+        branch=args.branch,
+        app_id=args.app_id,
+        release_app_id=args.release_app_id,
+        tag_pattern=args.tags,
+        labels=tuple(args.label),
+    )
+    return doctor(_client(args), expected)
 
 
 def cmd_rollback_rules(args: argparse.Namespace) -> object:
@@ -478,6 +530,12 @@ def _launch_parsers(sub: Any) -> None:
     it.add_argument("--name", required=True)
     it.add_argument("--network", required=True)
     it.add_argument("--org", default="my-org", help="GitHub organisation owning the area teams")
+    it.add_argument(
+        "--gate-action",
+        default=None,
+        metavar="OWNER/gate@COMMIT",
+        help="the gate its workflows run, pinned by commit (default: none: they fail closed until pinned)",
+    )
 
 
 def _plan_parsers(sub: Any) -> None:
@@ -641,8 +699,10 @@ def _github_parsers(sub: Any) -> None:
             "--membership",
             choices=("api", "roster"),
             default=None,
-            help="team membership source (default: api when $GATE_ORG_TOKEN is set, else the roster)",
+            help="team membership source: api (the token reads the organisation's teams) or the checklist's"
+            " roster (default)",
         )
+        p.add_argument("--branch", default="main", help="the protected branch: rules are read there (default: main)")
 
     ap = _command(
         sub,
@@ -677,6 +737,7 @@ def _github_parsers(sub: Any) -> None:
     rl.add_argument("--packet", type=Path, default=None, metavar="FILE", help="the packet `gate packet` wrote")
     rl.add_argument("--archive", type=Path, default=None, metavar="FILE", help="its digest goes in the release")
     rl.add_argument("--at", type=_time, default=None, help="judge as of this UTC time (default: now; rehearsals)")
+    _github_app_parsers(sub, github_options)
     group = sub.add_parser("codeowners", help="who owns a path; lint CODEOWNERS as GitHub reads it")
     co = group.add_subparsers(dest="codeowners_command", required=True, metavar="ACTION", parser_class=_Parser)
     owners = _command(
@@ -696,6 +757,41 @@ def _github_parsers(sub: Any) -> None:
         "gate codeowners lint",
     )
     lint.add_argument("file", type=Path, nargs="?", default=None, help="default: the repository's CODEOWNERS")
+
+
+def _github_app_parsers(sub: Any, github_options: Callable[[argparse.ArgumentParser], None]) -> None:
+    group = sub.add_parser("github", help="the verdicts GitHub requires, and the settings they rely on")
+    gh = group.add_subparsers(dest="github_command", required=True, metavar="ACTION", parser_class=_Parser)
+    ju = _command(
+        gh,
+        "judge",
+        cmd_github_judge,
+        "judge pull requests with the protected branch's rules and post both verdicts as check runs",
+        "gate github judge --pr 7 --github acme/launch --membership api",
+        launch=False,
+    )
+    ju.add_argument("--pr", type=int, action="append", default=[], help="a pull request to judge (repeatable)")
+    ju.add_argument("--head-sha", default=None, help="judge every open pull request with this head commit")
+    ju.add_argument("--head-branch", default=None, help="with --head-sha: the merge group's branch")
+    ju.add_argument("--scheduled", action="store_true", help="re-judge every open pull request if the clock says so")
+    ju.add_argument("--comment", action="store_true", help="also update the App's sticky scorecard comment")
+    ju.add_argument("--at", type=_time, default=None, help="judge as of this time (default: now)")
+    github_options(ju)
+    do = _command(
+        gh,
+        "doctor",
+        cmd_github_doctor,
+        "list every protection the gate relies on that the repository's settings lack",
+        "gate github doctor --github acme/launch --app-id 123456 --release-app-id 654321",
+        launch=False,
+    )
+    github_options(do)
+    do.add_argument("--app-id", type=int, default=None, help="the gate App (default: the token's installation)")
+    do.add_argument("--release-app-id", type=int, default=None, help="the only App that may create release tags")
+    do.add_argument("--tags", default="refs/tags/mainnet-*", help="the release tags' pattern")
+    do.add_argument(
+        "--label", action="append", default=["security-hotfix", "critical-fix"], help="a label that must exist"
+    )
 
 
 MATCH_HELP = "a label matcher for one metric family (chain: CometBFT's; application: the app's own); repeatable"

@@ -23,7 +23,7 @@ from gate.launch import Checks
 from gate.load import Loaded
 from gate.model import Decision
 from gate.model.scorecard import RecordedDecision
-from gate.score import Readiness, assess
+from gate.score import Readiness, assess, roster_of
 from gate.windows import blackout_clashes, chosen_window, interval
 
 
@@ -176,6 +176,10 @@ def _quorum(loaded: Loaded, decision: Decision) -> list[str]:
         present.setdefault(attendee.role, attendee.login)
     missing = [r for r in loaded.checklist.meeting.required_attendees if r not in present]
     out = [f"meeting quorum not met: no {', '.join(missing)} recorded as attending"] if missing else []
+    out += [
+        f"meeting quorum: {login} attended as {role} but is not on the roster of {team}"
+        for role, login, team in _off_roster(loaded, present)
+    ]
     by_login: dict[str, list[str]] = {}
     for role, login in present.items():
         if role in loaded.checklist.meeting.required_attendees:
@@ -185,6 +189,20 @@ def _quorum(loaded: Loaded, decision: Decision) -> list[str]:
         for login, roles in by_login.items()
         if len(roles) > 1
     ]
+    return out
+
+
+def _off_roster(loaded: Loaded, present: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(role, login, team) for each required attendee not on their role's team, where a roster lists it."""
+    checklist = loaded.checklist
+    teams = {a.id: a.team for a in checklist.areas}
+    out = []
+    for role_id in checklist.meeting.required_attendees:
+        role, login = checklist.roles.get(role_id), present.get(role_id)
+        team = (role.team or teams.get(role.area or "")) if role else None
+        members = roster_of(checklist, team) if team else None
+        if login is not None and team is not None and members is not None and login.lower() not in members:
+            out.append((role_id, login, team))
     return out
 
 

@@ -125,6 +125,9 @@ def _apply(text: str, one: Edit) -> str:
     parent, key_node, node = _walk(root, one.path[:-1], one.path[-1])
     if one.mode == "append":
         return _append(text, parent, key_node, node, one)
+    if node is None and parent.flow_style and not parent.value and len(one.path) > 1:
+        # `roster: {}` gaining its first key becomes a block mapping: one line per entry reads better.
+        return _apply(text, Edit(one.path[:-1], {one.path[-1]: one.value}))
     if node is None:
         return _insert_key(text, parent, str(one.path[-1]), one.value)
     if node.id == "scalar" and not isinstance(one.value, dict | list):

@@ -40,6 +40,8 @@ def _types() -> dict[str, tuple[Any, Literal["validation", "serialization"]]]:
     from gate.commands.verify import AuditReport
     from gate.evidence.quick import HashReport
     from gate.github.approvals import ApprovalsReport
+    from gate.github.doctor import Diagnosis
+    from gate.github.judge import JudgeResult
     from gate.github.release import ReleaseResult
     from gate.model import Checklist, Decision, Manifest, Scorecard, Signoff
     from gate.rollback.watch import WatchResult
@@ -67,6 +69,8 @@ def _types() -> dict[str, tuple[Any, Literal["validation", "serialization"]]]:
         "approvals": ApprovalsReport,
         "comment": CommentPosted,
         "release": ReleaseResult,
+        "github-judge": JudgeResult,
+        "github-doctor": Diagnosis,
         "rollback-rules": RulesFile,
         "rollback-watch": WatchResult,
         "comms-draft": DraftResult,

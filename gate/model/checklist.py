@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, SerializerFunctionWrapHandler, StringConstraints, model_serializer, model_validator
 
 from gate.model.base import Duration, Id, Model, PlannedTime, TeamHandle, Text, field_errors
 from gate.rollback.criteria import rollback_problems
@@ -130,6 +130,16 @@ class AllowedChange(Model):
     description: Text
     label: Text | None = None
     approver_role: Id | None = None
+    # The role whose team (or roster) may apply `label`: a label applied by anyone else proves nothing.
+    granted_by: Id | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_unset_grant(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # Left out while unset, so the digests of launches written before the field existed still hold.
+        data = handler(self)
+        if self.granted_by is None and isinstance(data, dict):
+            data.pop("granted_by", None)
+        return data
 
     @model_validator(mode="after")
     def _provable(self) -> AllowedChange:

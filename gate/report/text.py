@@ -18,6 +18,8 @@ from gate.commands.schema import SchemaSync
 from gate.commands.signoff import SignoffRecorded
 from gate.commands.verify import AuditReport
 from gate.github.approvals import ApprovalsReport
+from gate.github.doctor import Diagnosis
+from gate.github.judge import JudgeResult
 from gate.github.release import ReleaseResult
 from gate.rollback.watch import ConditionState, CriterionState, WatchResult
 
@@ -104,7 +106,9 @@ def _lint(result: LintReport) -> str:
 @text.register
 def _approvals(report: ApprovalsReport) -> str:
     pr, result = report.pr, report.result
-    lines = [f"PR #{pr.number} by @{pr.author} at {pr.head_sha[:12]} (rules from base {pr.base_sha[:12]})"]
+    lines = [
+        f"PR #{pr.number} by @{pr.author} at {pr.head_sha[:12]} (rules from {report.branch} at {report.rules_sha[:12]})"
+    ]
     if report.membership_source == "roster":
         lines.append("team membership: from the roster in checklist.yaml (no organisation-reading token given)")
     for area in result.areas:
@@ -112,13 +116,15 @@ def _approvals(report: ApprovalsReport) -> str:
             state = "ok" if area.satisfied else "NEEDS"
             lines.append(f"  {area.area:<20} {state:<6} {area.needs or 'approved by ' + ', '.join(area.approvers)}")
     lines += [f"  freeze: {r}" for r in report.freeze.reasons]
-    lines += [f"  - {b}" for b in result.blocking]
+    lines += [f"  - {b}" for b in (*report.refusals, *result.blocking)]
     lines.append("approvals: satisfied" if report.satisfied else "approvals: NOT satisfied")
     return "\n".join(lines) + "\n"
 
 
 @text.register
 def _release(result: ReleaseResult) -> str:
+    if not result.released:
+        return f"gate: nothing released at {result.sha[:12]}: {result.note}\n"
     lines = [f"gate: GO at {result.sha[:12]}, recorded in {result.decision_file}, holds"]
     if result.pull_request is not None:
         who = ", ".join(f"{area} by @{login}" for area, login in result.quorum)
@@ -186,6 +192,27 @@ def _draft(result: DraftResult) -> str:
         lines.append(f"{what}: {rec.path} as evidence {rec.id} for {rec.item}")
         if rec.stale:
             lines.append(f"now stale (approved for different evidence): {', '.join(rec.stale)} — re-approval needed")
+    return "\n".join(lines) + "\n"
+
+
+@text.register
+def _judged(result: JudgeResult) -> str:
+    lines = [f"gate github judge ({result.trigger})"]
+    for v in result.verdicts:
+        where = f"#{v.number} at {v.sha[:12]}"
+        if not v.posted:
+            lines.append(f"  {where}: nothing posted ({v.note})")
+            continue
+        for run in (v.check, v.approvals):
+            lines.append(f"  {where}: {run.name}: {run.conclusion} - {run.title}")
+    lines += [f"  {reason}" for reason in result.skipped]
+    return "\n".join(lines) + "\n"
+
+
+@text.register
+def _diagnosis(result: Diagnosis) -> str:
+    lines = [f"  - {finding}" for finding in result.findings]
+    lines.append(f"{len(result.findings)} missing protection(s)" if result.findings else "every protection is in place")
     return "\n".join(lines) + "\n"
 
 
