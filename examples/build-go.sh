@@ -29,6 +29,7 @@ cd "$out"
 gate set launch-name "VirtEngine Mainnet Launch (example)" >/dev/null
 gate set release-tag mainnet-v1.0.0 >/dev/null
 gate set target-block-time 6s >/dev/null
+gate set rollback.match.chain.chain_id virtengine-1 >/dev/null
 gate set channel.war-room-bridge https://meet.virtengine.example/mainnet-war-room >/dev/null
 gate set roster.@virtengine/security sec-lead-ana,sec-eng-omar >/dev/null
 gate set roster.@virtengine/compliance comp-lead-ben >/dev/null
@@ -79,7 +80,7 @@ add B-finance-billing evidence/finance/hpc-billing-rules.md billing-rules
 add B-product-release evidence/product/go-no-go-scorecard.md go-no-go-scorecard
 add B-product-release evidence/product/launch-comms-readiness.md launch-comms-readiness
 add B-product-release evidence/product/status-page-prep.md status-page-prep
-add F-status-page evidence/product/status-page-drafts.md status-page-drafts
+gate comms draft scheduled-maintenance --var IMPACT=none --record >/dev/null  # F-status-page's drafts
 add F-customer-notice evidence/product/customer-notice-7d.eml customer-notice-7d
 # The packet as compiled for the release review: every artifact so far with its SHA-256.
 gate packet --out evidence/product/mainnet-launch-packet.md >/dev/null

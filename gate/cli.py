@@ -100,16 +100,6 @@ def _attendee(text: str) -> tuple[str, str]:
     return role, login.removeprefix("@")
 
 
-def _selector(pairs: list[str]) -> dict[str, str]:
-    out = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise UsageError(f"--match expects LABEL=VALUE, got {pair!r}")
-        out[key] = value
-    return out
-
-
 def _now(args: argparse.Namespace) -> datetime:
     at: datetime | None = getattr(args, "at", None)
     return at or datetime.now(UTC)
@@ -416,31 +406,48 @@ def cmd_github_doctor(args: argparse.Namespace) -> object:
 
 
 def cmd_rollback_rules(args: argparse.Namespace) -> object:
-    from gate.commands.rollback import rules
+    from gate.commands.rollback import RulesRequest, rules
 
-    return rules(args.repo, args.out, _selector(args.match))
+    return rules(RulesRequest(repo=args.repo, out=args.out, match=args.match))
 
 
 def cmd_rollback_watch(args: argparse.Namespace) -> object:
     import time
 
-    from gate.rollback.watch import watch_once
+    from gate.commands.rollback import Watcher, WatchRequest
 
-    rollback = _checklist(args.repo).rollback
+    request = WatchRequest(
+        repo=args.repo,
+        prometheus=args.prometheus,
+        at=args.at,
+        timeout=args.timeout,
+        match=args.match,
+        record=args.record,
+        template=args.template,
+        variables=args.var,
+    )
+    watcher = Watcher(request)
     while True:
-        result = watch_once(
-            args.prometheus, rollback, at=args.at, timeout=args.timeout, selector=_selector(args.match) or None
-        )
+        result = watcher.once()
         if args.once or args.at or result.verdict != "HEALTHY":
             return result
         _emit(result, args)  # a running watch shows every evaluation; the last one is the result
         time.sleep(args.interval)
 
 
-def _checklist(repo: Path) -> Any:
-    from gate.launch import load_valid
+def cmd_comms_draft(args: argparse.Namespace) -> object:
+    from gate.commands.comms import DraftRequest, draft
 
-    return load_valid(repo)[0].checklist
+    request = DraftRequest(
+        repo=args.repo,
+        templates=args.templates,
+        variables=args.var,
+        record=args.record,
+        replace=args.replace,
+        item=args.item,
+        id=args.id,
+    )
+    return draft(request)
 
 
 def cmd_completion(args: argparse.Namespace) -> object:
@@ -528,6 +535,7 @@ def build_parser() -> argparse.ArgumentParser:
     _audit_parsers(sub)
     _github_parsers(sub)
     _rollback_parsers(sub)
+    _comms_parsers(sub)
     comp = _command(
         sub, "completion", cmd_completion, "print a shell completion script", "gate completion bash", launch=False
     )
@@ -851,6 +859,9 @@ def _github_app_parsers(sub: Any, github_options: Callable[[argparse.ArgumentPar
     )
 
 
+MATCH_HELP = "a label matcher for one metric family (chain: CometBFT's; application: the app's own); repeatable"
+
+
 def _rollback_parsers(sub: Any) -> None:
     group = sub.add_parser("rollback", help="rollback criteria as Prometheus rules; watch them live")
     rb = group.add_subparsers(dest="rollback_command", required=True, metavar="ACTION", parser_class=_Parser)
@@ -858,24 +869,45 @@ def _rollback_parsers(sub: Any) -> None:
         rb,
         "rules",
         cmd_rollback_rules,
-        "write the criteria as a Prometheus rule group",
-        "gate rollback rules --out rollback.rules.yml",
+        "write the criteria as a Prometheus rule group, with the scrape interval each criterion needs",
+        "gate rollback rules --out rollback.rules.yml --match chain:chain_id=virtengine-1",
     )
     rr.add_argument("--out", type=Path, default=None)
-    rr.add_argument("--match", action="append", default=[], metavar="LABEL=VALUE", help="add to every selector")
+    rr.add_argument("--match", action="append", default=[], metavar="FAMILY:LABEL=VALUE", help=MATCH_HELP)
     rw = _command(
         rb,
         "watch",
         cmd_rollback_watch,
         "ask Prometheus whether any criterion holds (1 ROLLBACK, 0 healthy, 2 cannot tell)",
-        "gate rollback watch --prometheus http://127.0.0.1:9090 --once",
+        "gate rollback watch --prometheus http://127.0.0.1:9090 --record --var 'TIME=30 minutes'",
     )
     rw.add_argument("--prometheus", required=True, metavar="URL")
     rw.add_argument("--once", action="store_true", help="one evaluation, then exit")
     rw.add_argument("--interval", type=float, default=30.0, metavar="S", help="seconds between evaluations")
     rw.add_argument("--timeout", type=float, default=5.0)
     rw.add_argument("--at", type=_time, default=None, help="evaluate at this moment (implies --once)")
-    rw.add_argument("--match", action="append", default=[], metavar="LABEL=VALUE")
+    rw.add_argument("--match", action="append", default=[], metavar="FAMILY:LABEL=VALUE", help=MATCH_HELP)
+    rw.add_argument("--record", action="store_true", help="on ROLLBACK, write the decision record into decisions/")
+    rw.add_argument("--template", default="incident-update", help="the status template rendered with --record")
+    rw.add_argument("--var", action="append", default=[], metavar="NAME=VALUE", help="a value for that template")
+
+
+def _comms_parsers(sub: Any) -> None:
+    group = sub.add_parser("comms", help="status-page drafts from the checklist's templates")
+    cm = group.add_subparsers(dest="comms_command", required=True, metavar="ACTION", parser_class=_Parser)
+    dr = _command(
+        cm,
+        "draft",
+        cmd_comms_draft,
+        "render status-page templates with this launch's values; --record registers them as evidence",
+        "gate comms draft scheduled-maintenance --var IMPACT=none --record",
+    )
+    dr.add_argument("templates", nargs="+", metavar="TEMPLATE", help="template id(s), e.g. scheduled-maintenance")
+    dr.add_argument("--var", action="append", default=[], metavar="NAME=VALUE", help="a value for a template variable")
+    dr.add_argument("--record", action="store_true", help="register the drafts as the status-page evidence")
+    dr.add_argument("--replace", action="store_true", help="with --record: replace drafts recorded before")
+    dr.add_argument("--item", default="F-status-page", help="with --record: the item the drafts are evidence for")
+    dr.add_argument("--id", default=None, help="with --record: the manifest id (default: the item's requirement)")
 
 
 # ---- running one command -------------------------------------------------------------------------------

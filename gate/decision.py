@@ -108,7 +108,12 @@ def invalid_records(loaded: Loaded) -> list[tuple[str, list[str]]]:
 
 
 def record_problems(loaded: Loaded, decision: Decision) -> list[str]:
-    """What makes a record no decision at all: no meeting quorum, another launch's release tag."""
+    """What makes a record no decision at all: no meeting quorum, another launch's release tag.
+
+    A ROLLBACK is recorded when a rollback criterion fires, not by a meeting: it has no quorum to meet.
+    """
+    if decision.decision == "ROLLBACK":
+        return _tag(loaded, decision)
     return _quorum(loaded, decision) + _tag(loaded, decision)
 
 
@@ -147,14 +152,27 @@ def decision_blocking(loaded: Loaded, current: tuple[str, Decision] | None, at: 
         return [f"no go/no-go decision recorded (decisions/*.yaml; seed record {record}): no meeting quorum"]
     file, decision = current
     out = []
-    if decision.decision != "GO":
+    if decision.decision == "ROLLBACK":
+        out += rollback_blocking(decision)
+    elif decision.decision != "GO":
         out.append(f"the decision in force ({file}, {decision.decided_at:%Y-%m-%d %H:%M} UTC) is NO-GO")
     return out + record_problems(loaded, decision) + _window(loaded, decision, at)
 
 
+def rollback_blocking(decision: Decision) -> list[str]:
+    """A ROLLBACK in force blocks GO until a later go/no-go decision supersedes it: what fired, and where."""
+    assert decision.rollback is not None  # a ROLLBACK record carries it (model-validated)
+    when = f"{decision.decided_at:%Y-%m-%d %H:%M:%S} UTC"
+    return [
+        f"ROLLBACK in force since {when}: rollback criterion {f.criterion} fired ({f.threshold}; value "
+        f"{'NaN' if f.value is None else f'{f.value:g}'}) on {decision.rollback.prometheus}"
+        for f in decision.rollback.fired
+    ]
+
+
 def _quorum(loaded: Loaded, decision: Decision) -> list[str]:
     present: dict[str, str] = {}
-    for attendee in decision.meeting.attendees:
+    for attendee in decision.meeting.attendees if decision.meeting else []:
         present.setdefault(attendee.role, attendee.login)
     missing = [r for r in loaded.checklist.meeting.required_attendees if r not in present]
     out = [f"meeting quorum not met: no {', '.join(missing)} recorded as attending"] if missing else []

@@ -10,11 +10,12 @@ cannot do this: a quoted key, a value on the next line or a block scalar would f
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -284,3 +285,15 @@ def _plain_of(node: Any) -> Any:
 
 def _dotted(path: Path_) -> str:
     return ".".join(str(p) for p in path) or "document"
+
+
+def dump_record(record: Mapping[str, Any], schema: str) -> str:
+    """A new launch file (a decision record) as YAML, headed by its schema so editors complete it."""
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="rt")
+    yaml.width = 4096
+    out = io.StringIO()
+    out.write(f"# yaml-language-server: $schema=../schemas/{schema}.schema.json\n")
+    yaml.dump(dict(record), out)
+    return out.getvalue()

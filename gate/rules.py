@@ -1,7 +1,8 @@
 """Built-in checks that items name with `rule:` — windows, freeze, rollback criteria, comms, process.
 
-Placeholders are not reported here: `placeholders_by_item` in score.py finds every one with its line
-and column, so a rule only judges values that are filled in.
+Placeholders are located by `placeholders_by_item` in score.py, which finds every one with its line
+and column; a rule judges the values that are filled in (the rollback rule also says what an unfilled
+value keeps from working, as `gate rollback rules` does when it refuses).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Callable
 
 from gate.model.checklist import Checklist, Span
 from gate.placeholders import find_placeholders
+from gate.rollback.criteria import unready
 from gate.windows import Interval, blackout_clashes, interval
 
 _VARIABLE = re.compile(r"<([A-Z][A-Z0-9_]*)>")
@@ -66,17 +68,12 @@ def freeze(c: Checklist) -> list[str]:
 
 
 def rollback_criteria(c: Checklist) -> list[str]:
-    """Every criterion is measurable: thresholds in range, time bounds, the block-time target known."""
-    problems = []
-    uses_target = any(cond.unit == "ratio_to_target" for cr in c.rollback.criteria for cond in cr.any_of)
-    target = c.rollback.target_block_time
-    if uses_target and not find_placeholders(target) and not re.fullmatch(r"[0-9]+[smh]", target):
-        problems.append(f"rollback.target_block_time is not a duration ({target!r}): block time has no target")
-    for criterion in c.rollback.criteria:
-        for cond in criterion.any_of:
-            if cond.unit == "percent" and not 0 <= cond.threshold <= 100:
-                problems.append(f"{criterion.id}: {cond.threshold}% is not a percentage")
-    return problems
+    """The criteria can be compiled into alerting rules: what `gate rollback rules` would refuse.
+
+    Their structure (units, comparisons, metrics, matchers, durations) is valid by the time a
+    checklist loads: `gate.rollback.criteria` checks it once, for every command.
+    """
+    return unready(c.rollback)
 
 
 def _channels(c: Checklist, audience: str) -> list[str]:

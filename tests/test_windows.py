@@ -10,7 +10,8 @@ byte where it lies (so removing or loosening the rule fails a test):
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -24,7 +25,7 @@ from tests.helpers import EXAMPLE, copy_example, item, read_manifest, replace_on
 MINUTE = timedelta(minutes=1)
 
 
-def _blackout(repo, start, end) -> None:  # type: ignore[no-untyped-def]
+def _blackout(repo: Path, start: datetime, end: datetime) -> None:
     old = f"    - start: {seed(EXAMPLE.blackout[0])}\n      end: {seed(EXAMPLE.blackout[1])}\n"
     replace_once(repo / CHECKLIST, old, f'    - start: "{seed(start)}"\n      end: "{seed(end)}"\n')
 
@@ -51,7 +52,7 @@ def test_touching_is_symmetric_and_inclusive() -> None:
     assert not window.touches(Interval(window.end + MINUTE, window.end + timedelta(hours=1)))
 
 
-def _checklist(tmp_path) -> Checklist:  # type: ignore[no-untyped-def]
+def _checklist(tmp_path: Path) -> Checklist:
     repo = copy_example(tmp_path)
     _, model, errors = load_yaml(repo, CHECKLIST, Checklist)
     assert model is not None, errors

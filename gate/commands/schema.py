@@ -30,6 +30,7 @@ def _types() -> dict[str, tuple[Any, Literal["validation", "serialization"]]]:
     from gate.commands.checklist import ChecklistEdited, UnfilledReport
     from gate.commands.codeowners import LintReport, OwnersReport
     from gate.commands.comment import CommentPosted
+    from gate.commands.comms import DraftResult
     from gate.commands.decide import DecisionRecorded
     from gate.commands.evidence import EvidenceListing, EvidenceRecorded, EvidenceRemoved
     from gate.commands.init import Scaffolded
@@ -76,6 +77,7 @@ def _types() -> dict[str, tuple[Any, Literal["validation", "serialization"]]]:
         "github-doctor": Diagnosis,
         "rollback-rules": RulesFile,
         "rollback-watch": WatchResult,
+        "comms-draft": DraftResult,
     }
     out: dict[str, tuple[Any, Literal["validation", "serialization"]]] = {
         f"{n}.schema.json": (t, "validation") for n, t in files.items()

@@ -295,7 +295,7 @@ def tag_message(verified: Verified, sha: str, pull_request: int | None, quorum: 
     lines += ["", "sign-off approvers:"]
     lines += [f"  {s.area}: {s.approver or '-'}" for s in card.signoffs]
     lines += ["meeting attendees:"]
-    lines += [f"  {a.role}: {a.login}" for a in d.meeting.attendees]
+    lines += [f"  {a.role}: {a.login}" for a in (d.meeting.attendees if d.meeting else [])]
     lines += ["", f"Verify offline: gate verify --tag {d.release_tag}"]
     return "\n".join(lines) + "\n"
 

@@ -6,7 +6,8 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints, ValidationError
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from gate.placeholders import find_placeholders
 
@@ -15,6 +16,18 @@ class Model(BaseModel):
     """Frozen, strict, and unknown keys rejected: a typo in a hand-edited file is an error, not a no-op."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+def field_errors(title: str, problems: list[tuple[tuple[str | int, ...], str]]) -> ValidationError:
+    """Problems found across fields, each at its own field: raised from a model validator, pydantic
+    reports every one at its full location (so each becomes FILE:LINE:COL), not one at the model."""
+    return ValidationError.from_exception_data(
+        title,
+        [
+            InitErrorDetails(type=PydanticCustomError("gate", "{why}", {"why": why}), loc=loc, input=None)
+            for loc, why in problems
+        ],
+    )
 
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"

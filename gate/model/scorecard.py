@@ -11,6 +11,7 @@ from gate.model.base import Model
 
 State = Literal["PASS", "WARN", "FAIL", "N/A"]
 Verdict = Literal["GO", "NO-GO"]
+Recorded = Literal["GO", "NO-GO", "ROLLBACK"]  # what a decision record may say
 
 
 class Where(Model):
@@ -85,7 +86,7 @@ class RecordedDecision(Model):
     """The latest decision file, and whether it still holds."""
 
     file: str
-    decision: Verdict
+    decision: Recorded
     decided_at: datetime
     window: str | None
     release_tag: str

@@ -9,6 +9,7 @@ from gate.commands.archive import ArchiveWritten
 from gate.commands.checklist import ChecklistEdited, UnfilledReport
 from gate.commands.codeowners import LintReport, OwnersReport
 from gate.commands.comment import CommentPosted
+from gate.commands.comms import DraftResult
 from gate.commands.decide import DecisionRecorded
 from gate.commands.evidence import EvidenceListing, EvidenceRecorded, EvidenceRemoved
 from gate.commands.init import Scaffolded
@@ -22,7 +23,7 @@ from gate.github.doctor import Diagnosis
 from gate.github.judge import JudgeResult
 from gate.github.release import ReleaseResult
 from gate.report.status import StatusReport, status, terminal_width
-from gate.rollback.watch import WatchResult
+from gate.rollback.watch import ConditionState, CriterionState, WatchResult
 
 
 @functools.singledispatch
@@ -142,20 +143,58 @@ def _release(result: ReleaseResult) -> str:
 
 @text.register
 def _watch(result: WatchResult) -> str:
+    """One line per criterion (state, id, values, thresholds), what is in doubt, then the verdict."""
     lines = [f"{result.at:%Y-%m-%d %H:%M:%S} UTC  {result.prometheus}"]
     for c in result.criteria:
-        values = ", ".join(
-            f"{s.value:.4g}" if s.value is not None else "NaN" for cond in c.conditions for s in cond.series
-        )
-        rules = "; ".join(cond.threshold for cond in c.conditions)
-        lines.append(f"  {c.state:<8} {c.id:<24} {values or '-':<12} {rules}")
+        lines.append(f"  {c.state:<8} {c.id:<24} {_values(c):<12} {'; '.join(k.threshold for k in c.conditions)}")
+        lines += [f"           {line}" for k in c.conditions for line in _condition_lines(k)]
+        lines += [f"           cannot tell: {r}" for r in c.reasons]
+        lines += [f"           counted as zero while missing: {m.series}" for m in c.missing if not m.required]
     lines.append(f"verdict: {result.verdict}")
+    if result.recorded:
+        lines.append(f"recorded: {result.recorded} (ROLLBACK: `gate check` is NO-GO from now on)")
+    if result.status_update:
+        lines += ["status update draft:", f"  {result.status_update}"]
     return "\n".join(lines) + "\n"
+
+
+def _values(c: CriterionState) -> str:
+    shown = [f"{s.value:.4g}" if s.value is not None else "NaN" for k in c.conditions for s in k.series]
+    return ", ".join(shown) or "-"
+
+
+def _condition_lines(k: ConditionState) -> list[str]:
+    out = list(k.notes)
+    if k.recovered_at and k.clears_at:
+        fmt = "%Y-%m-%d %H:%M:%S UTC"
+        out.append(
+            f"{k.signal}: recovered at {k.recovered_at:{fmt}}, clears at {k.clears_at:{fmt}}"
+            " (the criterion holds for its window after the last breach)"
+        )
+    return out
 
 
 @text.register
 def _rules(result: RulesFile) -> str:
-    return result.text if result.path is None else f"wrote {result.path}\n"
+    """The rule file itself, or (written to a file) where it went and what each criterion needs."""
+    if result.path is None:
+        return result.text
+    lines = [f"wrote {result.path}"]
+    lines += [f"  {c.id}: scrape {c.scrape_interval}" for c in result.criteria]
+    return "\n".join(lines) + "\n"
+
+
+@text.register
+def _draft(result: DraftResult) -> str:
+    """Each template's text under its id; the recording and any sign-off it made stale."""
+    lines = [f"{d.id}: {d.text}" for d in result.drafts]
+    rec = result.recorded
+    if rec is not None:
+        what = "recorded" if rec.changed else "already recorded, unchanged"
+        lines.append(f"{what}: {rec.path} as evidence {rec.id} for {rec.item}")
+        if rec.stale:
+            lines.append(f"now stale (approved for different evidence): {', '.join(rec.stale)} — re-approval needed")
+    return "\n".join(lines) + "\n"
 
 
 @text.register
