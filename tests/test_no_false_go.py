@@ -26,6 +26,9 @@ Threat -> test (each on a copy of examples/go, asserting the exit code and the t
   test_verify_tag_sees_a_no_go_hidden_from_git_archive, test_release_refuses_a_no_go_hidden_from_git_archive
 - N/A accepted by a placeholder or by someone off the area's roster -> test_na_accepted_by_a_placeholder_fails,
   test_na_accepted_by_someone_off_the_roster_fails, test_na_command_refuses_who_cannot_accept
+- P0 C-rollback-criteria passing with a threshold or unit `gate rollback rules` refuses (NaN, infinity) ->
+  test_a_rollback_criterion_the_compiler_refuses_is_an_input_error,
+  test_a_rollback_criterion_the_compiler_refuses_never_gives_go
 """
 
 from __future__ import annotations
@@ -759,3 +762,62 @@ def test_na_command_refuses_who_cannot_accept(tmp_path, cli, who):
     assert refused.code == 2
     assert "--accepted-by" in refused.err
     assert snapshot(repo) == before
+
+
+# ---- 8. rollback criteria: one validator for the scorecard and the compiler ---------------------------
+
+HALTED = '          comparison: ">"\n          threshold: 3\n          unit: blocks\n'
+PARTICIPATION_UNIT = "          threshold: 67\n          unit: percent\n"
+ROLLBACK_BREAKS = {
+    # name: (old text, new text): each a criterion `gate rollback rules` refuses to compile
+    "nan-threshold": (HALTED, HALTED.replace("threshold: 3", "threshold: .nan")),
+    "infinite-threshold": (HALTED, HALTED.replace("threshold: 3", "threshold: .inf")),
+    "overflowing-threshold": (HALTED, HALTED.replace("threshold: 3", "threshold: 1e999")),
+    "negative-halted-blocks": (HALTED, HALTED.replace("threshold: 3", "threshold: -1")),
+    "unit-of-another-signal": (PARTICIPATION_UNIT, PARTICIPATION_UNIT.replace("percent", "blocks")),
+}
+
+
+def break_rollback(cli, repo: Path, case: str) -> str:
+    old, new = ROLLBACK_BREAKS[case]
+    replace_once(repo / CHECKLIST, old, new)
+    refused = cli("rollback", "rules", "--repo", repo)
+    assert refused.code == 2, refused.out  # the premise: the compiler refuses this criterion
+    return new
+
+
+def test_the_example_s_rollback_criteria_compile(tmp_path, cli):
+    """The control of the premise below: the compiler takes the example's criteria as they are."""
+    repo = copy_example(tmp_path, decisions=False)
+    assert cli("rollback", "rules", "--repo", repo).code == 0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG (issue 9, item 7): C-rollback-criteria PASSes with a threshold or unit that `gate rollback"
+    " rules` refuses (NaN, infinity, 1e999, -1 halted blocks, a unit of another signal): no shared validator",
+)
+@pytest.mark.parametrize("case", list(ROLLBACK_BREAKS))
+def test_a_rollback_criterion_the_compiler_refuses_is_an_input_error(tmp_path, cli, case):
+    repo = copy_example(tmp_path, decisions=False)
+    new = break_rollback(cli, repo, case)
+    result = cli("check", "--repo", repo, "--at", AT)
+    assert result.code == 2
+    text = (repo / CHECKLIST).read_text(encoding="utf-8")
+    first = text[: text.index(new)].count("\n") + 1
+    lines = range(first, first + new.count("\n"))
+    assert any(re.match(rf"{CHECKLIST}:({'|'.join(map(str, lines))}):\d+: ", ln) for ln in result.out.splitlines())
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG (issue 9, item 7): with `threshold: .nan` (or .inf, 1e999, -1, a wrong unit) in a rollback"
+    " criterion, `gate decide --decision GO` records GO and `gate check --require-go` exits 0",
+)
+@pytest.mark.parametrize("case", list(ROLLBACK_BREAKS))
+def test_a_rollback_criterion_the_compiler_refuses_never_gives_go(tmp_path, cli, case):
+    repo = copy_example(tmp_path, decisions=False)
+    break_rollback(cli, repo, case)
+    decide(cli, repo, "GO", AT_TIME, window="primary")
+    code, _ = judge(cli, repo, AT_TIME + timedelta(hours=1), "--require-go")
+    assert code != 0
