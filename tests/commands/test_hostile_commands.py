@@ -510,3 +510,25 @@ def test_times_before_year_1000_never_leave_a_broken_file(tmp_path, cli, command
     checked = cli("check", "--repo", repo, "--at", AT)
     no_crash(checked)
     assert checked.code == 0, checked.out
+
+
+LATE = "9999-12-31T23:59:59Z"
+LATE_EDITS = {
+    "decide": ["decide", "--decision", "NO-GO", "--at", LATE, *[f"--attendee={a}" for a in ATTENDEES]],
+    "signoff": ["signoff", "security", "--approve", "--by", "sec-lead-ana", "--at", LATE],
+    "mitigate": ["mitigate", "F-customer-notice", "--owner", "product-lead", "--description", "x", "--due", LATE],
+    "schedule": ["schedule", "--primary", "9999-12-31T20:00:00Z", LATE, "--backup", LATE, LATE],
+    "packet": ["packet", "--at", LATE],
+}
+
+
+@pytest.mark.parametrize("edit", list(LATE_EDITS))
+def test_the_last_second_of_the_calendar_never_crashes(tmp_path, cli, edit):
+    """Time arithmetic (countdowns, windows, expiry) one second from the end of what datetime holds."""
+    repo = copy_example(tmp_path, decisions=False)
+    done = cli(*LATE_EDITS[edit], "--repo", repo)
+    no_crash(done)
+    for at in (AT, LATE):
+        checked = cli("check", "--repo", repo, "--at", at, "--format", "text")
+        no_crash(checked)
+        assert checked.code in (0, 1)
