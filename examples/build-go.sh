@@ -36,6 +36,7 @@ gate set roster.@virtengine/compliance comp-lead-ben >/dev/null
 gate set roster.@virtengine/sre ops-lead-chen,sre-kim >/dev/null
 gate set roster.@virtengine/finance fin-lead-dora >/dev/null
 gate set roster.@virtengine/product prod-lead-eli >/dev/null
+gate set roster.@virtengine/release-managers rm-rosa >/dev/null
 gate schedule --primary "$(at 10 14:00)" "$(at 10 18:00)" --backup "$(at 12 14:00)" "$(at 12 18:00)" \
   --freeze "$(at 3 00:00)" "$(at 14 00:00)" \
   --blackout "$(at 7 00:00)" "$(at 9 00:00)" "Exchange listing embargo agreed with launch partners (external conflict)" \

@@ -57,6 +57,11 @@ def evaluate(loaded: Loaded, checks: Checks, at: datetime) -> Evaluation:
     current = in_force(loaded, at)
     integrity = [f"integrity: {c.artifact.path}: {c.problem}" for c in checks.values() if c.problem]
     blocking = integrity + readiness.blocking + decision_blocking(loaded, current, at)
+    blocking += [
+        f"{file} is not a decision: {'; '.join(problems)}"
+        for file, problems in invalid_records(loaded)
+        if current is None or file != current[0]
+    ]
     return Evaluation(
         loaded,
         checks,
@@ -114,7 +119,13 @@ def record_problems(loaded: Loaded, decision: Decision) -> list[str]:
     """
     if decision.decision == "ROLLBACK":
         return _tag(loaded, decision)
-    return _quorum(loaded, decision) + _tag(loaded, decision)
+    out = _quorum(loaded, decision) + _tag(loaded, decision)
+    if decision.meeting is not None and decision.meeting.date > decision.decided_at:
+        out.append(
+            f"the meeting is dated {decision.meeting.date:%Y-%m-%d %H:%M} UTC, after the decision it took"
+            f" ({decision.decided_at:%Y-%m-%d %H:%M} UTC)"
+        )
+    return out
 
 
 def _go_claim_problems(evaluation: Evaluation, decision: Decision) -> list[str]:
@@ -138,9 +149,11 @@ def _dated_before_what_it_pins(loaded: Loaded, decision: Decision) -> list[str]:
     ]
     pinned += [(a.captured_at, f"evidence {a.id}") for a in loaded.manifest.artifacts]
     pinned += [(c.ended_at, f"the captured command {c.id}") for c in loaded.manifest.commands]
-    later = sorted((when, what) for when, what in pinned if when > decision.decided_at)
+    # The meeting decided: it too must come after everything the decision relies on.
+    taken = min(decision.decided_at, decision.meeting.date) if decision.meeting else decision.decided_at
+    later = sorted((when, what) for when, what in pinned if when > taken)
     return [
-        f"dated {decision.decided_at:%Y-%m-%d %H:%M} UTC, before {what} it relies on ({when:%Y-%m-%d %H:%M} UTC)"
+        f"dated {taken:%Y-%m-%d %H:%M} UTC, before {what} it relies on ({when:%Y-%m-%d %H:%M} UTC)"
         for when, what in later
     ]
 
@@ -193,11 +206,11 @@ def _quorum(loaded: Loaded, decision: Decision) -> list[str]:
 
 
 def _off_roster(loaded: Loaded, present: dict[str, str]) -> list[tuple[str, str, str]]:
-    """(role, login, team) for each required attendee not on their role's team, where a roster lists it."""
+    """(role, login, team) for each attendee not on their role's team, where a roster lists the team."""
     checklist = loaded.checklist
     teams = {a.id: a.team for a in checklist.areas}
     out = []
-    for role_id in checklist.meeting.required_attendees:
+    for role_id in present:  # every role recorded as attending, required or not, must be held by its team
         role, login = checklist.roles.get(role_id), present.get(role_id)
         team = (role.team or teams.get(role.area or "")) if role else None
         members = roster_of(checklist, team) if team else None

@@ -25,6 +25,7 @@ def prepare(repo: Path) -> tuple[Loaded | None, Checks, list[InputError]]:
         # Lexically bad paths are already reported by check_references; here only symlink escapes.
         if check.escapes and check.problem and check_relative(artifact.path) is None:
             errors.append(InputError(loaded.locate(MANIFEST, ("artifacts", n, "path")), check.problem))
+    errors = list(dict.fromkeys(errors))  # two rules may find one mistake: it is reported once
     return (None if errors else loaded), checks, errors
 
 

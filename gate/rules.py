@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 from gate.model.checklist import Checklist, Span
 from gate.placeholders import find_placeholders
 from gate.rollback.criteria import unready
 from gate.windows import Interval, blackout_clashes, interval
+from gate.yamlread import lookup
 
 _VARIABLE = re.compile(r"<([A-Z][A-Z0-9_]*)>")
 
@@ -144,3 +146,16 @@ RULE_SOURCES: dict[tuple[str, ...], str] = {
     ("meeting",): "decision-process",
     ("packet",): "decision-process",
 }
+
+
+def rule_inputs(data: dict[str, Any], rule: str) -> list[Any]:
+    """The parts of the checklist (as plain data) that `rule` judges, in a stable order."""
+    parts: list[Any] = []
+    for prefix, name in RULE_SOURCES.items():
+        if name == rule:
+            parts.append([list(prefix), lookup(data, prefix)])
+    for audience, name in CHANNEL_RULES.items():
+        if name == rule:
+            channels = lookup(data, ("communications", "channels")) or []
+            parts.append([audience, [c for c in channels if c.get("audience") == audience]])
+    return parts

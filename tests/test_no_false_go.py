@@ -150,7 +150,7 @@ def test_a_later_no_go_is_in_force(tmp_path, cli):
     assert card["integrity"] == []  # a consistent launch whose meeting said no
     text = cli("check", "--repo", repo, "--at", AT)
     assert text.code == 0  # without --require-go: consistent, and NO-GO
-    assert f"  - {in_force_no_go(no_go, later)}\n" in text.out
+    assert f"✗ {in_force_no_go(no_go, later)}\n" in text.out
     assert text.out.endswith(f"Decision: NO-GO (as of {AT_TIME:%Y-%m-%d %H:%M} UTC)\n")
 
 
@@ -249,7 +249,8 @@ def test_a_record_without_its_quorum_is_not_a_decision(tmp_path, cli, defect, de
     assert code == 1
     [failure] = [f for f in card["integrity"] if f["path"] == rel]
     if placed == "superseded":
-        assert failure["message"] == f"not a decision: {problem}"
+        assert failure["message"].startswith("not a decision: ")
+        assert problem in failure["message"]
         assert card["recorded_decision"]["file"] == GO_DECISION
     else:
         assert problem in failure["message"]
@@ -259,11 +260,6 @@ def test_a_record_without_its_quorum_is_not_a_decision(tmp_path, cli, defect, de
     assert judge(cli, repo, AT_TIME, "--require-go")[0] == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: with a quorum-less record beside a GO that holds, `gate check` exits 1 but its verdict"
-    " still reads GO (text `Decision: GO`, markdown `✅ GO`); invalid records never reach `blocking`",
-)
 def test_an_invalid_record_makes_the_verdict_no_go(tmp_path, cli):
     repo = copy_example(tmp_path)
     write_record(repo, "no-quorum", "NO-GO", EXAMPLE.decided_at - timedelta(hours=1), attendees=one_person_two_roles())
@@ -279,7 +275,8 @@ def test_decide_refuses_one_person_for_two_roles(tmp_path, cli, decision):
     attendees = tuple(f"{r}={u}" for r, u in one_person_two_roles())
     refused = decide(cli, repo, decision, EXAMPLE.decided_at, attendees, window="primary")
     assert refused.code == 1
-    assert "not a decision: meeting quorum: sec-lead-ana stands for security-lead, finance-lead" in refused.err
+    assert "not a decision: meeting quorum: " in refused.err
+    assert "meeting quorum: sec-lead-ana stands for security-lead, finance-lead" in refused.err
     assert list((repo / "decisions").iterdir()) == []
 
 
@@ -335,7 +332,7 @@ def _lower_p0(repo: Path, cli) -> None:
 
 
 TREASURY = "      - {id: treasury-controls, kind: record, description: Treasury controls}\n"
-SECURITY_ROSTER = '"@virtengine/security": [sec-lead-ana, sec-eng-omar]'
+SECURITY_ROSTER = '  "@virtengine/security":\n    - sec-lead-ana\n    - sec-eng-omar\n'
 
 
 def _drop_requirement(repo: Path, cli) -> None:
@@ -359,7 +356,7 @@ def _change_team(repo: Path, cli) -> None:
 
 
 def _change_roster(repo: Path, cli) -> None:
-    replace_once(repo / CHECKLIST, SECURITY_ROSTER, SECURITY_ROSTER.replace("]", ", mallory]"))
+    replace_once(repo / CHECKLIST, SECURITY_ROSTER, SECURITY_ROSTER + "    - mallory\n")
 
 
 WEAKENINGS = [
@@ -403,7 +400,8 @@ def test_well_formed_na_is_n_a_yet_stales_its_area(tmp_path, cli):
 
 def test_a_change_no_area_approves_stales_nothing_but_breaks_the_go(tmp_path, cli):
     repo = copy_example(tmp_path)
-    done = cli("set", "channel.war-room-bridge", "https://meet.virtengine.example/another-room", "--repo", repo)
+    # The launch's owner is no area's policy: nobody approved it, so no sign-off goes stale.
+    done = cli("set", "owner", "Release Management (Ops) and Product", "--repo", repo)
     assert done.code == 0, done.err
     code, card = judge(cli, repo)
     assert fresh_flags(card) == ALL_FRESH
@@ -526,11 +524,6 @@ def test_a_decision_dated_before_evidence_does_not_hold(tmp_path, cli):
     assert card["recorded_decision"]["holds"] is False
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: meeting.date is never judged: a GO whose meeting is dated before the sign-offs and"
-    " evidence it relies on (decided_at left as it was) still holds and exits 0 under --require-go",
-)
 def test_a_meeting_dated_before_the_signoffs_does_not_hold(tmp_path, cli):
     repo = copy_example(tmp_path)
     _, captured = latest_capture(repo)
@@ -696,9 +689,11 @@ def test_release_refuses_a_no_go_hidden_from_git_archive(hidden_no_go, cli, tmp_
 
     result = cli("release", "--at", AT, "--repo", repo, "--remote", bare)
 
-    assert result.code == 1
-    assert "not releasing: the gate does not say GO" in result.err
-    assert f"the latest decision, {no_go}, is NO-GO" in result.err
+    # A NO-GO decision is a clean no-op (issue 10): nothing tagged, and the reason names the NO-GO that
+    # `git archive` would have hidden.
+    assert result.code == 0
+    assert f"nothing released at {git(repo, 'rev-parse', 'HEAD')[:12]}" in result.out
+    assert f"the latest decision, {no_go}, is NO-GO" in result.out
     assert git(bare, "tag", "--list") == ""
     assert git(repo, "tag", "--list") == ""
 
@@ -706,7 +701,7 @@ def test_release_refuses_a_no_go_hidden_from_git_archive(hidden_no_go, cli, tmp_
 # ---- 7. who may accept an N/A ------------------------------------------------------------------------
 
 UPGRADE_VALIDATION = "    validation: Runbook review record with a timebox per step\n"
-SRE_ROSTER = '"@virtengine/sre": [ops-lead-chen, sre-kim], '
+SRE_ROSTER = '  "@virtengine/sre":\n    - ops-lead-chen\n    - sre-kim\n'
 
 
 def mark_na(repo: Path, accepted_by: str) -> None:
@@ -792,11 +787,6 @@ def test_the_example_s_rollback_criteria_compile(tmp_path, cli):
     assert cli("rollback", "rules", "--repo", repo).code == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (issue 9, item 7): C-rollback-criteria PASSes with a threshold or unit that `gate rollback"
-    " rules` refuses (NaN, infinity, 1e999, -1 halted blocks, a unit of another signal): no shared validator",
-)
 @pytest.mark.parametrize("case", list(ROLLBACK_BREAKS))
 def test_a_rollback_criterion_the_compiler_refuses_is_an_input_error(tmp_path, cli, case):
     repo = copy_example(tmp_path, decisions=False)
@@ -809,11 +799,6 @@ def test_a_rollback_criterion_the_compiler_refuses_is_an_input_error(tmp_path, c
     assert any(re.match(rf"{CHECKLIST}:({'|'.join(map(str, lines))}):\d+: ", ln) for ln in result.out.splitlines())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (issue 9, item 7): with `threshold: .nan` (or .inf, 1e999, -1, a wrong unit) in a rollback"
-    " criterion, `gate decide --decision GO` records GO and `gate check --require-go` exits 0",
-)
 @pytest.mark.parametrize("case", list(ROLLBACK_BREAKS))
 def test_a_rollback_criterion_the_compiler_refuses_never_gives_go(tmp_path, cli, case):
     repo = copy_example(tmp_path, decisions=False)

@@ -26,7 +26,7 @@ MINUTE = timedelta(minutes=1)
 
 
 def _blackout(repo: Path, start: datetime, end: datetime) -> None:
-    old = f"    - start: {seed(EXAMPLE.blackout[0])}\n      end: {seed(EXAMPLE.blackout[1])}\n"
+    old = f'    - start: "{seed(EXAMPLE.blackout[0])}"\n      end: "{seed(EXAMPLE.blackout[1])}"\n'
     replace_once(repo / CHECKLIST, old, f'    - start: "{seed(start)}"\n      end: "{seed(end)}"\n')
 
 

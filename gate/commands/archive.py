@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gate.commands.packet import MANIFEST_SUMS, SUMS, render_packet
+from gate.errors import GateFailed
 from gate.evidence.digests import sha256sums
 from gate.evidence.hashing import sha256_bytes
 from gate.launch import load_valid
@@ -50,7 +51,11 @@ def _tarinfo(name: str, size: int) -> tarfile.TarInfo:
 
 def build_archive(repo: Path) -> bytes:
     """A reproducible .tar.gz: fixed order, mtimes, owners and modes; gzip header without a time."""
-    loaded, _ = load_valid(repo)
+    loaded, checks = load_valid(repo)
+    broken = [f"{c.artifact.path}: {c.problem}" for c in checks.values() if c.problem]
+    if broken:
+        # An archive is what an auditor keeps: it holds the launch as recorded, or nothing.
+        raise GateFailed("archive refused: evidence does not match the manifest:\n  " + "\n  ".join(broken))
     files = {name: read_inside(repo, name, MAX_MEMBER_BYTES) for name in archive_members(repo, loaded)}
     files[ARCHIVE_PACKET] = render_packet(repo).encode("utf-8")  # as of the latest decision: reproducible
     files[MANIFEST_SUMS] = sha256sums(loaded.manifest.artifacts).encode("utf-8")

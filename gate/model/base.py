@@ -72,8 +72,10 @@ def _utc(value: object) -> object:
 
 
 def format_time(when: datetime) -> str:
-    """The one way times are written: RFC 3339 in UTC with a trailing Z, to the second."""
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """The one way times are written: RFC 3339 in UTC with a trailing Z, to the second (four-digit
+    years: strftime's %Y writes year 1 as "1", which no parser reads back)."""
+    utc = when.astimezone(UTC)
+    return f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S}Z"
 
 
 UtcTime = Annotated[datetime, BeforeValidator(_utc)]

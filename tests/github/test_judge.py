@@ -23,9 +23,8 @@ from tests.helpers import AT, DATA, EXAMPLE, EXAMPLES, GO_DECISION, ROOT, iso
 LEADS = ["sec-lead-ana", "comp-lead-ben", "ops-lead-chen", "fin-lead-dora", "prod-lead-eli"]
 CHECKLIST = (EXAMPLES / "go" / "checklist.yaml").read_text()
 RULES = CHECKLIST.replace(
-    '"@virtengine/product": [prod-lead-eli]}',
-    '"@virtengine/product": [prod-lead-eli], "@virtengine/release-managers": [rm-rosa],'
-    ' "@virtengine/tools": [tool-dev-tim]}',
+    '  "@virtengine/release-managers":\n    - rm-rosa\n',
+    '  "@virtengine/release-managers":\n    - rm-rosa\n  "@virtengine/tools":\n    - tool-dev-tim\n',
 )
 assert RULES != CHECKLIST
 CODEOWNERS = (ROOT / ".github" / "CODEOWNERS").read_text() + "/chain/ @virtengine/tools\n"
