@@ -102,7 +102,7 @@ def parse(text: str, file: str) -> Document:
     except RecursionError:
         raise YamlProblem([InputError(Location(file), "nesting is too deep")]) from None
     except Exception as exc:  # every YAML library error carries a problem mark; map it, do not crash
-        raise YamlProblem([_syntax_error(exc, file)]) from None
+        raise YamlProblem([_syntax_error(exc, file, text)]) from None
     if root is None:
         raise YamlProblem([InputError(Location(file), "the document is empty")])
     if root.id != "mapping":
@@ -116,14 +116,19 @@ def parse(text: str, file: str) -> Document:
     return Document(file, data, builder.positions, builder.key_positions)
 
 
-def _syntax_error(exc: Exception, file: str) -> InputError:
+def _syntax_error(exc: Exception, file: str, text: str) -> InputError:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     context = getattr(exc, "context", None)
     message = f"YAML syntax: {context + ', ' if context else ''}{problem}"
     if mark is None:
         return InputError(Location(file), message)
-    return InputError(Location(file, mark.line + 1, mark.column + 1), message)
+    lines = text.split("\n")
+    started = getattr(exc, "context_mark", None)
+    if started is not None and (mark.line >= len(lines) or not lines[mark.line].strip()):
+        mark = started  # the problem is found at a blank line or the end: show where the construct began
+    source = lines[mark.line][:200] if mark.line < len(lines) else None
+    return InputError(Location(file, mark.line + 1, mark.column + 1), message, source)
 
 
 def _refuse_alias_bombs(root: _Node, file: str) -> None:

@@ -806,3 +806,27 @@ def test_a_rollback_criterion_the_compiler_refuses_never_gives_go(tmp_path, cli,
     decide(cli, repo, "GO", AT_TIME, window="primary")
     code, _ = judge(cli, repo, AT_TIME + timedelta(hours=1), "--require-go")
     assert code != 0
+
+
+P0_RULE = 'P0: {description: "must-pass: any failure = NO-GO", blocks: true}'
+P2_RULE = 'P2: {description: "minor: document and track; does not block", blocks: false}'
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (P0_RULE, P0_RULE.replace("blocks: true", "blocks: false")),
+        ("blocks: true, max_warnings: 2}", "blocks: true, max_warnings: 5}"),
+        (P2_RULE, P2_RULE.replace("blocks: false", "blocks: true")),
+    ],
+    ids=["p0-not-blocking", "p1-more-warnings", "p2-blocking"],
+)
+def test_the_scoring_rules_cannot_be_loosened(tmp_path, cli, old, new):
+    """Seed G is the gate's contract: a launch file states it and cannot change it (the schema's `const`)."""
+    repo = copy_example(tmp_path)
+    text = (repo / CHECKLIST).read_text(encoding="utf-8")
+    replace_once(repo / CHECKLIST, old, new)
+    result = cli("check", "--repo", repo, "--at", AT)
+    assert result.code == 2
+    number = text[: text.index(old)].count("\n") + 1
+    assert re.search(rf"^{CHECKLIST}:{number}:\d+: scoring\.P[012]\.(blocks|max_warnings): ", result.out, re.M)

@@ -80,6 +80,7 @@ class InputErrorEntry(Model):
     line: int
     column: int
     message: str
+    source: str | None = None  # the offending line of a syntax error
 
 
 class RecordedDecision(Model):

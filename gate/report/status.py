@@ -12,6 +12,7 @@ import re
 import shutil
 from dataclasses import dataclass, field
 
+from gate.errors import caret
 from gate.model.scorecard import ItemResult, Scorecard, SignoffResult
 
 _ITEM_LINE = re.compile(r"^P[012] (?P<id>\S+) \(")
@@ -64,7 +65,7 @@ def status(report: StatusReport, width: int | None = None) -> str:
     """The whole status view as text (lines cut to `width` when given)."""
     card, every_item = report.card, report.every_item
     if card.errors:
-        lines = [f"{e.file}:{e.line}:{e.column}: {e.message}" for e in card.errors]
+        lines = [f"{e.file}:{e.line}:{e.column}: {e.message}{caret(e.source, e.column)}" for e in card.errors]
         return "\n".join([*lines, f"NO-GO: {len(card.errors)} input error(s), nothing evaluated"]) + "\n"
     out = [*top(card), ""]
     groups = report.groups
