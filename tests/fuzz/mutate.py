@@ -287,7 +287,10 @@ def _evidence(repo: Path, rng: random.Random) -> Mutation:
         data[rng.randrange(len(data))] ^= 1 << rng.randrange(8)
         path.write_bytes(bytes(data))
     elif how == "truncate":
-        path.write_bytes(path.read_bytes()[: rng.randrange(max(1, path.stat().st_size))])
+        data = path.read_bytes()
+        if not data:  # an empty file cannot be cut short: the change is then one byte more
+            how, data = "append", b"\n"
+        path.write_bytes(data[: rng.randrange(len(data))] if how == "truncate" else data)
     elif how == "append":
         with path.open("ab") as fh:
             fh.write(b"\n")
