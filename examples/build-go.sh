@@ -29,12 +29,14 @@ cd "$out"
 gate set launch-name "VirtEngine Mainnet Launch (example)" >/dev/null
 gate set release-tag mainnet-v1.0.0 >/dev/null
 gate set target-block-time 6s >/dev/null
+gate set rollback.match.chain.chain_id virtengine-1 >/dev/null
 gate set channel.war-room-bridge https://meet.virtengine.example/mainnet-war-room >/dev/null
 gate set roster.@virtengine/security sec-lead-ana,sec-eng-omar >/dev/null
 gate set roster.@virtengine/compliance comp-lead-ben >/dev/null
 gate set roster.@virtengine/sre ops-lead-chen,sre-kim >/dev/null
 gate set roster.@virtengine/finance fin-lead-dora >/dev/null
 gate set roster.@virtengine/product prod-lead-eli >/dev/null
+gate set roster.@virtengine/release-managers rm-rosa >/dev/null
 gate schedule --primary "$(at 10 14:00)" "$(at 10 18:00)" --backup "$(at 12 14:00)" "$(at 12 18:00)" \
   --freeze "$(at 3 00:00)" "$(at 14 00:00)" \
   --blackout "$(at 7 00:00)" "$(at 9 00:00)" "Exchange listing embargo agreed with launch partners (external conflict)" \
@@ -79,7 +81,7 @@ add B-finance-billing evidence/finance/hpc-billing-rules.md billing-rules
 add B-product-release evidence/product/go-no-go-scorecard.md go-no-go-scorecard
 add B-product-release evidence/product/launch-comms-readiness.md launch-comms-readiness
 add B-product-release evidence/product/status-page-prep.md status-page-prep
-add F-status-page evidence/product/status-page-drafts.md status-page-drafts
+gate comms draft scheduled-maintenance --var IMPACT=none --record >/dev/null  # F-status-page's drafts
 add F-customer-notice evidence/product/customer-notice-7d.eml customer-notice-7d
 # The packet as compiled for the release review: every artifact so far with its SHA-256.
 gate packet --out evidence/product/mainnet-launch-packet.md >/dev/null
@@ -112,6 +114,6 @@ gate set launch-name "VirtEngine Mainnet Launch (example, not ready)" >/dev/null
 printf '\nAddendum: new finding in the liveness check (high), remediation in progress.\n' >> evidence/security/threat-model.md
 gate evidence add evidence/security/threat-model.md --item B-security >/dev/null
 sed -i "s/want is None/want != 'closed'/" evidence/finance/dispute_workflow_test.py
-gate evidence add evidence/finance/dispute_workflow_test.py --item prereq-6E --id dispute-workflow-script >/dev/null || true
+gate evidence add evidence/finance/dispute_workflow_test.py --item prereq-6E --id dispute-workflow-script --supporting >/dev/null
 gate evidence capture --item prereq-6E --id dispute-workflow-test -- python3 evidence/finance/dispute_workflow_test.py >/dev/null || true
 gate check --at "$show" | tail -n 1

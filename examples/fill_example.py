@@ -53,7 +53,6 @@ DOCS = {
     "product/go-no-go-scorecard.md": "# Go/no-go scorecard\n\nCompiled from `gate check` for the release review meeting.\n",
     "product/launch-comms-readiness.md": "# Launch comms readiness\n\nInternal and external comms owners confirmed.\n",
     "product/status-page-prep.md": "# Status page prep\n\nComponents configured on status.virtengine.com.\n",
-    "product/status-page-drafts.md": "# Status page drafts\n\nVirtEngine Mainnet Launch window scheduled for {day} {time} UTC. Expected impact: none.\n",
     "product/customer-notice-7d.eml": "Subject: VirtEngine mainnet launches on {day}\n\nSeven-day notice.\n",
 }
 

@@ -4,6 +4,7 @@ Only this module knows argparse, prints, and turns results and errors into exit 
 and `_ERROR_EXITS`, the one place). Shared options (`--repo`, `--format`, `--verbose`, `--quiet`) are
 accepted before or after the subcommand: each subparser inherits them from a parent parser whose
 defaults are suppressed, so a value given before the subcommand is not reset by the subparser.
+Only the command argv names is built in full (`parse`): every pre-commit hook runs this.
 """
 
 from __future__ import annotations
@@ -51,9 +52,11 @@ _ERROR_EXITS: tuple[tuple[type[GateError], int], ...] = (
 def exit_code(result: object, *, require_go: bool = False) -> int:
     """How a command's result ends the process: 0 done, 1 the gate says no, 2 cannot tell or use.
 
-    Results are told apart by type name: importing the types would import pydantic (the models) for
+    Results are told apart by type name: importing the types would load the models and reports for
     commands that never touch them, such as `gate evidence verify` in a pre-commit hook.
     """
+    if type(result).__name__ == "StatusReport":
+        result = getattr(result, "card")  # noqa: B009 - the status report's scorecard, by its name
     if type(result).__name__ == "Scorecard":
         return _scorecard_exit(result, require_go)
     return _RESULT_EXITS.get(type(result).__name__, lambda _: 0)(result)
@@ -77,6 +80,8 @@ _RESULT_EXITS: dict[str, Callable[[Any], int]] = {
     "SchemaSync": _failed("stale"),
     "LintReport": _failed("problems"),
     "ApprovalsReport": lambda r: 0 if r.satisfied else 1,
+    "Diagnosis": _failed("findings"),  # a missing protection
+    # JudgeResult: 0 once the verdicts are posted; a failing verdict is the ruleset's to enforce.
     "WatchResult": lambda r: {"ROLLBACK": 1, "HEALTHY": 0}.get(r.verdict, 2),
 }
 
@@ -103,16 +108,6 @@ def _attendee(text: str) -> tuple[str, str]:
     if not sep or not role or not login:
         raise argparse.ArgumentTypeError(f"expected ROLE=LOGIN, got {text!r}")
     return role, login.removeprefix("@")
-
-
-def _selector(pairs: list[str]) -> dict[str, str]:
-    out = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise UsageError(f"--match expects LABEL=VALUE, got {pair!r}")
-        out[key] = value
-    return out
 
 
 def _now(args: argparse.Namespace) -> datetime:
@@ -186,17 +181,60 @@ def cmd_check(args: argparse.Namespace) -> object:
         return run_check(CheckRequest(repo=args.repo, at=args.at, progress=progress))
 
 
+def cmd_status(args: argparse.Namespace) -> object:
+    from gate.commands.check import CheckRequest, run_check
+    from gate.report.status import status_report
+
+    return status_report(run_check(CheckRequest(repo=args.repo, at=args.at)), every_item=args.all)
+
+
 def cmd_schema(args: argparse.Namespace) -> object:
     from gate.commands.schema import sync
 
     return sync(args.repo, check=args.check)
 
 
+def _confirm(args: argparse.Namespace) -> Callable[[str], bool] | None:
+    """How a recording command may confirm its one guess: --yes, or asking a person at a terminal."""
+    if args.yes:
+        return lambda _question: True
+    if not sys.stdin.isatty():
+        return None  # a script that did not say --yes: never guess
+
+    def ask(question: str) -> bool:
+        sys.stderr.write(f"{question} [y/N] ")
+        sys.stderr.flush()
+        return sys.stdin.readline().strip().lower() in ("y", "yes")
+
+    return ask
+
+
 def cmd_evidence_add(args: argparse.Namespace) -> object:
     from gate.commands.evidence import add
 
     with _progress(args, "hashing") as progress:
-        return add(args.repo, args.paths, args.item, args.id, args.area or [], progress)
+        return add(
+            args.repo,
+            args.paths,
+            args.item,
+            args.id,
+            args.area or [],
+            supporting=args.supporting,
+            confirm=_confirm(args),
+            progress=progress,
+        )
+
+
+def cmd_evidence_ls(args: argparse.Namespace) -> object:
+    from gate.commands.evidence import listing
+
+    return listing(args.repo, args.item, args.area, args.stale)
+
+
+def cmd_evidence_rm(args: argparse.Namespace) -> object:
+    from gate.commands.evidence import remove
+
+    return remove(args.repo, args.id)
 
 
 def cmd_evidence_capture(args: argparse.Namespace) -> object:
@@ -211,7 +249,8 @@ def cmd_evidence_capture(args: argparse.Namespace) -> object:
         target.buffer.write(chunk)
         target.flush()
 
-    return capture(args.repo, argv, args.item, args.id, None if args.format == "json" else echo)
+    echoed = None if args.format == "json" else echo
+    return capture(args.repo, argv, args.item, args.id, echoed, supporting=args.supporting, confirm=_confirm(args))
 
 
 def cmd_evidence_verify(args: argparse.Namespace) -> object:
@@ -307,9 +346,9 @@ def cmd_verify(args: argparse.Namespace) -> object:
 
 
 def cmd_init(args: argparse.Namespace) -> object:
-    from gate.commands.init import init
+    from gate.commands.init import UNPINNED_ACTION, init
 
-    return init(args.dir, args.name, args.network, args.org)
+    return init(args.dir, args.name, args.network, args.org, args.gate_action or UNPINNED_ACTION)
 
 
 def cmd_codeowners_owners(args: argparse.Namespace) -> object:
@@ -325,17 +364,27 @@ def cmd_codeowners_lint(args: argparse.Namespace) -> object:
 
 
 def _client(args: argparse.Namespace) -> Any:
+    """The API client, with the job's token: `$GATE_GITHUB_TOKEN` (a gate App token minted for the job),
+    else `$GITHUB_TOKEN`. There is no long-lived token: each workflow job mints its own."""
     from gate.github.client import PyGithubClient
     from gate.github.event import repository
 
-    token = os.environ.get("GATE_ORG_TOKEN") or os.environ.get("GITHUB_TOKEN")
+    token = os.environ.get("GATE_GITHUB_TOKEN") or os.environ.get("GITHUB_TOKEN")
     base = os.environ.get("GITHUB_API_URL", "https://api.github.com")
     return PyGithubClient(args.github or repository(), token, base_url=base)
 
 
 def _membership(args: argparse.Namespace) -> Any:
-    """Team membership from the API only with an organisation-reading token; else the roster."""
-    return args.membership or ("api" if os.environ.get("GATE_ORG_TOKEN") else "roster")
+    """Team membership from the API when asked (the token must read the organisation); else the roster."""
+    return args.membership or "roster"
+
+
+def _app_login() -> str:
+    """The gate App's bot login, whose comment alone is the sticky one."""
+    slug = os.environ.get("GATE_APP_SLUG")
+    if not slug:
+        raise UsageError("set $GATE_APP_SLUG to the gate App's slug: only the App's own comment is the sticky one")
+    return f"{slug}[bot]"
 
 
 def _pr_number(args: argparse.Namespace) -> int:
@@ -352,20 +401,22 @@ def cmd_approvals(args: argparse.Namespace) -> object:
     from gate.github.approvals import check_pull_request
 
     number = _pr_number(args)
-    return check_pull_request(_client(args), number, _membership(args), _now(args))
+    return check_pull_request(_client(args), number, _membership(args), _now(args), branch=args.branch)
 
 
 def cmd_comment(args: argparse.Namespace) -> object:
     from gate.commands.comment import post_comment
 
-    return post_comment(_client(args), args.repo, _pr_number(args), args.at)
+    return post_comment(_client(args), args.repo, _pr_number(args), _app_login(), args.at)
 
 
 def cmd_release(args: argparse.Namespace) -> object:
     from gate.github.event import pushed_commit
     from gate.github.release import ReleaseRequest, release
 
-    sha = args.sha or (pushed_commit() if os.environ.get("GITHUB_EVENT_PATH") else None)
+    # A push names its commit; a re-run by workflow_dispatch releases the checked-out protected branch.
+    pushed = os.environ.get("GITHUB_EVENT_NAME") == "push" and os.environ.get("GITHUB_EVENT_PATH")
+    sha = args.sha or (pushed_commit() if pushed else None)
     request = ReleaseRequest(
         repo=args.repo,
         sha=sha,
@@ -375,37 +426,92 @@ def cmd_release(args: argparse.Namespace) -> object:
         membership=_membership(args),
         packet=args.packet,
         archive=args.archive,
+        branch=args.branch,
         at=args.at,
     )
     return release(request)
 
 
-def cmd_rollback_rules(args: argparse.Namespace) -> object:
-    from gate.commands.rollback import rules
+def cmd_github_judge(args: argparse.Namespace) -> object:
+    from gate.github.event import event_name, judge_target
+    from gate.github.judge import JudgeRequest, judge
 
-    return rules(args.repo, args.out, _selector(args.match))
+    asked: dict[str, Any] = {}
+    if args.pr:
+        asked["numbers"] = tuple(args.pr)
+    elif args.head_sha:
+        asked = {"head_sha": args.head_sha, "head_branch": args.head_branch}
+    elif args.scheduled:
+        asked = {"scheduled": True}
+    else:
+        asked = judge_target(event_name())
+    request = JudgeRequest(
+        branch=args.branch,
+        at=_now(args),
+        membership=_membership(args),
+        comment_as=_app_login() if args.comment else None,
+        **asked,
+    )
+    return judge(_client(args), request)
+
+
+def cmd_github_doctor(args: argparse.Namespace) -> object:
+    from gate.commands.doctor import doctor
+    from gate.github.doctor import Expected
+
+    expected = Expected(
+        branch=args.branch,
+        app_id=args.app_id,
+        release_app_id=args.release_app_id,
+        tag_pattern=args.tags,
+        labels=tuple(args.label),
+    )
+    return doctor(_client(args), expected)
+
+
+def cmd_rollback_rules(args: argparse.Namespace) -> object:
+    from gate.commands.rollback import RulesRequest, rules
+
+    return rules(RulesRequest(repo=args.repo, out=args.out, match=args.match))
 
 
 def cmd_rollback_watch(args: argparse.Namespace) -> object:
     import time
 
-    from gate.rollback.watch import watch_once
+    from gate.commands.rollback import Watcher, WatchRequest
 
-    rollback = _checklist(args.repo).rollback
+    request = WatchRequest(
+        repo=args.repo,
+        prometheus=args.prometheus,
+        at=args.at,
+        timeout=args.timeout,
+        match=args.match,
+        record=args.record,
+        template=args.template,
+        variables=args.var,
+    )
+    watcher = Watcher(request)
     while True:
-        result = watch_once(
-            args.prometheus, rollback, at=args.at, timeout=args.timeout, selector=_selector(args.match) or None
-        )
+        result = watcher.once()
         if args.once or args.at or result.verdict != "HEALTHY":
             return result
         _emit(result, args)  # a running watch shows every evaluation; the last one is the result
         time.sleep(args.interval)
 
 
-def _checklist(repo: Path) -> Any:
-    from gate.launch import load_valid
+def cmd_comms_draft(args: argparse.Namespace) -> object:
+    from gate.commands.comms import DraftRequest, draft
 
-    return load_valid(repo)[0].checklist
+    request = DraftRequest(
+        repo=args.repo,
+        templates=args.templates,
+        variables=args.var,
+        record=args.record,
+        replace=args.replace,
+        item=args.item,
+        id=args.id,
+    )
+    return draft(request)
 
 
 def cmd_completion(args: argparse.Namespace) -> object:
@@ -452,63 +558,64 @@ def _shared(formats: Sequence[str] = TEXT_JSON, *, repo: bool = True) -> argpars
     return p
 
 
-Options = Callable[[argparse.ArgumentParser], None]
-# The shared options that take a value: `_named` skips their values when it looks for the command.
-_VALUED = ("--repo", "--format")
+# Building every command's parser cost tens of milliseconds a run (each help string a gettext lookup
+# that searches the disk for catalogs, each command copying its parent parser), paid by every
+# pre-commit hook: `build_parser(path)` builds in full only the command on `path` (what argv names,
+# see `_named`), and a stub with the name and summary for each other one (enough for `gate --help`
+# and "did you mean"). If argparse picks a stub anyway, `parse` builds everything and parses again.
+_build_only: tuple[str, ...] | None = None
 
 
-class _Commands:
-    """Adds commands to a subparsers action: in full only those on `path` (the command this run's
-    argv names), a stub with just the name and summary for the rest; every one when `path` is None.
+class _Unbuilt(argparse.ArgumentParser):
+    """What `_command` hands back for a command it only stubs: options added to it are dropped."""
 
-    Building every parser cost ~70 ms a run, paid by every pre-commit hook: each help string is a
-    gettext lookup that searches the disk for catalogs, and each command copies its parent parser.
-    A stub lists the command in `gate --help` and takes the choice; if argparse picks one anyway (an
-    abbreviated option fooled `_named`), `parse` builds everything and parses again.
-    """
+    def add_argument(self, *args: Any, **kwargs: Any) -> Any:
+        return None
 
-    def __init__(self, action: Any, path: tuple[str, ...] | None) -> None:
-        self.action = action
-        self.path = path
+    def _add_action(self, action: Any) -> Any:
+        return action  # from a mutually exclusive group or argument group of an unbuilt command
 
-    def _full(self, name: str) -> bool:
-        return self.path is None or self.path[:1] == (name,)
+    def set_defaults(self, **kwargs: Any) -> None:
+        return None
 
-    def _stub(self, name: str, summary: str) -> None:
-        self.action.add_parser(name, help=summary, add_help=False).set_defaults(unbuilt=True)
 
-    def command(
-        self, name: str, handler: Handler, summary: str, example: str, *, formats: Sequence[str] = TEXT_JSON,
-        launch: bool = True,
-    ) -> Callable[[Options], Options]:  # fmt: skip
-        """Register a command; the decorated function adds its own options (run only when built)."""
+_unbuilt: list[_Unbuilt] = []
 
-        def register(options: Options) -> Options:
-            if not self._full(name):
-                self._stub(name, summary)
-                return options
-            p: argparse.ArgumentParser = self.action.add_parser(
-                name,
-                help=summary,
-                description=summary[0].upper() + summary[1:] + ".",
-                epilog=f"example:\n  {example}\n\n{EXIT_CODES}",
-                formatter_class=argparse.RawDescriptionHelpFormatter,
-                parents=[_shared(formats, repo=launch)],
-            )
-            p.set_defaults(handler=handler, formats=tuple(formats), launch=launch)
-            options(p)
-            return options
 
-        return register
+def _wanted(sub: Any, name: str) -> bool:
+    """Whether command `name` of the subparsers `sub` is on the path to build. A group's subparsers
+    are named `<group>_command` (`evidence_command`), the top level's `command`."""
+    if _build_only is None:
+        return True
+    group = () if sub.dest == "command" else (str(sub.dest).removesuffix("_command"),)
+    return _build_only[: len(group) + 1] == (*group, name)
 
-    def group(self, name: str, summary: str, dest: str, description: str | None = None) -> _Commands | None:
-        """A command with actions of its own (`gate evidence add`); None when it is only a stub."""
-        if not self._full(name):
-            self._stub(name, summary)
-            return None
-        p = self.action.add_parser(name, help=summary, description=description)
-        actions = p.add_subparsers(dest=dest, required=True, metavar="ACTION", parser_class=_Parser)
-        return _Commands(actions, None if self.path is None else self.path[1:])
+
+def _command(
+    sub: Any,
+    name: str,
+    handler: Handler,
+    summary: str,
+    example: str,
+    *,
+    formats: Sequence[str] = TEXT_JSON,
+    launch: bool = True,
+) -> argparse.ArgumentParser:
+    if not _wanted(sub, name):
+        sub.add_parser(name, help=summary, add_help=False).set_defaults(unbuilt=True)
+        if not _unbuilt:
+            _unbuilt.append(_Unbuilt(add_help=False))
+        return _unbuilt[0]
+    p: argparse.ArgumentParser = sub.add_parser(
+        name,
+        help=summary,
+        description=summary[0].upper() + summary[1:] + ".",
+        epilog=f"example:\n  {example}\n\n{EXIT_CODES}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[_shared(formats, repo=launch)],
+    )
+    p.set_defaults(handler=handler, formats=tuple(formats), launch=launch)
+    return p
 
 
 def _named(argv: Sequence[str]) -> tuple[str, ...]:
@@ -531,33 +638,7 @@ def _named(argv: Sequence[str]) -> tuple[str, ...]:
     return tuple(named)
 
 
-def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser:
-    """The parser: every command and option in full, or only the command on `path` (others stubs)."""
-    parser = _Parser(
-        prog="gate",
-        description="Decide whether a launch may go: validate the launch files, verify every hash, score.",
-        epilog=f"`gate COMMAND --help` describes each command.\n\n{EXIT_CODES}",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--version", action="version", version=f"gate {__version__}")
-    parser.add_argument("--repo", type=Path, default=None, help=argparse.SUPPRESS)
-    parser.add_argument("--format", default=None, help=argparse.SUPPRESS)
-    parser.add_argument("--verbose", action="store_true", help="show tracebacks of internal errors")
-    parser.add_argument("--quiet", action="store_true", help=argparse.SUPPRESS)
-    sub = _Commands(parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser), path)
-    _launch_parsers(sub)
-    _plan_parsers(sub)
-    _evidence_parsers(sub)
-    _record_parsers(sub)
-    _audit_parsers(sub)
-    _github_parsers(sub)
-    _rollback_parsers(sub)
-
-    @sub.command("completion", cmd_completion, "print a shell completion script", "gate completion bash", launch=False)
-    def _completion(p: argparse.ArgumentParser) -> None:
-        p.add_argument("shell", choices=("bash", "zsh", "tcsh"))
-
-    return parser
+_VALUED = ("--repo", "--format")  # the shared options that take a value
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -572,303 +653,409 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-def _launch_parsers(sub: _Commands) -> None:
-    @sub.command(
+def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser:
+    """The parser: every command and option, or in full only the command on `path` (the rest stubs)."""
+    global _build_only
+    _build_only = path
+    try:
+        return _build()
+    finally:
+        _build_only = None
+
+
+def _build() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="gate",
+        description="Decide whether a launch may go: validate the launch files, verify every hash, score.",
+        epilog=f"`gate COMMAND --help` describes each command.\n\n{EXIT_CODES}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"gate {__version__}")
+    parser.add_argument("--repo", type=Path, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--format", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--verbose", action="store_true", help="show tracebacks of internal errors")
+    parser.add_argument("--quiet", action="store_true", help=argparse.SUPPRESS)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+    _launch_parsers(sub)
+    _plan_parsers(sub)
+    _evidence_parsers(sub)
+    _record_parsers(sub)
+    _audit_parsers(sub)
+    _github_parsers(sub)
+    _rollback_parsers(sub)
+    _comms_parsers(sub)
+    comp = _command(
+        sub, "completion", cmd_completion, "print a shell completion script", "gate completion bash", launch=False
+    )
+    comp.add_argument("shell", choices=("bash", "zsh", "tcsh"))
+    return parser
+
+
+def _launch_parsers(sub: Any) -> None:
+    check = _command(
+        sub,
         "check",
         cmd_check,
         "validate every file, verify every hash, print the scorecard",
         "gate check --require-go --at 2026-12-08T13:00:00Z",
         formats=CHECK_FORMATS,
     )
-    def _check(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--require-go", action="store_true", help="exit 1 unless the launch is GO")
-        p.add_argument("--at", type=_time, default=None, help="evaluate as of this UTC time")
-
-    @sub.command("schema", cmd_schema, "write schemas/**/*.schema.json from the models", "gate schema --check")
-    def _schema(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--check", action="store_true", help="exit 1 if a schema file is out of date")
-
-    @sub.command(
+    check.add_argument("--require-go", action="store_true", help="exit 1 unless the launch is GO")
+    check.add_argument("--at", type=_time, default=None, help="evaluate as of this UTC time")
+    st = _command(
+        sub,
+        "status",
+        cmd_status,
+        "what to do next: the verdict, the countdown, every blocker by who must act with the command that fixes it",
+        "gate status   |   gate status --all",
+    )
+    st.add_argument("--all", action="store_true", help="list every item, PASS included")
+    st.add_argument("--at", type=_time, default=None, help="as of this UTC time")
+    schema = _command(
+        sub, "schema", cmd_schema, "write schemas/**/*.schema.json from the models", "gate schema --check"
+    )
+    schema.add_argument("--check", action="store_true", help="exit 1 if a schema file is out of date")
+    it = _command(
+        sub,
         "init",
         cmd_init,
         "scaffold a new launch repository (honestly NO-GO until filled in)",
         "gate init ../testnet-launch --name 'Testnet launch' --network testnet --org acme",
         launch=False,
     )
-    def _init(p: argparse.ArgumentParser) -> None:
-        p.add_argument("dir", type=Path)
-        p.add_argument("--name", required=True)
-        p.add_argument("--network", required=True)
-        p.add_argument("--org", default="my-org", help="GitHub organisation owning the area teams")
+    it.add_argument("dir", type=Path)
+    it.add_argument("--name", required=True)
+    it.add_argument("--network", required=True)
+    it.add_argument("--org", default="my-org", help="GitHub organisation owning the area teams")
+    it.add_argument(
+        "--gate-action",
+        default=None,
+        metavar="OWNER/gate@COMMIT",
+        help="the gate its workflows run, pinned by commit (default: none: they fail closed until pinned)",
+    )
 
 
-def _plan_parsers(sub: _Commands) -> None:
-    @sub.command(
+def _plan_parsers(sub: Any) -> None:
+    sc = _command(
+        sub,
         "schedule",
         cmd_schedule,
         "set the launch windows, blackouts and freeze in checklist.yaml (comments and layout kept)",
         "gate schedule --primary 2027-03-02T14:00Z 2027-03-02T18:00Z --freeze 2027-02-20T00:00Z 2027-03-10T00:00Z",
     )
-    def _schedule(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--primary", type=_time, nargs=2, metavar=("START", "END"))
-        p.add_argument("--backup", type=_time, nargs=2, metavar=("START", "END"))
-        p.add_argument(
-            "--blackout", nargs=3, action="append", metavar=("START", "END", "REASON"),
-            help="a period no window may touch (repeat; the list becomes exactly these)",
-        )  # fmt: skip
-        p.add_argument("--freeze", type=_time, nargs=2, metavar=("START", "END"))
-
-    @sub.command(
+    sc.add_argument("--primary", type=_time, nargs=2, metavar=("START", "END"))
+    sc.add_argument("--backup", type=_time, nargs=2, metavar=("START", "END"))
+    sc.add_argument(
+        "--blackout", nargs=3, action="append", metavar=("START", "END", "REASON"),
+        help="a period no window may touch (repeat; the list becomes exactly these)",
+    )  # fmt: skip
+    sc.add_argument("--freeze", type=_time, nargs=2, metavar=("START", "END"))
+    st = _command(
+        sub,
         "set",
         cmd_set,
         "set one value of checklist.yaml, or list the placeholders left (--unfilled)",
         "gate set release-tag mainnet-v1.0.0   |   gate set --unfilled",
     )
-    def _set(p: argparse.ArgumentParser) -> None:
-        p.add_argument("key", nargs="?", help="release-tag, target-block-time, channel.<id>, roster.<@org/team>, a.b.c")
-        p.add_argument("value", nargs="?")
-        p.add_argument("--unfilled", action="store_true", help="list every placeholder left, with FILE:LINE:COL")
-
-    @sub.command(
+    st.add_argument("key", nargs="?", help="release-tag, target-block-time, channel.<id>, roster.<@org/team>, a.b.c")
+    st.add_argument("value", nargs="?")
+    st.add_argument("--unfilled", action="store_true", help="list every placeholder left, with FILE:LINE:COL")
+    mi = _command(
+        sub,
         "mitigate",
         cmd_mitigate,
         "record the mitigation that lets a P1 that does not pass count as a WARN",
         'gate mitigate F-customer-notice --owner product-lead --description "sent the day before"',
     )
-    def _mitigate(p: argparse.ArgumentParser) -> None:
-        p.add_argument("item")
-        p.add_argument("--owner", required=True, metavar="ROLE")
-        p.add_argument("--due", type=_time, default=None)
-        p.add_argument("--description", required=True)
-
-    @sub.command(
+    mi.add_argument("item")
+    mi.add_argument("--owner", required=True, metavar="ROLE")
+    mi.add_argument("--due", type=_time, default=None)
+    mi.add_argument("--description", required=True)
+    na = _command(
+        sub,
         "na",
         cmd_na,
         "mark an item not applicable, with why and who accepted it",
         'gate na E-cutover-timed --justification "no cutover: a new chain" --accepted-by ops-lead-chen',
     )
-    def _na(p: argparse.ArgumentParser) -> None:
-        p.add_argument("item")
-        p.add_argument("--justification", required=True)
-        p.add_argument("--accepted-by", required=True, metavar="LOGIN")
+    na.add_argument("item")
+    na.add_argument("--justification", required=True)
+    na.add_argument("--accepted-by", required=True, metavar="LOGIN")
 
 
-def _evidence_parsers(sub: _Commands) -> None:
-    ev = sub.group("evidence", "add, capture and verify evidence", "evidence_command", "Evidence commands.")
-    if ev is None:
-        return
-
-    @ev.command(
+def _evidence_parsers(sub: Any) -> None:
+    group = sub.add_parser("evidence", help="add, capture and verify evidence", description="Evidence commands.")
+    ev = group.add_subparsers(dest="evidence_command", required=True, metavar="ACTION", parser_class=_Parser)
+    add = _command(
+        ev,
         "add",
         cmd_evidence_add,
         "hash and register artifacts for an item",
         "gate evidence add evidence/security/threat-model.md --item B-security --id threat-model",
     )
-    def _add(p: argparse.ArgumentParser) -> None:
-        p.add_argument("paths", nargs="+", type=Path)
-        p.add_argument("--item", required=True)
-        p.add_argument("--id", default=None, help="manifest id (the requirement it meets)")
-        p.add_argument("--area", action="append", help="also serve this sign-off area")
-
-    @ev.command(
+    add.add_argument("paths", nargs="+", type=Path)
+    add.add_argument("--item", required=True)
+    add.add_argument("--id", default=None, help="manifest id (the requirement it meets)")
+    add.add_argument("--area", action="append", help="also serve this sign-off area")
+    add.add_argument("--supporting", action="store_true", help="evidence beyond the item's requirements (a new id)")
+    add.add_argument("--yes", action="store_true", help="confirm the item's only open requirement (scripts)")
+    cap = _command(
+        ev,
         "capture",
         cmd_evidence_capture,
         "run a command (no shell) and record its output, exit code and times as evidence",
         "gate evidence capture --item D-genesis-checksum --id genesis-checksum -- sha256sum genesis.json",
     )
-    def _capture(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--item", required=True)
-        p.add_argument("--id", default=None)
-        p.add_argument("argv", nargs=argparse.REMAINDER, help="-- COMMAND ARGS...")
-
-    @ev.command(
+    cap.add_argument("--item", required=True)
+    cap.add_argument("--id", default=None)
+    cap.add_argument("--supporting", action="store_true", help="evidence beyond the item's requirements (a new id)")
+    cap.add_argument("--yes", action="store_true", help="confirm the item's only open requirement (scripts)")
+    cap.add_argument("argv", nargs=argparse.REMAINDER, help="-- COMMAND ARGS...")
+    ver = _command(
+        ev,
         "verify",
         cmd_evidence_verify,
         "recompute every artifact's SHA-256 and size (fast, parallel; no scoring)",
         "gate evidence verify",
     )
-    def _verify(p: argparse.ArgumentParser) -> None:
-        p.set_defaults(marker="evidence-manifest.json")  # the manifest is all it reads
+    ver.set_defaults(marker="evidence-manifest.json")  # the manifest is all it reads
+    ls = _command(
+        ev, "ls", cmd_evidence_ls, "list the evidence: what serves an item or area, or changed since approval",
+        "gate evidence ls --stale",
+    )  # fmt: skip
+    ls.add_argument("--item", default=None)
+    ls.add_argument("--area", default=None)
+    ls.add_argument("--stale", action="store_true", help="only what changed since its area was approved")
+    rm = _command(
+        ev, "rm", cmd_evidence_rm, "take an entry out of the manifest (a command with its outputs; files stay)",
+        "gate evidence rm old-vuln-scan",
+    )  # fmt: skip
+    rm.add_argument("id")
 
 
-def _record_parsers(sub: _Commands) -> None:
-    @sub.command(
+def _record_parsers(sub: Any) -> None:
+    so = _command(
+        sub,
         "signoff",
         cmd_signoff,
         "approve or reject an area, pinning its current area digest",
         "gate signoff security --approve --by sec-lead-ana --pr 41",
     )
-    def _signoff(p: argparse.ArgumentParser) -> None:
-        p.add_argument("area")
-        verdict = p.add_mutually_exclusive_group(required=True)
-        verdict.add_argument("--approve", action="store_true")
-        verdict.add_argument("--reject", action="store_true")
-        p.add_argument("--by", required=True, metavar="LOGIN", help="the approver's GitHub login")
-        p.add_argument("--finding", action="append", default=[], metavar="TEXT")
-        p.add_argument("--owner", action="append", default=[], metavar="ROLE", help="remediation owner per --finding")
-        p.add_argument(
-            "--severity",
-            action="append",
-            choices=("low", "medium", "high", "critical"),
-            help="per --finding (default medium); an open critical or high finding blocks GO",
-        )
-        p.add_argument("--pr", type=int, default=None, help="the pull request that carries this sign-off")
-        p.add_argument("--at", type=_time, default=None)
-
-    @sub.command(
+    so.add_argument("area")
+    verdict = so.add_mutually_exclusive_group(required=True)
+    verdict.add_argument("--approve", action="store_true")
+    verdict.add_argument("--reject", action="store_true")
+    so.add_argument("--by", required=True, metavar="LOGIN", help="the approver's GitHub login")
+    so.add_argument("--finding", action="append", default=[], metavar="TEXT")
+    so.add_argument("--owner", action="append", default=[], metavar="ROLE", help="remediation owner per --finding")
+    so.add_argument(
+        "--severity",
+        action="append",
+        choices=("low", "medium", "high", "critical"),
+        help="per --finding (default medium); an open critical or high finding blocks GO",
+    )
+    so.add_argument("--pr", type=int, default=None, help="the pull request that carries this sign-off")
+    so.add_argument("--at", type=_time, default=None)
+    de = _command(
+        sub,
         "decide",
         cmd_decide,
         "write the go/no-go decision record for the current state",
         "gate decide --decision GO --window primary --attendee security-lead=sec-lead-ana ...",
     )
-    def _decide(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--decision", choices=("GO", "NO-GO"), required=True, help="what the meeting decided")
-        p.add_argument("--window", choices=("primary", "backup"), default=None)
-        p.add_argument("--attendee", type=_attendee, action="append", default=[], metavar="ROLE=LOGIN")
-        p.add_argument("--at", type=_time, default=None)
-        p.add_argument("--note", default=None, help="conditions or remarks, kept in the meeting record")
-        p.add_argument("--dry-run", action="store_true", help="show the record; write nothing")
+    de.add_argument("--decision", choices=("GO", "NO-GO"), required=True, help="what the meeting decided")
+    de.add_argument("--window", choices=("primary", "backup"), default=None)
+    de.add_argument("--attendee", type=_attendee, action="append", default=[], metavar="ROLE=LOGIN")
+    de.add_argument("--at", type=_time, default=None)
+    de.add_argument("--note", default=None, help="conditions or remarks, kept in the meeting record")
+    de.add_argument("--dry-run", action="store_true", help="show the record; write nothing")
 
 
-def _audit_parsers(sub: _Commands) -> None:
-    @sub.command(
+def _audit_parsers(sub: Any) -> None:
+    pk = _command(
+        sub,
         "packet",
         cmd_packet,
         "write the launch packet (Markdown): every artifact, command and the meeting",
         "gate packet --out launch-packet.md",
     )
-    def _packet(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--out", type=Path, default=None, help="where to write it (default: packet.location)")
-        p.add_argument("--at", type=_time, default=None, help="state as of (default: the latest decision)")
-
-    @sub.command(
+    pk.add_argument("--out", type=Path, default=None, help="where to write it (default: packet.location)")
+    pk.add_argument("--at", type=_time, default=None, help="state as of (default: the latest decision)")
+    ar = _command(
+        sub,
         "archive",
         cmd_archive,
         "write a reproducible .tar.gz of the launch with SHA256SUMS inside",
         "gate archive launch.tar.gz",
     )
-    def _archive(p: argparse.ArgumentParser) -> None:
-        p.add_argument("out", type=Path, metavar="OUT.tar.gz")
-
-    @sub.command(
+    ar.add_argument("out", type=Path, metavar="OUT.tar.gz")
+    ve = _command(
+        sub,
         "verify",
         cmd_verify,
         "offline: does the decision recorded in an archive or at a git tag still hold?",
         "gate verify launch.tar.gz   |   gate verify --tag mainnet-v1.0.0",
         launch=False,
     )
-    def _verify(p: argparse.ArgumentParser) -> None:
-        p.add_argument("archive", type=Path, nargs="?", default=None)
-        p.add_argument("--tag", default=None, help="verify the launch as committed at this git tag")
-        p.add_argument(
-            "--max-size", type=int, default=8 * 1024**3, metavar="BYTES", help="refuse an archive expanding to more"
-        )
-        p.add_argument("--repo", type=Path, default=argparse.SUPPRESS, help="launch repository holding the tag")
-
-
-def _github_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--github", default=None, metavar="OWNER/NAME", help="default: $GITHUB_REPOSITORY")
-    p.add_argument(
-        "--membership",
-        choices=("api", "roster"),
-        default=None,
-        help="team membership source (default: api when $GATE_ORG_TOKEN is set, else the roster)",
+    ve.add_argument("archive", type=Path, nargs="?", default=None)
+    ve.add_argument("--tag", default=None, help="verify the launch as committed at this git tag")
+    ve.add_argument(
+        "--max-size", type=int, default=8 * 1024**3, metavar="BYTES", help="refuse an archive expanding to more"
     )
+    ve.add_argument("--repo", type=Path, default=argparse.SUPPRESS, help="launch repository holding the tag")
 
 
-def _github_parsers(sub: _Commands) -> None:
-    @sub.command(
+def _github_parsers(sub: Any) -> None:
+    def github_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--github", default=None, metavar="OWNER/NAME", help="default: $GITHUB_REPOSITORY")
+        p.add_argument(
+            "--membership",
+            choices=("api", "roster"),
+            default=None,
+            help="team membership source: api (the token reads the organisation's teams) or the checklist's"
+            " roster (default)",
+        )
+        p.add_argument("--branch", default="main", help="the protected branch: rules are read there (default: main)")
+
+    ap = _command(
+        sub,
         "approvals",
         cmd_approvals,
         "are a pull request's CODEOWNER approvals, quorum and freeze satisfied?",
         "gate approvals --pr 7 --github acme/launch",
     )
-    def _approvals(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--pr", type=int, default=None, help="default: from $GITHUB_EVENT_PATH")
-        _github_options(p)
-        p.add_argument("--at", type=_time, default=None, help="judge the freeze as of this time")
-
-    @sub.command(
+    ap.add_argument("--pr", type=int, default=None, help="default: from $GITHUB_EVENT_PATH")
+    github_options(ap)
+    ap.add_argument("--at", type=_time, default=None, help="judge the freeze as of this time")
+    cm = _command(
+        sub,
         "comment",
         cmd_comment,
         "post or update the one sticky scorecard comment on a pull request",
         "gate comment --pr 7 --github acme/launch",
     )
-    def _comment(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--pr", type=int, default=None)
-        _github_options(p)
-        p.add_argument("--at", type=_time, default=None, help="judge as of this UTC time (default: now)")
-
-    @sub.command(
+    cm.add_argument("--pr", type=int, default=None)
+    github_options(cm)
+    cm.add_argument("--at", type=_time, default=None, help="judge as of this UTC time (default: now)")
+    rl = _command(
+        sub,
         "release",
         cmd_release,
         "after a GO decision merged: re-verify it, then tag and release it",
         "gate release --sha $SHA --github acme/launch",
     )
-    def _release(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--sha", default=None, help="the merged commit (default: $GITHUB_EVENT_PATH's push, else HEAD)")
-        p.add_argument("--remote", default=None, metavar="NAME", help="push the tag to this git remote")
-        _github_options(p)
-        p.add_argument("--packet", type=Path, default=None, metavar="FILE", help="the packet `gate packet` wrote")
-        p.add_argument("--archive", type=Path, default=None, metavar="FILE", help="its digest goes in the release")
-        p.add_argument("--at", type=_time, default=None, help="judge as of this UTC time (default: now; rehearsals)")
-
-    _codeowners_parsers(sub)
-
-
-def _codeowners_parsers(sub: _Commands) -> None:
-    co = sub.group("codeowners", "who owns a path; lint CODEOWNERS as GitHub reads it", "codeowners_command")
-    if co is None:
-        return
-
-    @co.command(
+    rl.add_argument("--sha", default=None, help="the merged commit (default: $GITHUB_EVENT_PATH's push, else HEAD)")
+    rl.add_argument("--remote", default=None, metavar="NAME", help="push the tag to this git remote")
+    github_options(rl)
+    rl.add_argument("--packet", type=Path, default=None, metavar="FILE", help="the packet `gate packet` wrote")
+    rl.add_argument("--archive", type=Path, default=None, metavar="FILE", help="its digest goes in the release")
+    rl.add_argument("--at", type=_time, default=None, help="judge as of this UTC time (default: now; rehearsals)")
+    _github_app_parsers(sub, github_options)
+    group = sub.add_parser("codeowners", help="who owns a path; lint CODEOWNERS as GitHub reads it")
+    co = group.add_subparsers(dest="codeowners_command", required=True, metavar="ACTION", parser_class=_Parser)
+    owners = _command(
+        co,
         "owners",
         cmd_codeowners_owners,
         "who owns each path (the last matching rule wins)",
         "gate codeowners owners signoffs/security.yaml",
     )
-    def _owners(p: argparse.ArgumentParser) -> None:
-        p.add_argument("paths", nargs="+", metavar="PATH")
-        p.add_argument("--file", type=Path, default=None, help="this CODEOWNERS file instead of the repository's")
-
-    @co.command(
+    owners.add_argument("paths", nargs="+", metavar="PATH")
+    owners.add_argument("--file", type=Path, default=None, help="this CODEOWNERS file instead of the repository's")
+    lint = _command(
+        co,
         "lint",
         cmd_codeowners_lint,
         "problems GitHub would have with CODEOWNERS, and what the gate needs of it",
         "gate codeowners lint",
     )
-    def _lint(p: argparse.ArgumentParser) -> None:
-        p.add_argument("file", type=Path, nargs="?", default=None, help="default: the repository's CODEOWNERS")
+    lint.add_argument("file", type=Path, nargs="?", default=None, help="default: the repository's CODEOWNERS")
 
 
-def _rollback_parsers(sub: _Commands) -> None:
-    rb = sub.group("rollback", "rollback criteria as Prometheus rules; watch them live", "rollback_command")
-    if rb is None:
-        return
+def _github_app_parsers(sub: Any, github_options: Callable[[argparse.ArgumentParser], None]) -> None:
+    group = sub.add_parser("github", help="the verdicts GitHub requires, and the settings they rely on")
+    gh = group.add_subparsers(dest="github_command", required=True, metavar="ACTION", parser_class=_Parser)
+    ju = _command(
+        gh,
+        "judge",
+        cmd_github_judge,
+        "judge pull requests with the protected branch's rules and post both verdicts as check runs",
+        "gate github judge --pr 7 --github acme/launch --membership api",
+        launch=False,
+    )
+    ju.add_argument("--pr", type=int, action="append", default=[], help="a pull request to judge (repeatable)")
+    ju.add_argument("--head-sha", default=None, help="judge every open pull request with this head commit")
+    ju.add_argument("--head-branch", default=None, help="with --head-sha: the merge group's branch")
+    ju.add_argument("--scheduled", action="store_true", help="re-judge every open pull request if the clock says so")
+    ju.add_argument("--comment", action="store_true", help="also update the App's sticky scorecard comment")
+    ju.add_argument("--at", type=_time, default=None, help="judge as of this time (default: now)")
+    github_options(ju)
+    do = _command(
+        gh,
+        "doctor",
+        cmd_github_doctor,
+        "list every protection the gate relies on that the repository's settings lack",
+        "gate github doctor --github acme/launch --app-id 123456 --release-app-id 654321",
+        launch=False,
+    )
+    github_options(do)
+    do.add_argument("--app-id", type=int, default=None, help="the gate App (default: the token's installation)")
+    do.add_argument("--release-app-id", type=int, default=None, help="the only App that may create release tags")
+    do.add_argument("--tags", default="refs/tags/mainnet-*", help="the release tags' pattern")
+    do.add_argument(
+        "--label", action="append", default=["security-hotfix", "critical-fix"], help="a label that must exist"
+    )
 
-    @rb.command(
+
+MATCH_HELP = "a label matcher for one metric family (chain: CometBFT's; application: the app's own); repeatable"
+
+
+def _rollback_parsers(sub: Any) -> None:
+    group = sub.add_parser("rollback", help="rollback criteria as Prometheus rules; watch them live")
+    rb = group.add_subparsers(dest="rollback_command", required=True, metavar="ACTION", parser_class=_Parser)
+    rr = _command(
+        rb,
         "rules",
         cmd_rollback_rules,
-        "write the criteria as a Prometheus rule group",
-        "gate rollback rules --out rollback.rules.yml",
+        "write the criteria as a Prometheus rule group, with the scrape interval each criterion needs",
+        "gate rollback rules --out rollback.rules.yml --match chain:chain_id=virtengine-1",
     )
-    def _rules(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--out", type=Path, default=None)
-        p.add_argument("--match", action="append", default=[], metavar="LABEL=VALUE", help="add to every selector")
-
-    @rb.command(
+    rr.add_argument("--out", type=Path, default=None)
+    rr.add_argument("--match", action="append", default=[], metavar="FAMILY:LABEL=VALUE", help=MATCH_HELP)
+    rw = _command(
+        rb,
         "watch",
         cmd_rollback_watch,
         "ask Prometheus whether any criterion holds (1 ROLLBACK, 0 healthy, 2 cannot tell)",
-        "gate rollback watch --prometheus http://127.0.0.1:9090 --once",
+        "gate rollback watch --prometheus http://127.0.0.1:9090 --record --var 'TIME=30 minutes'",
     )
-    def _watch(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--prometheus", required=True, metavar="URL")
-        p.add_argument("--once", action="store_true", help="one evaluation, then exit")
-        p.add_argument("--interval", type=float, default=30.0, metavar="S", help="seconds between evaluations")
-        p.add_argument("--timeout", type=float, default=5.0)
-        p.add_argument("--at", type=_time, default=None, help="evaluate at this moment (implies --once)")
-        p.add_argument("--match", action="append", default=[], metavar="LABEL=VALUE")
+    rw.add_argument("--prometheus", required=True, metavar="URL")
+    rw.add_argument("--once", action="store_true", help="one evaluation, then exit")
+    rw.add_argument("--interval", type=float, default=30.0, metavar="S", help="seconds between evaluations")
+    rw.add_argument("--timeout", type=float, default=5.0)
+    rw.add_argument("--at", type=_time, default=None, help="evaluate at this moment (implies --once)")
+    rw.add_argument("--match", action="append", default=[], metavar="FAMILY:LABEL=VALUE", help=MATCH_HELP)
+    rw.add_argument("--record", action="store_true", help="on ROLLBACK, write the decision record into decisions/")
+    rw.add_argument("--template", default="incident-update", help="the status template rendered with --record")
+    rw.add_argument("--var", action="append", default=[], metavar="NAME=VALUE", help="a value for that template")
+
+
+def _comms_parsers(sub: Any) -> None:
+    group = sub.add_parser("comms", help="status-page drafts from the checklist's templates")
+    cm = group.add_subparsers(dest="comms_command", required=True, metavar="ACTION", parser_class=_Parser)
+    dr = _command(
+        cm,
+        "draft",
+        cmd_comms_draft,
+        "render status-page templates with this launch's values; --record registers them as evidence",
+        "gate comms draft scheduled-maintenance --var IMPACT=none --record",
+    )
+    dr.add_argument("templates", nargs="+", metavar="TEMPLATE", help="template id(s), e.g. scheduled-maintenance")
+    dr.add_argument("--var", action="append", default=[], metavar="NAME=VALUE", help="a value for a template variable")
+    dr.add_argument("--record", action="store_true", help="register the drafts as the status-page evidence")
+    dr.add_argument("--replace", action="store_true", help="with --record: replace drafts recorded before")
+    dr.add_argument("--item", default="F-status-page", help="with --record: the item the drafts are evidence for")
+    dr.add_argument("--id", default=None, help="with --record: the manifest id (default: the item's requirement)")
 
 
 # ---- running one command -------------------------------------------------------------------------------
@@ -890,6 +1077,10 @@ def _emit(result: object, args: argparse.Namespace) -> None:
     text = render(result, args.format)
     if args.format in ("text", "github"):
         text = terminal(text)  # what launch files say is shown, never obeyed by the terminal
+    if args.format == "text":
+        from gate.report.colour import colour, wanted
+
+        text = colour(text) if wanted(sys.stdout.isatty()) else text
     if args.quiet and exit_code(result, require_go=getattr(args, "require_go", False)) == 0:
         return
     sys.stdout.write(text)

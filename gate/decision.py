@@ -23,7 +23,7 @@ from gate.launch import Checks
 from gate.load import Loaded
 from gate.model import Decision
 from gate.model.scorecard import RecordedDecision
-from gate.score import Readiness, assess
+from gate.score import Readiness, assess, roster_of
 from gate.windows import blackout_clashes, chosen_window, interval
 
 
@@ -57,6 +57,11 @@ def evaluate(loaded: Loaded, checks: Checks, at: datetime) -> Evaluation:
     current = in_force(loaded, at)
     integrity = [f"integrity: {c.artifact.path}: {c.problem}" for c in checks.values() if c.problem]
     blocking = integrity + readiness.blocking + decision_blocking(loaded, current, at)
+    blocking += [
+        f"{file} is not a decision: {'; '.join(problems)}"
+        for file, problems in invalid_records(loaded)
+        if current is None or file != current[0]
+    ]
     return Evaluation(
         loaded,
         checks,
@@ -125,8 +130,19 @@ def invalid_records(loaded: Loaded) -> list[tuple[str, list[str]]]:
 
 
 def record_problems(loaded: Loaded, decision: Decision) -> list[str]:
-    """What makes a record no decision at all: no meeting quorum, another launch's release tag."""
-    return _quorum(loaded, decision) + _tag(loaded, decision)
+    """What makes a record no decision at all: no meeting quorum, another launch's release tag.
+
+    A ROLLBACK is recorded when a rollback criterion fires, not by a meeting: it has no quorum to meet.
+    """
+    if decision.decision == "ROLLBACK":
+        return _tag(loaded, decision)
+    out = _quorum(loaded, decision) + _tag(loaded, decision)
+    if decision.meeting is not None and decision.meeting.date > decision.decided_at:
+        out.append(
+            f"the meeting is dated {decision.meeting.date:%Y-%m-%d %H:%M} UTC, after the decision it took"
+            f" ({decision.decided_at:%Y-%m-%d %H:%M} UTC)"
+        )
+    return out
 
 
 def _go_claim_problems(evaluation: Evaluation, decision: Decision) -> list[str]:
@@ -150,9 +166,11 @@ def _dated_before_what_it_pins(loaded: Loaded, decision: Decision) -> list[str]:
     ]
     pinned += [(a.captured_at, f"evidence {a.id}") for a in loaded.manifest.artifacts]
     pinned += [(c.ended_at, f"the captured command {c.id}") for c in loaded.manifest.commands]
-    later = sorted((when, what) for when, what in pinned if when > decision.decided_at)
+    # The meeting decided: it too must come after everything the decision relies on.
+    taken = min(decision.decided_at, decision.meeting.date) if decision.meeting else decision.decided_at
+    later = sorted((when, what) for when, what in pinned if when > taken)
     return [
-        f"dated {decision.decided_at:%Y-%m-%d %H:%M} UTC, before {what} it relies on ({when:%Y-%m-%d %H:%M} UTC)"
+        f"dated {taken:%Y-%m-%d %H:%M} UTC, before {what} it relies on ({when:%Y-%m-%d %H:%M} UTC)"
         for when, what in later
     ]
 
@@ -164,17 +182,34 @@ def decision_blocking(loaded: Loaded, current: tuple[str, Decision] | None, at: 
         return [f"no go/no-go decision recorded (decisions/*.yaml; seed record {record}): no meeting quorum"]
     file, decision = current
     out = []
-    if decision.decision != "GO":
+    if decision.decision == "ROLLBACK":
+        out += rollback_blocking(decision)
+    elif decision.decision != "GO":
         out.append(f"the decision in force ({file}, {decision.decided_at:%Y-%m-%d %H:%M} UTC) is NO-GO")
     return out + record_problems(loaded, decision) + _window(loaded, decision, at)
 
 
+def rollback_blocking(decision: Decision) -> list[str]:
+    """A ROLLBACK in force blocks GO until a later go/no-go decision supersedes it: what fired, and where."""
+    assert decision.rollback is not None  # a ROLLBACK record carries it (model-validated)
+    when = f"{decision.decided_at:%Y-%m-%d %H:%M:%S} UTC"
+    return [
+        f"ROLLBACK in force since {when}: rollback criterion {f.criterion} fired ({f.threshold}; value "
+        f"{'NaN' if f.value is None else f'{f.value:g}'}) on {decision.rollback.prometheus}"
+        for f in decision.rollback.fired
+    ]
+
+
 def _quorum(loaded: Loaded, decision: Decision) -> list[str]:
     present: dict[str, str] = {}
-    for attendee in decision.meeting.attendees:
+    for attendee in decision.meeting.attendees if decision.meeting else []:
         present.setdefault(attendee.role, attendee.login)
     missing = [r for r in loaded.checklist.meeting.required_attendees if r not in present]
     out = [f"meeting quorum not met: no {', '.join(missing)} recorded as attending"] if missing else []
+    out += [
+        f"meeting quorum: {login} attended as {role} but is not on the roster of {team}"
+        for role, login, team in _off_roster(loaded, present)
+    ]
     by_login: dict[str, list[str]] = {}
     for role, login in present.items():
         if role in loaded.checklist.meeting.required_attendees:
@@ -184,6 +219,20 @@ def _quorum(loaded: Loaded, decision: Decision) -> list[str]:
         for login, roles in by_login.items()
         if len(roles) > 1
     ]
+    return out
+
+
+def _off_roster(loaded: Loaded, present: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(role, login, team) for each attendee not on their role's team, where a roster lists the team."""
+    checklist = loaded.checklist
+    teams = {a.id: a.team for a in checklist.areas}
+    out = []
+    for role_id in present:  # every role recorded as attending, required or not, must be held by its team
+        role, login = checklist.roles.get(role_id), present.get(role_id)
+        team = (role.team or teams.get(role.area or "")) if role else None
+        members = roster_of(checklist, team) if team else None
+        if login is not None and team is not None and members is not None and login.lower() not in members:
+            out.append((role_id, login, team))
     return out
 
 

@@ -10,11 +10,12 @@ cannot do this: a quoted key, a value on the next line or a block scalar would f
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -80,18 +81,39 @@ def edit_yaml(path: Path, edits: Sequence[Edit], model: type[Any], *, file: str 
 
     Returns the new text. Raises InputErrors when the edited file would not validate (nothing written).
     """
-    text = path.read_text(encoding="utf-8")
+    raw = path.read_bytes().decode("utf-8")
+    # A byte-order mark and CRLF line ends are the file's own: kept as they were, edited without them.
+    bom = "\ufeff" if raw.startswith("\ufeff") else ""
+    crlf = "\r\n" in raw
+    text = raw.removeprefix(bom).replace("\r\n", "\n")
     new = apply_edits(text, edits)
     check_edited(new, edits, model, file or path.name)
-    write_atomic(path, new)
+    write_atomic(path, bom + (new.replace("\n", "\r\n") if crlf else new))
     return new
 
 
 def apply_edits(text: str, edits: Sequence[Edit]) -> str:
     """The text with every edit spliced in, one after another (each on a fresh parse)."""
+    _refuse_aliases(text)
     for one in edits:
-        text = _apply(text if text.endswith("\n") or not text else text + "\n", one)
+        try:
+            text = _apply(text if text.endswith("\n") or not text else text + "\n", one)
+        except yaml.YAMLError as exc:
+            raise UsageError(f"cannot edit in place: the file does not parse ({exc})") from None
     return text
+
+
+def _refuse_aliases(text: str) -> None:
+    """An alias shares its anchor's node, so a position found through it is the anchor's: splicing
+    there would edit the wrong place. Files with anchors are edited by hand."""
+    try:
+        tokens = list(yaml.scan(text, Loader=_loader()))
+    except yaml.YAMLError as exc:
+        raise UsageError(f"cannot edit in place: the file does not parse ({exc})") from None
+    if any(isinstance(tok, yaml.AliasToken | yaml.AnchorToken) for tok in tokens):
+        raise UsageError(
+            "the file uses YAML anchors or aliases (& and *): gate edits only plain files, edit it by hand"
+        )
 
 
 def check_edited(text: str, edits: Sequence[Edit], model: type[Any], file: str) -> None:
@@ -124,11 +146,15 @@ def _apply(text: str, one: Edit) -> str:
     parent, key_node, node = _walk(root, one.path[:-1], one.path[-1])
     if one.mode == "append":
         return _append(text, parent, key_node, node, one)
+    if node is None and parent.flow_style and not parent.value and len(one.path) > 1:
+        # `roster: {}` gaining its first key becomes a block mapping: one line per entry reads better.
+        return _apply(text, Edit(one.path[:-1], {one.path[-1]: one.value}))
     if node is None:
         return _insert_key(text, parent, str(one.path[-1]), one.value)
     if node.id == "scalar" and not isinstance(one.value, dict | list):
-        return text[: node.start_mark.index] + _scalar_like(node, one.value) + text[node.end_mark.index :]
-    return _replace_value(text, key_node, node, one.value)
+        spliced = _scalar_like(node, one.value, flow=bool(parent.flow_style))
+        return text[: node.start_mark.index] + spliced + text[node.end_mark.index :]
+    return _replace_value(text, key_node, node, one.value, flow=bool(parent.flow_style))
 
 
 def _loader() -> Any:
@@ -177,18 +203,24 @@ def _insert_key(text: str, parent: Any, key: str, value: Any) -> str:
     indent = parent.value[0][0].start_mark.column if parent.value else 0
     at = _last_end(parent) if parent.value else len(text)
     body = entry if entry is not None else f"{_key(key)}:{_render(value, indent + 2)}"
-    if at == len(text):
-        prefix = "" if not text or text.endswith("\n") else "\n"
-        return text + prefix + " " * indent + body + "\n"
-    return text[:at] + "\n" + " " * indent + body + text[at:]
+    return _insert_lines(text, at, " " * indent + body)
 
 
-def _replace_value(text: str, key_node: Any, node: Any, value: Any) -> str:
-    """Replace a whole value; a block structure is written starting on the line after its key."""
+def _insert_lines(text: str, at: int, lines: str) -> str:
+    """`lines` as new lines at `at`: after the line `at` ends, or before the line it starts (a block
+    scalar's end mark lies at the start of the next line, which may be a comment)."""
+    if at == 0 or text[at - 1] == "\n":
+        return text[:at] + lines + "\n" + text[at:]
+    return text[:at] + "\n" + lines + text[at:]
+
+
+def _replace_value(text: str, key_node: Any, node: Any, value: Any, *, flow: bool = False) -> str:
+    """Replace a whole value; a block structure is written starting on the line after its key, and
+    inside a flow collection (`{a: [x]}`) in flow style."""
     if key_node is None:
         raise UsageError("only a mapping's values can be replaced whole")
     indent = key_node.start_mark.column + 2
-    rendered = _render(value, indent)
+    rendered = _flow(value) if flow else _render(value, indent)
     start = int(key_node.end_mark.index)
     return text[:start] + ":" + (rendered if rendered.startswith("\n") else " " + rendered) + text[_last_end(node) :]
 
@@ -198,17 +230,11 @@ def _append(text: str, parent: Any, key_node: Any, node: Any, one: Edit) -> str:
     if node is None:
         return _insert_key(text, parent, str(one.path[-1]), items)
     if node.id == "sequence" and not node.flow_style and node.value:
-        indent = node.start_mark.column
-        block = yaml.safe_dump(items, **_DUMP).rstrip("\n").split("\n")
-        added = "".join("\n" + " " * indent + line for line in block)
-        at = _last_end(node)
-        return text[:at] + added + text[at:]
+        lines = _block(items, node.start_mark.column)
+        return _insert_lines(text, _last_end(node), "\n".join(lines))
     current = lookup(_plain_of(node), ())
     existing = current if isinstance(current, list) else []
-    return _replace_value(text, key_node, node, [*existing, *items])
-
-
-_DUMP: dict[str, Any] = {"default_flow_style": False, "sort_keys": False, "allow_unicode": True, "width": 4096}
+    return _replace_value(text, key_node, node, [*existing, *items], flow=bool(parent.flow_style))
 
 
 def _render(value: Any, indent: int) -> str:
@@ -216,21 +242,51 @@ def _render(value: Any, indent: int) -> str:
     starts with a newline."""
     if not isinstance(value, dict | list) or not value:
         return _flow(value)
-    lines = yaml.safe_dump(value, **_DUMP).rstrip("\n").split("\n")
-    return "".join("\n" + " " * indent + line for line in lines)
+    return "".join("\n" + line for line in _block(value, indent))
+
+
+def _block(value: dict[str, Any] | list[Any], indent: int) -> list[str]:
+    """Block-style lines, quoted the one way `yaml_scalar` quotes, lists indented under their key."""
+    pad, lines = " " * indent, []
+    if isinstance(value, dict):
+        for key, child in value.items():
+            if isinstance(child, dict | list) and child:
+                lines += [f"{pad}{yaml_scalar(key)}:", *_block(child, indent + 2)]
+            else:
+                lines.append(f"{pad}{yaml_scalar(key)}: {_inline(child)}")
+        return lines
+    for child in value:
+        if isinstance(child, dict) and child:
+            first, *rest = _block(child, indent + 2)
+            lines += [f"{pad}- {first.lstrip()}", *rest]
+        else:
+            lines.append(f"{pad}- {_inline(child)}")
+    return lines
+
+
+def _inline(value: Any) -> str:
+    """A value on a block line: a scalar in block context, an (empty) collection in flow style."""
+    return _flow(value) if isinstance(value, dict | list) else yaml_scalar(value)
 
 
 def _flow(value: Any) -> str:
-    if isinstance(value, dict | list):
-        return yaml.safe_dump(value, default_flow_style=True, width=4096, allow_unicode=True).rstrip("\n")
-    return yaml_scalar(value)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{yaml_scalar(k, flow=True)}: {_flow(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_flow(v) for v in value) + "]"
+    return yaml_scalar(value, flow=True)
 
 
-_PLAIN = re.compile(r"^[A-Za-z0-9_./@+-]+$")
+# Plain (unquoted) when YAML reads it back as this very string in block and flow context alike: no
+# indicator first, no ": " or " #", no flow punctuation, not a number, boolean or null, not a time.
+_PLAIN = re.compile(r"^[A-Za-z0-9_(][^\x00-\x1f\x7f#&*!|>'\"%@`]*$")
+_FLOW_PUNCTUATION = re.compile(r"[,\[\]{}]")
+_TIME_LIKE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
-def yaml_scalar(value: object) -> str:
-    """One scalar as YAML text: plain when it would read back as the same string, else quoted."""
+def yaml_scalar(value: object, *, flow: bool = False) -> str:
+    """One scalar as YAML text: plain when it would read back as the same string (inside a flow
+    collection too, with `flow`), else quoted."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -240,12 +296,14 @@ def yaml_scalar(value: object) -> str:
     text = str(value)
     from gate.yamlread import resolve_plain
 
-    if _PLAIN.match(text) and resolve_plain(text) == text and not text.startswith(("-", "@")):
+    plain = bool(_PLAIN.match(text)) and text == text.strip() and ": " not in text and not text.endswith(":")
+    plain = plain and not (flow and _FLOW_PUNCTUATION.search(text))
+    if plain and resolve_plain(text) == text and not _TIME_LIKE.match(text):
         return text
     return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid YAML double-quoted scalar
 
 
-def _scalar_like(node: Any, value: object) -> str:
+def _scalar_like(node: Any, value: object, *, flow: bool = False) -> str:
     """`value` in the quoting style the old value used (a hand-written choice we keep)."""
     if isinstance(value, str) and node.style == '"':
         return json.dumps(value, ensure_ascii=False)
@@ -253,7 +311,7 @@ def _scalar_like(node: Any, value: object) -> str:
         return "'" + value.replace("'", "''") + "'"
     if node.style in ("|", ">"):  # a block scalar's header and indentation would need rewriting
         return json.dumps(value, ensure_ascii=False) if isinstance(value, str) else yaml_scalar(value)
-    return yaml_scalar(value)
+    return yaml_scalar(value, flow=flow)
 
 
 def _key(key: str) -> str:
@@ -281,3 +339,15 @@ def _plain_of(node: Any) -> Any:
 
 def _dotted(path: Path_) -> str:
     return ".".join(str(p) for p in path) or "document"
+
+
+def dump_record(record: Mapping[str, Any], schema: str) -> str:
+    """A new launch file (a decision record) as YAML, headed by its schema so editors complete it."""
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="rt")
+    yaml.width = 4096
+    out = io.StringIO()
+    out.write(f"# yaml-language-server: $schema=../schemas/{schema}.schema.json\n")
+    yaml.dump(dict(record), out)
+    return out.getvalue()

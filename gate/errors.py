@@ -23,9 +23,17 @@ class InputError:
 
     location: Location
     message: str
+    source: str | None = None  # the offending line, for a syntax error: shown with a caret under it
 
     def __str__(self) -> str:
-        return f"{self.location}: {self.message}"
+        return f"{self.location}: {self.message}" + caret(self.source, self.location.column)
+
+
+def caret(source: str | None, column: int) -> str:
+    """The source line and a caret under `column`, as compilers show a syntax error (or nothing)."""
+    if source is None:
+        return ""
+    return f"\n    {source}\n    {' ' * (column - 1)}^"
 
 
 class GateError(Exception):

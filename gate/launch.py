@@ -36,6 +36,7 @@ def prepare(
         # Lexically bad paths are already reported by check_references; here only symlink escapes.
         if check.escapes and check.problem and check_relative(artifact.path) is None:
             errors.append(artifact_error(loaded, n, check.problem))
+    errors = list(dict.fromkeys(errors))  # two rules may find one mistake: it is reported once
     return (None if errors else loaded), checks, errors
 
 

@@ -100,7 +100,9 @@ def _map_error(doc: Document, err: Any) -> InputError:
     if kind == "missing":
         return InputError(doc.locate(loc), f"{_dotted(loc)}: required field is missing")
     message = err["msg"].removeprefix("Value error, ")
-    return InputError(doc.locate(loc), f"{_dotted(loc)}: {message}")
+    # pydantic ends the location of a mapping key's error with "[key]": point at the key itself.
+    on_key = bool(err["loc"]) and err["loc"][-1] == "[key]"
+    return InputError(doc.locate(loc, key=on_key), f"{_dotted(loc)}: {message}")
 
 
 def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[str | int, ...]:

@@ -145,6 +145,9 @@ def _signoffs(refs: _Refs) -> None:
 
 def _decisions(refs: _Refs) -> None:
     roles = set(refs.loaded.checklist.roles)
+    criteria = {c.id for c in refs.loaded.checklist.rollback.criteria}
     for file, decision in refs.loaded.decisions:
-        for n, attendee in enumerate(decision.meeting.attendees):
+        for n, attendee in enumerate(decision.meeting.attendees if decision.meeting else []):
             refs.known(file, ("meeting", "attendees", n, "role"), attendee.role, roles, "role")
+        for n, fired in enumerate(decision.rollback.fired if decision.rollback else []):
+            refs.known(file, ("rollback", "fired", n, "criterion"), fired.criterion, criteria, "rollback criterion")

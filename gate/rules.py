@@ -1,17 +1,21 @@
 """Built-in checks that items name with `rule:` — windows, freeze, rollback criteria, comms, process.
 
-Placeholders are not reported here: `placeholders_by_item` in score.py finds every one with its line
-and column, so a rule only judges values that are filled in.
+Placeholders are located by `placeholders_by_item` in score.py, which finds every one with its line
+and column; a rule judges the values that are filled in (the rollback rule also says what an unfilled
+value keeps from working, as `gate rollback rules` does when it refuses).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 from gate.model.checklist import Checklist, Span
 from gate.placeholders import find_placeholders
+from gate.rollback.criteria import unready
 from gate.windows import Interval, blackout_clashes, interval
+from gate.yamlread import lookup
 
 _VARIABLE = re.compile(r"<([A-Z][A-Z0-9_]*)>")
 
@@ -66,17 +70,12 @@ def freeze(c: Checklist) -> list[str]:
 
 
 def rollback_criteria(c: Checklist) -> list[str]:
-    """Every criterion is measurable: thresholds in range, time bounds, the block-time target known."""
-    problems = []
-    uses_target = any(cond.unit == "ratio_to_target" for cr in c.rollback.criteria for cond in cr.any_of)
-    target = c.rollback.target_block_time
-    if uses_target and not find_placeholders(target) and not re.fullmatch(r"[0-9]+[smh]", target):
-        problems.append(f"rollback.target_block_time is not a duration ({target!r}): block time has no target")
-    for criterion in c.rollback.criteria:
-        for cond in criterion.any_of:
-            if cond.unit == "percent" and not 0 <= cond.threshold <= 100:
-                problems.append(f"{criterion.id}: {cond.threshold}% is not a percentage")
-    return problems
+    """The criteria can be compiled into alerting rules: what `gate rollback rules` would refuse.
+
+    Their structure (units, comparisons, metrics, matchers, durations) is valid by the time a
+    checklist loads: `gate.rollback.criteria` checks it once, for every command.
+    """
+    return unready(c.rollback)
 
 
 def _channels(c: Checklist, audience: str) -> list[str]:
@@ -147,3 +146,16 @@ RULE_SOURCES: dict[tuple[str, ...], str] = {
     ("meeting",): "decision-process",
     ("packet",): "decision-process",
 }
+
+
+def rule_inputs(data: dict[str, Any], rule: str) -> list[Any]:
+    """The parts of the checklist (as plain data) that `rule` judges, in a stable order."""
+    parts: list[Any] = []
+    for prefix, name in RULE_SOURCES.items():
+        if name == rule:
+            parts.append([list(prefix), lookup(data, prefix)])
+    for audience, name in CHANNEL_RULES.items():
+        if name == rule:
+            channels = lookup(data, ("communications", "channels")) or []
+            parts.append([audience, [c for c in channels if c.get("audience") == audience]])
+    return parts

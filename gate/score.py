@@ -13,7 +13,7 @@ from gate.load import CHECKLIST, Loaded
 from gate.model import Artifact, Command, Item, Signoff
 from gate.model.base import LOGIN, parse_time
 from gate.model.checklist import MAX_P1_WARNINGS, Checklist
-from gate.model.scorecard import ItemResult, SignoffResult, State, Totals, Where
+from gate.model.scorecard import ItemResult, Missing, SignoffResult, State, Totals, Where
 from gate.model.signoff import Pinned
 from gate.placeholders import find_placeholders
 from gate.rules import CHANNEL_RULES, RULE_SOURCES, RULES
@@ -100,14 +100,18 @@ def item_result(facts: ItemFacts, section: str, item: Item, path: tuple[str, int
     """How one item ends, as of facts.at."""
     state, reasons = _judge(facts, item)
     where = facts.loaded.locate(CHECKLIST, path)
+    captured = facts.artifacts.keys() | facts.commands.keys()
+    missing = [Missing(id=r.id, kind=r.kind, description=r.description) for r in item.evidence if r.id not in captured]
     return ItemResult(
         id=item.id,
         section=section,
         title=item.title,
         priority=item.priority,
         owner=item.owner,
+        area=item.area,
         state=state,
         reasons=reasons,
+        missing=missing if state in ("FAIL", "WARN") else [],
         where=Where(file=where.file, line=where.line, column=where.column),
     )
 
@@ -284,9 +288,13 @@ def signoff_result(facts: ItemFacts, area_id: str) -> SignoffResult:
         for f in signoff.findings
         if f.status == "open"
     ]
+    members = roster_of(checklist, area.team)
     return SignoffResult(
         area=area_id,
         name=area.name,
+        approver_role=area.approver_role,
+        team=area.team,
+        roster=sorted(members) if members is not None else None,
         status=signoff.status,
         fresh=fresh,
         stands=fresh and not blocking,
@@ -324,8 +332,7 @@ def _signoff_reasons(signoff: Signoff, area_id: str, changes: list[str], roster:
         return [f"rejected by {signoff.approver}"]
     reasons = []
     if changes:
-        again = f"gate signoff {area_id} --approve --by LOGIN"
-        reasons.append(f"stale: changed since it was approved: {'; '.join(changes)} (re-approve: {again})")
+        reasons.append(f"stale: changed since it was approved: {'; '.join(changes)}")
     if roster:
         reasons.append(roster)
     return reasons or [f"approved by {signoff.approver}, fresh"]

@@ -5,7 +5,7 @@ than the first, (2) a position for every value so schema errors say FILE:LINE:CO
 (`no` and `on` stay strings), and (4) aliases refused before they expand into an alias bomb. Composing
 nodes with libyaml (PyYAML's C parser, when present) and converting them here does all four, and is
 about twenty times faster than a pure-Python parse, which matters because `gate check` runs in hooks.
-Round-trip edits use ruamel.yaml (`gate.edit`); this module only reads.
+Edits are spliced by node position (`gate.edit`); this module only reads.
 """
 
 from __future__ import annotations
@@ -91,20 +91,15 @@ class YamlProblem(Exception):
 
 
 def _compose(text: str) -> Any:
-    try:
-        import yaml
-    except ImportError:  # pragma: no cover - PyYAML is a declared dependency; ruamel is the fallback
-        from io import StringIO
+    import yaml
 
-        from ruamel.yaml import YAML
-
-        return YAML(typ="safe", pure=True).compose(StringIO(text))
     return yaml.compose(text, Loader=_loader())
 
 
 @functools.cache
 def _loader() -> Any:
-    """libyaml's composer (PyYAML's C parser, when present) without PyYAML's tag resolution.
+    """libyaml's composer when PyYAML was built with it (the wheels are), else PyYAML's own; without
+    PyYAML's tag resolution.
 
     The composer asks the loader to resolve every untagged scalar against YAML 1.1's regular
     expressions; `_Builder` resolves plain scalars itself (YAML 1.2) and only asks whether a tag is a
@@ -112,7 +107,7 @@ def _loader() -> Any:
     """
     import yaml
 
-    base = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     generic = {
         yaml.ScalarNode: f"{_STD_TAG}str",
         yaml.SequenceNode: f"{_STD_TAG}seq",
@@ -133,7 +128,7 @@ def parse(text: str, file: str) -> Document:
     except RecursionError:
         raise YamlProblem([InputError(Location(file), "nesting is too deep")]) from None
     except Exception as exc:  # every YAML library error carries a problem mark; map it, do not crash
-        raise YamlProblem([_syntax_error(exc, file)]) from None
+        raise YamlProblem([_syntax_error(exc, file, text)]) from None
     if root is None:
         raise YamlProblem([InputError(Location(file), "the document is empty")])
     if root.id != "mapping":
@@ -148,14 +143,19 @@ def parse(text: str, file: str) -> Document:
     return Document(file, data, builder.positions, builder.key_positions, text)
 
 
-def _syntax_error(exc: Exception, file: str) -> InputError:
+def _syntax_error(exc: Exception, file: str, text: str) -> InputError:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     context = getattr(exc, "context", None)
     message = f"YAML syntax: {context + ', ' if context else ''}{problem}"
     if mark is None:
         return InputError(Location(file), message)
-    return InputError(Location(file, mark.line + 1, mark.column + 1), message)
+    lines = text.split("\n")
+    started = getattr(exc, "context_mark", None)
+    if started is not None and (mark.line >= len(lines) or not lines[mark.line].strip()):
+        mark = started  # the problem is found at a blank line or the end: show where the construct began
+    source = lines[mark.line][:200] if mark.line < len(lines) else None
+    return InputError(Location(file, mark.line + 1, mark.column + 1), message, source)
 
 
 def _refuse_alias_bombs(root: _Node, file: str) -> None:

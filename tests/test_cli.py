@@ -134,8 +134,10 @@ def test_only_the_named_command_is_built_and_it_parses_in_full(tmp_path, cli, ar
     words = [str(repo) if a == "{repo}" else a for a in argv]
     named = _named(words)
     parser = build_parser(named)
-    built = [n for n, sub in _subparsers(parser).items() if not sub.get_default("unbuilt")]
-    assert built == [named[0]]
+    built = [c for c in _commands(parser) if _leaf(parser, c).get_default("handler") is not None]
+    [command] = built  # one command parsed in full: the one argv names (its group, and its action)
+    assert command == named[: len(command)]
+    assert len(_commands(parser)) == len(_commands(build_parser()))  # every command still listed
     assert cli(*words).code == 0
 
 
@@ -151,12 +153,13 @@ def test_a_command_argparse_picks_past_the_guess_is_built_and_parsed_again(tmp_p
     assert cli("check", "--repo", repo, "--no-such-option").code == 2
 
 
-def _subparsers(parser: object) -> dict[str, Any]:
+def _leaf(parser: Any, command: tuple[str, ...]) -> Any:
     import argparse
 
-    assert isinstance(parser, argparse.ArgumentParser)
-    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    return dict(action.choices)
+    for name in command:
+        action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        parser = action.choices[name]
+    return parser
 
 
 def test_evidence_verify_never_imports_pydantic(tmp_path):
@@ -204,7 +207,7 @@ def test_json_of_the_recording_commands_matches_their_schemas(tmp_path, cli):
     report = repo / "evidence" / "security" / "pentest.md"
     report.write_text("# Pentest\n\nNo findings.\n", encoding="utf-8")
     runs = {
-        "evidence-add": ("evidence", "add", report, "--item", "B-security", "--id", "pentest"),
+        "evidence-add": ("evidence", "add", report, "--item", "B-security", "--id", "pentest", "--supporting"),
         "evidence-verify": ("evidence", "verify"),
         "signoff": ("signoff", "security", "--approve", "--by", "sec-lead-ana", "--at", "2026-11-28T10:00:00Z"),
         "decide": ("decide", "--decision", "NO-GO", "--at", AT, *[f"--attendee={a}" for a in ATTENDEES]),
@@ -321,7 +324,7 @@ def _on_a_terminal(argv: list[str], env: dict[str, str]) -> str:
         (["evidence", "verify"], "verifying"),
         (["check"], "hashing evidence"),
         (["archive", "{out}"], "archiving"),
-        (["evidence", "add", "evidence/big.bin", "--item", "B-security", "--id", "big"], "hashing"),
+        (["evidence", "add", "evidence/big.bin", "--item", "B-security", "--id", "big", "--supporting"], "hashing"),
     ],
     ids=["evidence-verify", "check", "archive", "evidence-add"],
 )

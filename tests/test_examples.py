@@ -176,7 +176,9 @@ def test_re_registered_change_stales_only_its_area_and_breaks_the_go(tmp_path, c
     now = sha256sum(repo / rel)
     assert stale[0]["changes"] == [f"evidence {entry['id']} changed ({entry['sha256'][:12]} -> {now[:12]})"]
     assert stale[0]["reasons"][0].startswith(f"stale: changed since it was approved: evidence {entry['id']} changed (")
-    assert stale[0]["reasons"][0].endswith(f"(re-approve: gate signoff {area} --approve --by LOGIN)")
+    view = cli("status", "--repo", str(repo), "--at", AT).out  # says what changed, and how to re-approve
+    assert f"sign-off: stale: changed since it was approved: evidence {entry['id']} changed" in view
+    assert f"→ gate signoff {area} --approve --by LOGIN" in view
     assert card["decision"] == "NO-GO"
     # The recorded GO was taken on a different state: it no longer holds, and that fails the gate.
     assert code == 1
@@ -322,7 +324,7 @@ def _expect_primary_placeholder(card: dict[str, Any], repo: Path) -> None:
     ]
 
 
-BLACKOUT = f"    - start: {seed(EXAMPLE.blackout[0])}\n      end: {seed(EXAMPLE.blackout[1])}\n"
+BLACKOUT = f'    - start: "{seed(EXAMPLE.blackout[0])}"\n      end: "{seed(EXAMPLE.blackout[1])}"\n'
 OVER_PRIMARY = (EXAMPLE.primary[0] - timedelta(hours=2), EXAMPLE.primary[0] + timedelta(hours=1))
 
 
@@ -374,8 +376,9 @@ def _expect_approver_not_in_roster(card: dict[str, Any]) -> None:
 
 OPS, PRODUCT = {"operations-sre"}, {"product-release"}
 NO_GO_FLIPS = [
-    # (flip, expectation, the sign-offs it makes stale: a change of an area's items is a change of the
-    # policy its lead approved, so exactly that area goes stale)
+    # (flip, expectation, the sign-offs it makes stale: a change of an area's items, or of what their
+    # rules judge (the windows, the freeze: Product/Release's C items), is a change of the policy its
+    # lead approved, so exactly that area goes stale)
     pytest.param(_third_p1_warning, _expect_third_p1_warning, OPS | PRODUCT, id="third-p1-warning"),
     pytest.param(
         _mitigation_without_owner, _expect_mitigation_without_owner, PRODUCT, id="p1-mitigation-without-owner"
@@ -402,9 +405,9 @@ NO_GO_FLIPS = [
         OPS,
         id="na-accepted-by-someone-off-the-area-roster",
     ),
-    pytest.param(_primary_placeholder, _expect_primary_placeholder, set(), id="placeholder-in-primary-window"),
-    pytest.param(_blackout_over_primary, _expect_blackout_over_primary, set(), id="blackout-over-primary"),
-    pytest.param(_freeze_too_short, _expect_freeze_too_short, set(), id="freeze-too-short"),
+    pytest.param(_primary_placeholder, _expect_primary_placeholder, PRODUCT, id="placeholder-in-primary-window"),
+    pytest.param(_blackout_over_primary, _expect_blackout_over_primary, PRODUCT, id="blackout-over-primary"),
+    pytest.param(_freeze_too_short, _expect_freeze_too_short, PRODUCT, id="freeze-too-short"),
     pytest.param(_approver_not_in_roster, _expect_approver_not_in_roster, {"security"}, id="approver-not-in-roster"),
 ]
 

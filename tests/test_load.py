@@ -293,12 +293,16 @@ CASES: dict[str, Case] = {
 
 
 def reported_errors(out: str) -> list[tuple[str, int, int, str]]:
-    """The FILE:LINE:COL lines of a text report; every line but the verdict must be one."""
+    """The FILE:LINE:COL lines of a text report; every line but the verdict must be one, or (indented,
+    as compilers do) the source line of a syntax error and the caret under its column."""
     lines = out.splitlines()
     assert lines, "gate printed nothing"
     assert re.fullmatch(r"NO-GO: \d+ input error\(s\), nothing evaluated", lines[-1]), lines[-1]
     errors = []
-    for line in lines[:-1]:
+    for n, line in enumerate(lines[:-1]):
+        if line.startswith("    "):
+            assert ERROR_LINE.match(lines[n - 1]) or lines[n - 1].startswith("    "), line
+            continue
         match = ERROR_LINE.match(line)
         assert match, f"not a FILE:LINE:COL: message line: {line!r}"
         errors.append((match["file"], int(match["line"]), int(match["column"]), match["message"]))
@@ -431,3 +435,15 @@ def test_yaml_reads_as_1_2_with_or_without_anchors() -> None:
     assert doc.data == {"a": "no", "b": "on", "c": 31, "d": None, "e": "R&D", "f": {"k": 1}, "g": {"k": 1}, "h": "3"}
     assert str(doc.locate(("g", "k"))) == "t.yaml:6:11"  # an alias is the anchored node itself
     assert parse(text.replace("&x", "").replace("*x", "{k: 1}"), "t.yaml").data == doc.data
+
+
+def test_a_syntax_error_shows_its_line_with_a_caret(repo_copy: Path, run_gate) -> None:
+    write(repo_copy, SECURITY, "area: security\nstatus: {pending\n")
+    code, out, _ = run_gate("check", "--repo", repo_copy)
+    assert code == 2
+    lines = out.splitlines()
+    at = next(n for n, line in enumerate(lines) if line.startswith(f"{SECURITY}:2:9: YAML syntax"))
+    assert lines[at + 1 : at + 3] == ["    status: {pending", "            ^"]
+    code, _, err = run_gate("signoff", "security", "--approve", "--by", "sec-lead-ana", "--repo", repo_copy)
+    assert code == 2
+    assert "    status: {pending\n            ^" in err

@@ -90,7 +90,9 @@ def _integrity(evaluation: Evaluation) -> list[IntegrityFailure]:
 
 def _unusable(errors: list[InputError], at: datetime) -> Scorecard:
     entries = [
-        InputErrorEntry(file=e.location.file, line=e.location.line, column=e.location.column, message=e.message)
+        InputErrorEntry(
+            file=e.location.file, line=e.location.line, column=e.location.column, message=e.message, source=e.source
+        )
         for e in sorted(errors, key=lambda e: (e.location.file, e.location.line, e.location.column))
     ]
     return Scorecard(

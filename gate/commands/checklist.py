@@ -57,7 +57,7 @@ class UnfilledReport:
 
 def seed_time(when: datetime) -> str:
     """A time as the checklist writes it (the seed's `YYYY-MM-DD HH:MM UTC`)."""
-    return when.strftime("%Y-%m-%d %H:%M UTC")
+    return f"{when.year:04d}-{when:%m-%d %H:%M} UTC"
 
 
 def schedule(
@@ -116,7 +116,7 @@ def not_applicable(repo: Path, item_id: str, justification: str, accepted_by: st
     loaded, _ = load_valid(repo)
     path, item = _item_path(loaded, item_id)
     who = accepted_by.removeprefix("@")
-    if not LOGIN.match(who):
+    if not LOGIN.match(who) or find_placeholders(who):
         raise UsageError(f"--accepted-by {accepted_by!r} is not a GitHub login")
     team = next(a.team for a in loaded.checklist.areas if a.id == item.area)
     members = [m.lower() for t, ms in loaded.checklist.roster.items() if t.lower() == team.lower() for m in ms]

@@ -20,8 +20,11 @@ class CommentPosted:
     decision: Verdict
 
 
-def post_comment(client: GitHubClient, repo: Path, number: int, at: datetime | None = None) -> CommentPosted:
-    """Render the scorecard (as of `at`, default now) as Markdown into the PR's one sticky comment."""
+def post_comment(
+    client: GitHubClient, repo: Path, number: int, author: str, at: datetime | None = None
+) -> CommentPosted:
+    """Render the scorecard (as of `at`, default now) as Markdown into the PR's one sticky comment: the one
+    `author` (the gate App's bot) wrote, never one someone else posted with the marker first."""
     card = run_check(CheckRequest(repo=repo, at=at))
-    client.upsert_comment(number, STICKY_MARKER, render(card, "markdown"))
+    client.upsert_comment(number, STICKY_MARKER, render(card, "markdown"), author)
     return CommentPosted(number, card.decision)

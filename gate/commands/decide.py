@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from gate.decision import evaluate, judge_recorded, record_problems
-from gate.edit import write_atomic
+from gate.edit import dump_record, write_atomic
 from gate.errors import GateFailed, UsageError
 from gate.launch import Checks, load_valid
 from gate.load import DECISIONS, Loaded
@@ -79,7 +79,7 @@ def decide(
         record["reasons"] = go_blocking or ["the meeting decided NO-GO on a scorecard that computes GO"]
     Decision.model_validate(record)
     name = _free_name(repo, f"{DECISIONS}/{at:%Y-%m-%dT%H%M%S}-{verdict.lower()}", ".yaml")
-    text = _decision_yaml(record)
+    text = dump_record(record, "decision")
     if not dry_run:
         write_atomic(repo / name, text)
     return DecisionRecorded(name, verdict, list(record.get("reasons", [])), not dry_run, text)
@@ -105,16 +105,3 @@ def _free_name(repo: Path, stem: str, suffix: str) -> str:
         n += 1
         name = f"{stem}-{n}{suffix}"
     return name
-
-
-def _decision_yaml(record: dict[str, Any]) -> str:
-    import io
-
-    from ruamel.yaml import YAML
-
-    yaml = YAML(typ="rt")
-    yaml.width = 4096
-    out = io.StringIO()
-    out.write("# yaml-language-server: $schema=../schemas/decision.schema.json\n")
-    yaml.dump(record, out)
-    return out.getvalue()

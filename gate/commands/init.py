@@ -14,13 +14,28 @@ from gate.edit import dump_json, write_atomic
 from gate.errors import UsageError
 
 _ORG = re.compile(r"^[A-Za-z0-9](?:-?[A-Za-z0-9])*$")
+_ACTION = re.compile(r"^([A-Za-z0-9](?:-?[A-Za-z0-9])*/[A-Za-z0-9._-]+)@([0-9a-f]{40})$")
+# Until a launch names the gate commit it trusts, its workflows name none that exists: they fail closed.
+UNPINNED_ACTION = "OWNER/gate@" + "0" * 40
+BRANCH = "main"
+# The GitHub side of a launch repository: what `gate init` writes besides the launch files.
+GITHUB_FILES = {
+    ".github/workflows/gate.yml": "workflows/gate.yml",
+    ".github/workflows/gate-relay.yml": "workflows/gate-relay.yml",
+    ".github/workflows/release.yml": "workflows/release.yml",
+    ".github/pull_request_template.md": "pull_request_template.md",
+    ".pre-commit-config.yaml": "pre-commit-config.yaml",
+    "docs/github-setup.md": "github-setup.md",
+    "docs/ruleset.json": "ruleset.json",
+    "docs/ruleset-tags.json": "ruleset-tags.json",
+}
 SIGNOFF = """# yaml-language-server: $schema=../schemas/signoff.schema.json
 # The {area} sign-off. Its lead approves by approving the pull request that sets status: approved
 # (written by `gate signoff {area} --approve --by LOGIN`, which pins the area digest: its evidence and policy).
 area: {area}
 status: pending
 """
-CODEOWNERS = """# Who must approve what (read from the pull request's base commit).
+CODEOWNERS = """# Who must approve what (the gate reads this from the protected branch as it is now).
 # Tool, schemas and workflows: the release managers.
 *                       @{org}/release-managers
 # Each area's sign-off: that area's team.
@@ -43,6 +58,31 @@ def template(name: str, network: str, org: str) -> str:
     return text
 
 
+def github_files(gate_action: str) -> dict[str, str]:
+    """The workflows, hooks, PR template and setup guide of a launch repository that uses `gate_action`.
+
+    `gate_action` is `OWNER/REPO@COMMIT` of this tool's repository: the workflows run it as a composite
+    action (`action.yml`), which installs the judge from its own hash-locked requirements, so nothing
+    of the launch repository is ever installed as the judge.
+    """
+    found = _ACTION.match(gate_action)
+    if found is None:
+        raise UsageError(f"--gate-action {gate_action!r} is not OWNER/REPO@COMMIT (a full 40-hex commit)")
+    values = {
+        "__GATE_ACTION__": gate_action,
+        "__GATE_REPOSITORY__": found[1],
+        "__GATE_COMMIT__": found[2],
+        "__BRANCH__": BRANCH,
+    }
+    out = {}
+    for rel, source in GITHUB_FILES.items():
+        text = (files("gate") / "templates" / "github" / source).read_text(encoding="utf-8")
+        for token, value in values.items():
+            text = text.replace(token, value)
+        out[rel] = text
+    return out
+
+
 @dataclass(frozen=True)
 class Scaffolded:
     """The new launch repository and every file written into it."""
@@ -51,7 +91,7 @@ class Scaffolded:
     created: list[str]
 
 
-def init(target: Path, name: str, network: str, org: str) -> Scaffolded:
+def init(target: Path, name: str, network: str, org: str, gate_action: str = UNPINNED_ACTION) -> Scaffolded:
     """Scaffold a launch repository in `target` (which must not already hold one)."""
     if not _ORG.match(org):
         raise UsageError(f"--org {org!r} is not a GitHub organisation name")
@@ -76,6 +116,7 @@ def init(target: Path, name: str, network: str, org: str) -> Scaffolded:
         all_teams=" ".join(teams[a] for a in areas),
     )
     written |= {f"{schemas.SCHEMA_DIR}/{n}": text for n, text in schemas.rendered().items()}
+    written |= github_files(gate_action)
     existing = [rel for rel in written if (target / rel).exists()]
     if existing:
         raise UsageError(f"{target} already has {', '.join(sorted(existing))}: init writes only new files")

@@ -129,6 +129,8 @@ def _packet_meeting(evaluation: Evaluation) -> list[str]:
     if evaluation.in_force is None:
         return [*out, "No decision recorded yet.", ""]
     file, d = evaluation.in_force
+    if d.meeting is None:  # a ROLLBACK: recorded when a criterion fired, not by a meeting
+        return [*out, f"- record: `{file}` — **{d.decision}** at {format_time(d.decided_at)}", *_bullets(d.reasons), ""]
     out += [
         f"- record: `{file}` — **{d.decision}**, window {d.window or '-'}, release tag {d.release_tag}",
         f"- held {format_time(d.meeting.date)}; decided {format_time(d.decided_at)}",
@@ -139,6 +141,10 @@ def _packet_meeting(evaluation: Evaluation) -> list[str]:
     ]
     out += [f"| {a.role} | {a.login} |" for a in d.meeting.attendees]
     return [*out, ""]
+
+
+def _bullets(lines: list[str]) -> list[str]:
+    return [f"- {_cell(line)}" for line in lines]
 
 
 @dataclass(frozen=True)

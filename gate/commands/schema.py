@@ -30,8 +30,9 @@ def _types() -> dict[str, tuple[Any, Literal["validation", "serialization"]]]:
     from gate.commands.checklist import ChecklistEdited, UnfilledReport
     from gate.commands.codeowners import LintReport, OwnersReport
     from gate.commands.comment import CommentPosted
+    from gate.commands.comms import DraftResult
     from gate.commands.decide import DecisionRecorded
-    from gate.commands.evidence import EvidenceRecorded
+    from gate.commands.evidence import EvidenceListing, EvidenceRecorded, EvidenceRemoved
     from gate.commands.init import Scaffolded
     from gate.commands.packet import PacketWritten
     from gate.commands.rollback import RulesFile
@@ -39,16 +40,22 @@ def _types() -> dict[str, tuple[Any, Literal["validation", "serialization"]]]:
     from gate.commands.verify import AuditReport
     from gate.evidence.quick import HashReport
     from gate.github.approvals import ApprovalsReport
+    from gate.github.doctor import Diagnosis
+    from gate.github.judge import JudgeResult
     from gate.github.release import ReleaseResult
     from gate.model import Checklist, Decision, Manifest, Scorecard, Signoff
+    from gate.report.status import StatusReport
     from gate.rollback.watch import WatchResult
 
     files: dict[str, Any] = {"checklist": Checklist, "signoff": Signoff, "evidence-manifest": Manifest}
     files["decision"] = Decision
     outputs: dict[str, Any] = {
         "check": Scorecard,
+        "status": StatusReport,
         "evidence-add": EvidenceRecorded,
         "evidence-verify": HashReport,
+        "evidence-ls": EvidenceListing,
+        "evidence-rm": EvidenceRemoved,
         "schedule": ChecklistEdited,
         "set": ChecklistEdited,
         "set-unfilled": UnfilledReport,
@@ -66,8 +73,11 @@ def _types() -> dict[str, tuple[Any, Literal["validation", "serialization"]]]:
         "approvals": ApprovalsReport,
         "comment": CommentPosted,
         "release": ReleaseResult,
+        "github-judge": JudgeResult,
+        "github-doctor": Diagnosis,
         "rollback-rules": RulesFile,
         "rollback-watch": WatchResult,
+        "comms-draft": DraftResult,
     }
     out: dict[str, tuple[Any, Literal["validation", "serialization"]]] = {
         f"{n}.schema.json": (t, "validation") for n, t in files.items()

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from gate.evidence.hashing import sha256_bytes
 from gate.model import Artifact, Checklist, Command, Manifest
 from gate.model.signoff import Pinned
+from gate.rules import rule_inputs
 
 
 def sha256_text(text: str) -> str:
@@ -46,8 +47,9 @@ def area_entries(checklist: Checklist, manifest: Manifest, area: str) -> list[Ar
 def area_pins(checklist: Checklist, manifest: Manifest, area: str) -> Pinned:
     """What an approval of `area` is given for, part by part (see `Pinned`).
 
-    Policy: the area's own definition with its team's roster, and each of its items whole (priority,
-    required evidence, N/A, mitigation, wording): lowering a P0 or adding an N/A changes a part.
+    Policy: the area's own definition with its team's roster, each of its items whole (priority,
+    required evidence, N/A, mitigation, wording), and the parts of the checklist its items' rules judge
+    (windows, freeze, rollback criteria, channels…): lowering a P0 or adding an N/A changes a part.
     Evidence: each entry serving the area, a file by its SHA-256, a captured command by the digest of
     its record (argv, exit code, times, outputs).
     """
@@ -55,9 +57,16 @@ def area_pins(checklist: Checklist, manifest: Manifest, area: str) -> Pinned:
     team = definition.team.lower()
     roster = sorted(m.lower() for t, ms in checklist.roster.items() if t.lower() == team for m in ms)
     policy = {"area": _digest({"area": definition.model_dump(mode="json"), "roster": roster})}
+    rules = set()
     for item in [*checklist.prerequisites, *checklist.items]:
         if item.area == area:
             policy[item.id] = _digest(item.model_dump(mode="json", by_alias=True))
+            rules |= {item.rule} if item.rule else set()
+    data = checklist.model_dump(mode="json", by_alias=True) if rules else {}
+    for rule in sorted(rules):
+        # What a rule judges is policy too: moving the window, or relaxing a rollback threshold, after
+        # the approval of the area whose item holds that rule makes its approval stale.
+        policy[f"rule:{rule}"] = _digest(rule_inputs(data, rule))
     evidence = {
         e.id: e.sha256 if isinstance(e, Artifact) else _digest(e.model_dump(mode="json", by_alias=True))
         for e in area_entries(checklist, manifest, area)

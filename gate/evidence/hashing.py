@@ -128,6 +128,25 @@ def describe(outcome: OSError) -> str:
     return f"cannot read: {outcome.strerror or outcome}"
 
 
+LFS_POINTER = b"version https://git-lfs.github.com/spec/v1"
+
+
+def lfs_pointer(root: Path, rel: str) -> bool:
+    """Whether the file is a Git LFS pointer (the file itself was never pulled): asked only on a
+    mismatch, so it costs nothing when all is well."""
+    try:
+        fd = Opener(root).open(rel)
+    except (PathEscape, OSError):
+        return False
+    try:
+        return os.read(fd, len(LFS_POINTER)) == LFS_POINTER
+    finally:
+        os.close(fd)
+
+
+LFS_HINT = "it is a Git LFS pointer, not the file: run `git lfs pull`"
+
+
 def mismatch(sha256: str, size: int, actual: Digest) -> str | None:
     """What differs between a recorded digest and size and the file's, or None."""
     problems = []

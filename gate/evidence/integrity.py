@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from gate.evidence.hashing import Digest, HashResult, Progress, describe, hash_many, mismatch
+from gate.evidence.hashing import LFS_HINT, Digest, HashResult, Progress, describe, hash_many, lfs_pointer, mismatch
 from gate.model import Artifact
 from gate.paths import PathEscape
 
@@ -42,7 +42,11 @@ def check_artifacts(
     unknown = [a for a in artifacts if a.path not in known]
     results = hash_many(root, [(a.path, a.size) for a in unknown], progress)
     hashed = {a.id: r for a, r in zip(unknown, results, strict=True)}
-    return {a.id: judge(a, known[a.path] if a.path in known else hashed[a.id]) for a in artifacts}
+    checks = {a.id: judge(a, known[a.path] if a.path in known else hashed[a.id]) for a in artifacts}
+    for key, check in checks.items():
+        if check.actual is not None and check.problem and lfs_pointer(root, check.artifact.path):
+            checks[key] = replace(check, problem=LFS_HINT)
+    return checks
 
 
 def as_recorded(artifacts: Sequence[Artifact]) -> dict[str, ArtifactCheck]:

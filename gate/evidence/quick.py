@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gate.errors import InputErrors
-from gate.evidence.hashing import Progress, describe, hash_many, mismatch
+from gate.evidence.hashing import LFS_HINT, Progress, describe, hash_many, lfs_pointer, mismatch
 from gate.paths import PathEscape
 
 MANIFEST = "evidence-manifest.json"  # as gate.load.MANIFEST; not imported: gate.load pulls in pydantic
@@ -81,5 +81,7 @@ def verify_hashes(repo: Path, progress: Progress | None = None) -> HashReport:
             failures.append(f"{entry.path}: {describe(outcome)}")
         else:
             problem = mismatch(entry.sha256, entry.size, outcome)
+            if problem and lfs_pointer(repo, entry.path):
+                problem = LFS_HINT
             failures += [f"{entry.path}: {problem}"] if problem else []
     return HashReport(len(entries), sum(e.size for e in entries), failures)

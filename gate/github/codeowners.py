@@ -1,6 +1,6 @@
 """CODEOWNERS as GitHub reads it: find the file, parse it, match paths, and lint it for the gate.
 
-Pure: no I/O and no PyGithub. The caller hands in the text (or a reader for the base commit),
+Pure: no I/O and no PyGithub. The caller hands in the text (or a reader for the protected branch),
 so the same rules serve the offline pre-commit check and the PR check.
 
 Matching follows GitHub's documented behaviour, which is gitignore's with exceptions: the last

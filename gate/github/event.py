@@ -52,3 +52,42 @@ def repository(path: str | None = None) -> str:
     if not isinstance(full, str):
         raise UsageError("no repository given (--github OWNER/NAME) and none in the environment")
     return full
+
+
+def event_name() -> str:
+    """`$GITHUB_EVENT_NAME`, the trigger of the workflow run."""
+    name = os.environ.get("GITHUB_EVENT_NAME")
+    if not name:
+        raise UsageError("no event to judge: give --pr, --head-sha or --scheduled, or run in a workflow")
+    return name
+
+
+def judge_target(name: str, path: str | None = None) -> dict[str, Any]:
+    """What `gate github judge` judges for workflow event `name` (the payload at $GITHUB_EVENT_PATH).
+
+    Only GitHub's own fields are read, and each is re-read through the API by the judge: the PR number
+    of `pull_request_target`, the head commit and branch of the run a `workflow_run` relays (never a
+    number: a relayed run's pull requests list is empty for forks and names nothing we trust), and the
+    number a person gave `workflow_dispatch` (none: every open PR, as the schedule does).
+    """
+    if name == "pull_request_target":
+        return {"numbers": (pull_request_number(path),)}
+    if name == "schedule":
+        return {"scheduled": True}
+    payload = _payload(path)
+    if name == "workflow_dispatch":
+        given = (payload.get("inputs") or {}).get("pr") if isinstance(payload.get("inputs"), dict) else None
+        text = str(given or "").strip()
+        if not text:
+            return {"scheduled": True, "force": True}
+        if not text.isdigit():
+            raise UsageError(f"the pull request to judge must be a number, not {text[:40]!r}")
+        return {"numbers": (int(text),)}
+    if name == "workflow_run":
+        run = payload.get("workflow_run")
+        if not isinstance(run, dict) or not isinstance(run.get("head_sha"), str):
+            raise UsageError("the workflow_run payload names no head commit")
+        if run.get("event") == "merge_group":
+            return {"head_sha": run["head_sha"], "head_branch": str(run.get("head_branch") or "")}
+        return {"head_sha": run["head_sha"]}
+    raise UsageError(f"gate github judge does not run on {name!r} events (only privileged, protected-branch ones)")

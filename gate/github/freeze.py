@@ -1,16 +1,25 @@
-"""Freeze enforcement for pull requests (seed C): during the freeze only allowed changes merge."""
+"""Freeze enforcement for pull requests (seed C): during the freeze only allowed changes merge.
+
+An exception's label counts only when the person who applied it (the `labeled` event's actor, from
+GitHub's issue events) belongs to the team of the role the checklist names in `granted_by`: anyone
+with triage rights can add a label, so a label alone proves nothing. A label-only exception never
+admits a change to the judging machinery without a release manager's approval as well.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Set
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from fnmatch import fnmatchcase
 
-from gate.github.types import Membership, PullRequest
+from gate.github.duties import machinery_paths
+from gate.github.types import LabelEvent, Membership, PullRequest
 from gate.model import Checklist
 from gate.model.checklist import AllowedChange
 from gate.windows import interval
+
+MACHINERY_APPROVER_ROLE = "release-manager"
 
 
 @dataclass(frozen=True)
@@ -22,58 +31,109 @@ class FreezeResult:
     reasons: list[str] = field(default_factory=list)
 
 
-def _always_allowed(checklist: Checklist, path: str) -> bool:
-    return any(fnmatchcase(path, pattern) for pattern in checklist.freeze.paths_always_allowed)
+def label_appliers(events: Iterable[LabelEvent]) -> dict[str, str | None]:
+    """Lower-cased label -> lower-cased login of who applied it last (None: GitHub names nobody)."""
+    applied: dict[str, str | None] = {}
+    for event in events:
+        name = event.label.lower()
+        if event.action == "labeled":
+            applied[name] = event.actor.lower() if event.actor else None
+        else:
+            applied.pop(name, None)
+    return applied
 
 
-def _proves(
-    change: AllowedChange, labels: set[str], approvers: set[str], checklist: Checklist, members: Membership
-) -> str | None:
-    """How the PR proves this allowed change, or None. With both a label and an approver role, both are
-    needed: a release manager approves every tool change as a code owner, so an approval alone would
-    let any reviewed change through the freeze."""
-    has_label = change.label is None or change.label.lower() in labels
-    role = checklist.roles.get(change.approver_role or "")
-    team = role.team if role else None
-    approved = approvers & members.of(team) if team else set()
-    has_approval = change.approver_role is None or bool(approved)
-    if not (has_label and has_approval):
+def role_team(checklist: Checklist, role_id: str | None) -> str | None:
+    """The team handle standing for `role_id`: its own team, else its area's team."""
+    role = checklist.roles.get(role_id or "")
+    if role is None:
         return None
-    parts = ([f"label {change.label}"] if change.label else []) + (
-        [f"approved by {', '.join(sorted(approved))}"] if approved else []
-    )
-    return ", ".join(parts)
+    if role.team:
+        return role.team
+    area = next((a for a in checklist.areas if a.id == role.area), None)
+    return area.team if area else None
+
+
+@dataclass(frozen=True)
+class _Evidence:
+    """What the PR shows: its labels with who applied them, and who approved at head."""
+
+    labels: Mapping[str, str | None]
+    approvers: Set[str]
+    members: Membership
+    checklist: Checklist
+
+    def team_of(self, role_id: str | None) -> frozenset[str]:
+        team = role_team(self.checklist, role_id)
+        return self.members.of(team) if team else frozenset()
+
+
+def _label_proof(change: AllowedChange, ev: _Evidence) -> tuple[bool, str]:
+    if change.label is None:
+        return True, ""
+    name = change.label.lower()
+    if name not in ev.labels:
+        return False, f"label `{change.label}` is not on the pull request"
+    actor = ev.labels[name]
+    granters = ev.team_of(change.granted_by)
+    if change.granted_by is None:
+        return False, f"label `{change.label}`: the checklist names no role that may grant it (granted_by)"
+    if actor is None or actor not in granters:
+        who = f"@{actor}" if actor else "an unknown account"
+        return False, f"label `{change.label}` was applied by {who}, who is not {change.granted_by}"
+    return True, f"label {change.label} applied by {actor}"
+
+
+def _proves(change: AllowedChange, ev: _Evidence, machinery: list[str]) -> tuple[str | None, str]:
+    """How the PR proves this allowed change (None when it does not), and what is missing otherwise."""
+    labelled, said = _label_proof(change, ev)
+    approved = sorted(ev.approvers & ev.team_of(change.approver_role)) if change.approver_role else []
+    needs = [] if labelled else [said]
+    if change.approver_role and not approved:
+        needs.append(f"an approval by {change.approver_role}")
+    if machinery and not change.approver_role and not ev.approvers & ev.team_of(MACHINERY_APPROVER_ROLE):
+        # A label-only exception (e.g. security-hotfix) must not carry a change of the judge itself.
+        needs.append(f"an approval by {MACHINERY_APPROVER_ROLE} too, as it changes {', '.join(machinery[:3])}")
+    if needs:
+        return None, "; ".join(needs)
+    parts = ([said] if said else []) + ([f"approved by {', '.join(approved)}"] if approved else [])
+    return ", ".join(parts), ""
 
 
 def freeze_check(
-    checklist: Checklist, pr: PullRequest, approved_by: Set[str], members: Membership, at: datetime
+    checklist: Checklist,
+    pr: PullRequest,
+    approved_by: Set[str],
+    members: Membership,
+    at: datetime,
+    labels: Mapping[str, str | None] | None = None,
+    lead: timedelta = timedelta(0),
 ) -> FreezeResult:
     """Outside the freeze everything passes; inside it, a PR changing anything but evidence, sign-offs
-    and decisions needs one of the checklist's allowed changes: its label, or an approval at head from
-    the team of its approver role (e.g. the release managers)."""
+    and decisions needs one of the checklist's allowed changes (see the module docstring).
+
+    `labels` maps each label on the PR to who applied it (`label_appliers`); without it, no label
+    counts (fail closed). `lead` makes the freeze count from that long before its start: a
+    scheduled re-judgement may run late, and a PR must not slip through in between."""
     span, problems = interval(checklist.freeze, "freeze")
     if span is None:
         return FreezeResult(True, False, [f"no freeze in force ({'; '.join(problems) or 'not set'})"])
-    if not span.start <= at < span.end:
+    if not span.start - lead <= at < span.end:
         return FreezeResult(True, False, [f"outside the freeze ({span})"])
-    frozen = [p for p in pr.files if not _always_allowed(checklist, p)]
+    frozen = [p for p in pr.files if not any(fnmatchcase(p, pat) for pat in checklist.freeze.paths_always_allowed)]
     if not frozen:
         return FreezeResult(True, True, ["in the freeze, but only evidence, sign-offs and decisions change"])
-    labels = {label.lower() for label in pr.labels}
-    approvers = {login.lower() for login in approved_by}
+    on_pr = {label.lower() for label in pr.labels}
+    applied = {name: who for name, who in (labels or {}).items() if name in on_pr}
+    ev = _Evidence(applied, {login.lower() for login in approved_by}, members, checklist)
+    machinery = machinery_paths(pr.files)
+    missing = []
     for change in checklist.freeze.allowed_changes:
-        proof = _proves(change, labels, approvers, checklist, members)
-        if proof:
+        proof, needs = _proves(change, ev, machinery)
+        if proof is not None:
             return FreezeResult(True, True, [f"allowed during the freeze: {change.description} ({proof})"])
-    allowed = "; ".join(f"{c.description} ({_needs(c)})" for c in checklist.freeze.allowed_changes)
+        missing.append(f"{change.description} ({needs})")
     changed = ", ".join(frozen[:5]) + (" …" if len(frozen) > 5 else "")
     return FreezeResult(
-        False, True, [f"the freeze ({span}) is in force and this changes {changed}; allowed: {allowed}"]
+        False, True, [f"the freeze ({span}) is in force and this changes {changed}; not allowed: {'; '.join(missing)}"]
     )
-
-
-def _needs(change: AllowedChange) -> str:
-    need = ([f"label `{change.label}`"] if change.label else []) + (
-        [f"approval by {change.approver_role}"] if change.approver_role else []
-    )
-    return " and ".join(need)

@@ -21,11 +21,26 @@ Every check comes before any write, and each one fails closed:
    says a release for the tag already exists, that is success and it is left unchanged: a re-run must
    not fail, and a published release may have been edited by people on purpose.
 
+Nothing to release is not a failure: when no decision is recorded at the commit (a revert removed it)
+or the latest one is NO-GO, the run ends with `ReleaseResult.released` false and the reason, exit 0.
+
+The decision PR is the one that brought the decision file into the history of `sha` (the last commit
+that changed it, found with git), so it is found the same way for a merge commit, a squash, a rebase
+and a merge queue that batched several PRs into one push. GitHub associates commits with pull
+requests some seconds after a merge: the lookup is retried (`ASSOCIATION_WAITS`) before refusing.
+
+The release workflow releases the protected branch as it is when the run starts, not the pushed
+commit: GitHub keeps one pending run per concurrency group and drops the others, so the run that
+survives releases whatever decision is in force by then — a decision pushed in between is not lost,
+and one superseded in between is, rightly, not released.
+
 The core returns a `ReleaseResult`; the command line prints it.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -34,7 +49,16 @@ from typing import Literal, TypeVar
 from gate.commands.check import CheckRequest, run_check
 from gate.errors import GateFailed, UsageError
 from gate.evidence.hashing import sha256_file
-from gate.git import check_tag_name, commit_time, export_tree, head_commit, local_tag, remote_tag, resolve_commit
+from gate.git import (
+    check_tag_name,
+    commit_time,
+    export_tree,
+    git_out,
+    head_commit,
+    local_tag,
+    remote_tag,
+    resolve_commit,
+)
 from gate.github.approvals import ApprovalsReport, MembershipSource, check_pull_request
 from gate.github.client import GitHubClient, GitHubError
 from gate.github.types import PullRequest
@@ -48,6 +72,8 @@ TagOutcome = Literal["created", "exists"]
 M = TypeVar("M", Decision, Checklist)
 # GitHub refuses a release body longer than this many characters.
 MAX_RELEASE_BODY = 125_000
+# Pauses between lookups of a just-merged commit's pull request (GitHub fills the association late).
+ASSOCIATION_WAITS = (2.0, 4.0, 8.0, 16.0)
 
 
 @dataclass(frozen=True)
@@ -62,6 +88,8 @@ class ReleaseRequest:
     membership: MembershipSource = "roster"
     packet: Path | None = None
     archive: Path | None = None
+    branch: str = "main"
+    sleep: Callable[[float], None] = time.sleep
     at: datetime | None = None  # judge as of this moment (default: now); for rehearsals and tests
 
 
@@ -86,6 +114,8 @@ class ReleaseResult:
     tags: tuple[Published, ...]
     release: TagOutcome | None = None
     release_id: int | None = None
+    released: bool = True
+    note: str = ""  # why nothing was released (released false)
 
 
 @dataclass(frozen=True)
@@ -105,6 +135,9 @@ def release(request: ReleaseRequest) -> ReleaseResult:
         raise UsageError("the packet and the archive go into the GitHub release: give --github as well")
     sha = _release_commit(request.repo, request.sha)
     with export_tree(request.repo, sha) as tree:
+        nothing = nothing_to_release(tree, request.at)
+        if nothing:
+            return ReleaseResult("", sha, "", "", None, (), (), released=False, note=nothing)
         verified = verify_go(tree, with_packet=request.client is not None, at=request.at)
     check_tag_name(request.repo, verified.decision.release_tag)
     if request.client is None:
@@ -117,7 +150,11 @@ def release(request: ReleaseRequest) -> ReleaseResult:
 def _release_on_github(request: ReleaseRequest, client: GitHubClient, sha: str, verified: Verified) -> ReleaseResult:
     tag = verified.decision.release_tag
     body = release_body(_given_packet(request.packet, verified.packet), _archive_line(request.archive))
-    report = verify_decision_pr(client, sha, verified, request.membership, commit_time(request.repo, sha))
+    introduced = git_out(request.repo, "log", "-1", "--format=%H", sha, "--", verified.decision_file)
+    pr = decision_pull(client, introduced or sha, verified, request.sleep)
+    report = verify_decision_pr(
+        client, pr, request.membership, commit_time(request.repo, introduced or sha), request.branch
+    )
     quorum = tuple((a.area, a.representative) for a in report.result.areas if a.representative)
     message = tag_message(verified, sha, report.pr.number, quorum)
     tags = _publish_tag(request, tag, sha, message)
@@ -126,6 +163,17 @@ def _release_on_github(request: ReleaseRequest, client: GitHubClient, sha: str, 
 
 
 # ---- (a) the whole gate at the commit ----------------------------------------------------------------
+
+
+def nothing_to_release(tree: Path, at: datetime | None = None) -> str:
+    """Why there is nothing to release at all ("" when the latest decision is a GO, to be verified)."""
+    card = run_check(CheckRequest(tree, at=at))
+    recorded = card.recorded_decision
+    if recorded is None:
+        return "no go/no-go decision is recorded at this commit (none yet, or reverted): nothing to release"
+    if recorded.decision != "GO":
+        return f"the latest decision, {recorded.file}, is {recorded.decision}: nothing to release"
+    return ""
 
 
 def verify_go(tree: Path, *, with_packet: bool = False, at: datetime | None = None) -> Verified:
@@ -170,13 +218,12 @@ def _load(tree: Path, rel: str, model: type[M]) -> M:
 
 
 def verify_decision_pr(
-    client: GitHubClient, sha: str, verified: Verified, source: MembershipSource, merged_at: datetime
+    client: GitHubClient, pr: PullRequest, source: MembershipSource, merged_at: datetime, branch: str = "main"
 ) -> ApprovalsReport:
-    """The PR merged as `sha` that changes the decision file, judged by the approvals rules."""
-    pr = decision_pull(client, sha, verified)
-    report = check_pull_request(client, pr.number, source, merged_at)
+    """The decision's merged PR, judged by the approvals rules as of its merge."""
+    report = check_pull_request(client, pr.number, source, merged_at, branch=branch)
     if not report.satisfied:
-        reasons = [*report.result.blocking, *(r for r in report.freeze.reasons if not report.freeze.ok)]
+        reasons = report.blocking
         raise GateFailed(
             f"not releasing: decision PR #{pr.number} does not have its quorum at the commit it merged"
             f" ({pr.head_sha[:12]})\n" + "\n".join(f"  - {r}" for r in reasons)
@@ -184,14 +231,21 @@ def verify_decision_pr(
     return report
 
 
-def decision_pull(client: GitHubClient, sha: str, verified: Verified) -> PullRequest:
-    """The merged PR whose merge commit is `sha` and which changes the decision file; else refuse."""
-    pulls = [client.pull_request(n) for n in client.pulls_for_commit(sha)]
-    merged = [p for p in pulls if p.merged and (p.merge_commit_sha or "").lower() == sha]
+def decision_pull(
+    client: GitHubClient, sha: str, verified: Verified, sleep: Callable[[float], None] = time.sleep
+) -> PullRequest:
+    """The merged PR that brought commit `sha` (the last to change the decision file) and changes that file.
+
+    A merge commit, a squash or the merge queue's commit is the PR's merge commit; a rebased commit is
+    one of its commits: GitHub associates both with the PR. The association appears some seconds
+    after the merge, so an empty answer is asked again after each of `ASSOCIATION_WAITS`.
+    """
+    pulls = _associated(client, sha, sleep)
+    merged = [p for p in pulls if p.merged]
     if not merged:
         listed = ", ".join(f"#{p.number}" for p in pulls) or "none"
         raise GateFailed(
-            f"not releasing: no merged pull request has {sha[:12]} as its merge commit (associated: {listed});"
+            f"not releasing: no merged pull request brought {sha[:12]} (associated: {listed});"
             " a decision pushed without a reviewed pull request has no quorum to verify"
         )
     file = verified.decision_file
@@ -206,6 +260,16 @@ def decision_pull(client: GitHubClient, sha: str, verified: Verified) -> PullReq
     if named is not None and named != pr.number:
         raise GateFailed(f"not releasing: {file} names pull request #{named}, but #{pr.number} merged it")
     return pr
+
+
+def _associated(client: GitHubClient, sha: str, sleep: Callable[[float], None]) -> list[PullRequest]:
+    numbers = client.pulls_for_commit(sha)
+    for wait in ASSOCIATION_WAITS:
+        if numbers:
+            break
+        sleep(wait)
+        numbers = client.pulls_for_commit(sha)
+    return [client.pull_request(n) for n in numbers]
 
 
 # ---- (c) the annotated tag ---------------------------------------------------------------------------
@@ -231,7 +295,7 @@ def tag_message(verified: Verified, sha: str, pull_request: int | None, quorum: 
     lines += ["", "sign-off approvers:"]
     lines += [f"  {s.area}: {s.approver or '-'}" for s in card.signoffs]
     lines += ["meeting attendees:"]
-    lines += [f"  {a.role}: {a.login}" for a in d.meeting.attendees]
+    lines += [f"  {a.role}: {a.login}" for a in (d.meeting.attendees if d.meeting else [])]
     lines += ["", f"Verify offline: gate verify --tag {d.release_tag}"]
     return "\n".join(lines) + "\n"
 
@@ -294,14 +358,8 @@ def github_release(client: GitHubClient, tag: str, name: str, body: str) -> tupl
 
 
 def _already_exists(error: GitHubError) -> bool:
-    """GitHub's 422 for a second release of a tag names the code `already_exists`; other 422s fail.
-
-    `GitHubError` keeps only the status, so the error body is read from its cause, GitHub's JSON as
-    the adapter received it.
-    """
-    data = getattr(error.__cause__, "data", None)
-    errors = data.get("errors") if isinstance(data, dict) else None
-    return error.status == 422 and any(isinstance(e, dict) and e.get("code") == "already_exists" for e in errors or [])
+    """GitHub's 422 for a second release of a tag names the code `already_exists`; other 422s fail."""
+    return error.status == 422 and error.code == "already_exists"
 
 
 def release_body(packet: str, archive: str | None) -> str:

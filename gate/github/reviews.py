@@ -20,7 +20,8 @@ Decisions taken where GitHub or the product page leave room:
   ones) sorts before every dated one, so it can never override a dated decision.
 - CHANGES_REQUESTED blocks on whatever commit it was given (GitHub keeps it until it is dismissed
   or superseded); an approval counts only on the head commit.
-- The author and bots count for nothing, neither approving nor blocking.
+- The author and bots count for nothing, neither approving nor blocking; nor does anyone who
+  authored or co-authored a commit of the PR (`contributors`): they would be approving their own work.
 - An e-mail owner in CODEOWNERS never matches: GitHub resolves it through verified e-mails we
   cannot see. A file owned only by e-mails therefore cannot be approved here, which is reported.
 - In a sign-off PR the recorded approver must be an owner of the area **and** must have approved
@@ -40,7 +41,7 @@ reporting them is `codeowners lint`'s job, not this module's.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
@@ -120,6 +121,7 @@ class Verdicts:
     approved: frozenset[str]
     stale: frozenset[str]
     requested_changes: frozenset[str]
+    contributed: frozenset[str] = frozenset()  # approved, but wrote part of the PR: never counted
 
 
 def latest_reviews(reviews: Iterable[Review]) -> dict[str, Review]:
@@ -130,18 +132,19 @@ def latest_reviews(reviews: Iterable[Review]) -> dict[str, Review]:
     return latest
 
 
-def verdicts(pr: PullRequest, reviews: Iterable[Review]) -> Verdicts:
-    """Classify the latest reviews, leaving out the PR's author and bots."""
-    counted = {
-        login: review
-        for login, review in latest_reviews(reviews).items()
-        if login != pr.author.lower() and not _is_bot(review)
-    }
+def verdicts(pr: PullRequest, reviews: Iterable[Review], contributors: Set[str] = frozenset()) -> Verdicts:
+    """Classify the latest reviews, leaving out the PR's author, its commits' (co-)authors and bots."""
+    latest = latest_reviews(reviews)
+    excluded = {login.lower() for login in contributors} | {pr.author.lower()}
+    counted = {login: r for login, r in latest.items() if login not in excluded and not _is_bot(r)}
     head = pr.head_sha.lower()
     approvals = {login for login, r in counted.items() if r.state == "APPROVED"}
     current = {login for login in approvals if counted[login].commit_id.lower() == head}
     changes = {login for login, r in counted.items() if r.state == "CHANGES_REQUESTED"}
-    return Verdicts(frozenset(current), frozenset(approvals - current), frozenset(changes))
+    contributed = {
+        login for login, r in latest.items() if login in excluded - {pr.author.lower()} and r.state == "APPROVED"
+    }
+    return Verdicts(frozenset(current), frozenset(approvals - current), frozenset(changes), frozenset(contributed))
 
 
 def evaluate(
@@ -151,6 +154,7 @@ def evaluate(
     areas: Sequence[AreaSpec],
     membership: Membership,
     signoff_logins: Mapping[str, str | None],
+    contributors: Set[str] = frozenset(),
 ) -> ApprovalResult:
     """Decide whether `pr`'s reviews meet every ownership rule; see the module docstring.
 
@@ -158,7 +162,7 @@ def evaluate(
     `submitted_at` (which cannot be ordered against GitHub's UTC times).
     """
     _check_areas(areas)
-    ctx = _Context(pr, verdicts(pr, reviews), membership)
+    ctx = _Context(pr, verdicts(pr, reviews, contributors), membership)
     paths = tuple(dict.fromkeys(pr.files))
     files = tuple(_file_status(path, codeowners.owners_of(path), ctx) for path in paths)
     decision = any(path.startswith(DECISION_DIR) for path in paths)
@@ -213,9 +217,11 @@ class _Context:
 
     def stale_hint(self, owners: frozenset[str]) -> str:
         stale = sorted(owners & self.verdicts.stale)
-        if not stale:
-            return ""
-        return f" ({', '.join(map(login_text, stale))} approved an older commit)"
+        wrote = sorted(owners & self.verdicts.contributed)
+        hints = [f"{', '.join(map(login_text, stale))} approved an older commit"] if stale else []
+        if wrote:
+            hints.append(f"{', '.join(map(login_text, wrote))} wrote a commit of it, so cannot approve it")
+        return f" ({'; '.join(hints)})" if hints else ""
 
 
 def _blocking(
@@ -368,6 +374,8 @@ def _recorded_problems(login: str, area: AreaSpec, owners: frozenset[str], ctx: 
         problems.append(
             f"a recorded approver other than the PR's author {login_text(login)}, whose approval never counts"
         )
+    elif login in ctx.verdicts.contributed:
+        problems.append(f"a recorded approver who wrote no commit of the PR ({login_text(login)} did)")
     return problems
 
 

@@ -39,6 +39,9 @@ class PullRequest:
     merge_commit_sha: str | None = None
     base_ref: str = "main"
     author_is_bot: bool = False
+    state: str = "open"
+    head_repo: str | None = None  # owner/name of the head's repository (a fork's differs)
+    commit_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -69,3 +72,69 @@ class Membership:
 
     def of(self, team: str) -> frozenset[str]:
         return self.members.get(team.lower(), frozenset())
+
+
+@dataclass(frozen=True)
+class Person:
+    """Who wrote a commit, as far as GitHub can tell: `login` is None when no account is linked."""
+
+    name: str
+    email: str
+    login: str | None = None
+
+    def __str__(self) -> str:
+        return f"@{self.login}" if self.login else f"{self.name} <{self.email}>"
+
+
+@dataclass(frozen=True)
+class PullCommit:
+    """One commit of a pull request: its author and every `Co-authored-by` trailer."""
+
+    sha: str
+    author: Person
+    coauthors: tuple[Person, ...] = ()
+
+
+@dataclass(frozen=True)
+class LabelEvent:
+    """A `labeled` or `unlabeled` issue event: which label, who did it, when."""
+
+    id: int
+    label: str
+    action: Literal["labeled", "unlabeled"]
+    actor: str | None
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Comment:
+    """An issue comment and its author."""
+
+    id: int
+    author: str
+    body: str
+
+
+CheckConclusion = Literal["success", "failure", "neutral"]
+
+
+@dataclass(frozen=True)
+class CheckRun:
+    """A check run to post (or as read back): the verdict of one gate command on one commit."""
+
+    name: str
+    head_sha: str
+    conclusion: CheckConclusion
+    title: str
+    summary: str
+    app_id: int | None = None
+
+
+@dataclass(frozen=True)
+class TreeEntry:
+    """One blob of a commit's tree (`git/trees?recursive=1`)."""
+
+    path: str
+    mode: str
+    sha: str
+    size: int

@@ -18,10 +18,13 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Self, dataclass_tran
 from gate.model import strict
 from gate.model.declare import (
     AfterValidator,
+    AllowInfNan,
     BeforeValidator,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     StringConstraints,
+    model_serializer,
     model_validator,
 )
 from gate.placeholders import find_placeholders
@@ -30,7 +33,18 @@ if TYPE_CHECKING:
     import pydantic
     from pydantic_core import core_schema
 
-__all__ = ["AfterValidator", "BeforeValidator", "ConfigDict", "Field", "Model", "StringConstraints", "model_validator"]
+__all__ = [
+    "AfterValidator",
+    "AllowInfNan",
+    "BeforeValidator",
+    "ConfigDict",
+    "Field",
+    "Model",
+    "SerializerFunctionWrapHandler",
+    "StringConstraints",
+    "model_serializer",
+    "model_validator",
+]
 
 
 @dataclass_transform(kw_only_default=True, frozen_default=True, field_specifiers=(Field,))
@@ -77,7 +91,8 @@ class Model:
 
     def model_dump(self, *, mode: str = "python", by_alias: bool = False) -> dict[str, Any]:
         """Plain data, exactly as pydantic's `model_dump` gives it (times as text in "json" mode)."""
-        return strict.dump(self, json=mode == "json", by_alias=by_alias)
+        data: dict[str, Any] = strict.dump(self, json=mode == "json", by_alias=by_alias)
+        return data
 
     def model_dump_json(self, *, by_alias: bool = False, indent: int | None = None) -> str:
         """JSON text, as pydantic's `model_dump_json` writes it."""
@@ -110,6 +125,22 @@ class Model:
         from gate.model.twin import core_schema_of
 
         return core_schema_of(cls, handler)
+
+
+def field_errors(title: str, problems: list[tuple[tuple[str | int, ...], str]]) -> pydantic.ValidationError:
+    """Problems found across fields, each at its own field: raised from a model validator, pydantic
+    reports every one at its full location (so each becomes FILE:LINE:COL), not one at the model.
+    (Only a document with problems gets here: pydantic is imported for it.)"""
+    from pydantic import ValidationError
+    from pydantic_core import InitErrorDetails, PydanticCustomError
+
+    return ValidationError.from_exception_data(
+        title,
+        [
+            InitErrorDetails(type=PydanticCustomError("gate", "{why}", {"why": why}), loc=loc, input=None)
+            for loc, why in problems
+        ],
+    )
 
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
@@ -154,8 +185,10 @@ def _utc(value: object) -> object:
 
 
 def format_time(when: datetime) -> str:
-    """The one way times are written: RFC 3339 in UTC with a trailing Z, to the second."""
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """The one way times are written: RFC 3339 in UTC with a trailing Z, to the second (four-digit
+    years: strftime's %Y writes year 1 as "1", which no parser reads back)."""
+    utc = when.astimezone(UTC)
+    return f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S}Z"
 
 
 UtcTime = Annotated[datetime, BeforeValidator(_utc)]

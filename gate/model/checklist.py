@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from gate.model.base import (
     Duration,
@@ -10,11 +10,15 @@ from gate.model.base import (
     Id,
     Model,
     PlannedTime,
+    SerializerFunctionWrapHandler,
     StringConstraints,
     TeamHandle,
     Text,
+    field_errors,
+    model_serializer,
     model_validator,
 )
+from gate.rollback.criteria import rollback_problems
 
 Priority = Literal["P0", "P1", "P2"]
 TemplateVar = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]*$")]
@@ -137,6 +141,16 @@ class AllowedChange(Model):
     description: Text
     label: Text | None = None
     approver_role: Id | None = None
+    # The role whose team (or roster) may apply `label`: a label applied by anyone else proves nothing.
+    granted_by: Id | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_unset_grant(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # Left out while unset, so the digests of launches written before the field existed still hold.
+        data = handler(self)
+        if self.granted_by is None and isinstance(data, dict):
+            data.pop("granted_by", None)
+        return data
 
     @model_validator(mode="after")
     def _provable(self) -> AllowedChange:
@@ -168,41 +182,25 @@ Signal = Literal[
     "billing_mismatch",
     "dispute_workflow_failing",
 ]
-
-
-# The metrics each signal is computed from; their names are configurable per condition.
-SIGNAL_METRICS: dict[str, tuple[str, ...]] = {
-    "halted_blocks": ("height",),
-    "participation": ("missing_power", "total_power"),
-    "block_time": ("interval",),
-    "verification_error_rate": ("errors", "total"),
-    "billing_mismatch": ("mismatch_ratio",),
-    "dispute_workflow_failing": ("healthy",),
-}
+Unit = Literal["blocks", "percent", "ratio_to_target", "boolean"]
 
 
 class RollbackCondition(Model):
-    """One measurable threshold: `signal comparison threshold`, sustained `for`, over a `window`."""
+    """One measurable threshold: `signal comparison threshold`, sustained `for`, over a `window`.
+
+    Which units, comparisons, metrics and durations fit which signal is decided in one place,
+    `gate.rollback.criteria`, and checked when the whole `rollback` section is validated.
+    """
 
     signal: Signal
     comparison: Comparison
     threshold: float
-    unit: Literal["blocks", "percent", "ratio_to_target", "boolean"]
+    unit: Unit
     window: Duration | None = None
     sustained_for: Duration | None = Field(default=None, alias="for")
+    confirm: Duration | None = None
+    min_requests: int | None = None
     metrics: dict[Id, Text]
-
-    @model_validator(mode="after")
-    def _names_its_metrics(self) -> RollbackCondition:
-        need = SIGNAL_METRICS[self.signal]
-        missing = [m for m in need if m not in self.metrics]
-        extra = [m for m in self.metrics if m not in need]
-        if missing or extra:
-            raise ValueError(
-                f"signal {self.signal} takes metrics {', '.join(need)}; "
-                f"missing: {', '.join(missing) or '-'}, unknown: {', '.join(extra) or '-'}"
-            )
-        return self
 
 
 class RollbackCriterion(Model):
@@ -214,11 +212,27 @@ class RollbackCriterion(Model):
     any_of: list[RollbackCondition] = Field(min_length=1)
 
 
+class RollbackMatch(Model):
+    """Label matchers per metric family: CometBFT's chain metrics and the application's own."""
+
+    chain: dict[str, Text] = Field(default_factory=dict)
+    application: dict[str, Text] = Field(default_factory=dict)
+
+
 class Rollback(Model):
     """Seed C: rollback criteria, with the chain parameters their thresholds refer to."""
 
     target_block_time: Duration | Text
+    match: RollbackMatch = Field(default_factory=RollbackMatch)
     criteria: list[RollbackCriterion] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _measurable(self) -> Rollback:
+        problems = rollback_problems(self)
+        if problems:
+            # "[key]" ends the location of a problem with a mapping key (a label name): it is shown there.
+            raise field_errors("Rollback", [((*p.path, "[key]") if p.key else p.path, p.message) for p in problems])
+        return self
 
 
 class Channel(Model):

@@ -1,9 +1,10 @@
 """How models are declared: fields, constraints and validators, in pydantic's own words and meaning.
 
 A model class lists its fields as annotations, with `Field(...)` for defaults, aliases and bounds,
-`Annotated[str, StringConstraints(...)]` for patterns and lengths, `AfterValidator`/`BeforeValidator`
-for conversions and `@model_validator(mode="after")` for rules across fields — the same spelling and
-the same meaning as pydantic's. Nothing here imports pydantic: `gate.model.strict` checks documents
+`Annotated[str, StringConstraints(...)]` for patterns and lengths, `AllowInfNan(False)` on floats,
+`AfterValidator`/`BeforeValidator` for conversions, `@model_validator(mode="after")` for rules across
+fields and `@model_serializer(mode="wrap")` to adjust its dump — the same spelling and the same
+meaning as pydantic's. Nothing here imports pydantic: `gate.model.strict` checks documents
 against these declarations, and `gate.model.twin` builds the pydantic models from them when errors
 must be reported or schemas written.
 
@@ -66,6 +67,13 @@ class StringConstraints:
 
 
 @dataclass(frozen=True)
+class AllowInfNan:
+    """Whether a float may be infinite or NaN (pydantic allows both unless told otherwise)."""
+
+    allow_inf_nan: bool = True
+
+
+@dataclass(frozen=True)
 class AfterValidator:
     """A function run on the value once its type is checked; it may raise ValueError."""
 
@@ -84,6 +92,21 @@ def model_validator(*, mode: Literal["after"]) -> Callable[[F], F]:
 
     def mark(func: F) -> F:
         func.__gate_model_validator__ = mode  # type: ignore[attr-defined]
+        return func
+
+    return mark
+
+
+# What a wrap serializer is handed: called with the object, it gives the object's usual dump.
+SerializerFunctionWrapHandler = Callable[[Any], Any]
+
+
+def model_serializer(*, mode: Literal["wrap"]) -> Callable[[F], F]:
+    """How the object is dumped, given its usual dump (`handler(self)`): one per model, e.g. leaving
+    out a field while it is unset."""
+
+    def mark(func: F) -> F:
+        func.__gate_model_serializer__ = mode  # type: ignore[attr-defined]
         return func
 
     return mark
@@ -136,6 +159,15 @@ def validators(cls: type) -> list[Callable[[Any], Any]]:
             if getattr(value, "__gate_model_validator__", None) == "after":
                 out[name] = value
     return list(out.values())
+
+
+def serializer(cls: type) -> Callable[[Any, SerializerFunctionWrapHandler], Any] | None:
+    """The class's `@model_serializer(mode="wrap")` function, inherited or its own, if any."""
+    for klass in cls.__mro__:
+        for value in klass.__dict__.values():
+            if getattr(value, "__gate_model_serializer__", None) == "wrap":
+                return value  # type: ignore[no-any-return]
+    return None
 
 
 def _spec(klass: type, name: str) -> FieldSpec:

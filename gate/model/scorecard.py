@@ -9,6 +9,7 @@ from gate.model.base import ConfigDict, Field, Model
 
 State = Literal["PASS", "WARN", "FAIL", "N/A"]
 Verdict = Literal["GO", "NO-GO"]
+Recorded = Literal["GO", "NO-GO", "ROLLBACK"]  # what a decision record may say
 
 
 class Where(Model):
@@ -19,6 +20,14 @@ class Where(Model):
     column: int
 
 
+class Missing(Model):
+    """Evidence an item requires that nobody has captured yet: what to add, and how (its kind)."""
+
+    id: str
+    kind: Literal["document", "report", "command", "record"]
+    description: str
+
+
 class ItemResult(Model):
     """How one item ended, and why."""
 
@@ -27,8 +36,10 @@ class ItemResult(Model):
     title: str
     priority: Literal["P0", "P1", "P2"]
     owner: str
+    area: str
     state: State
     reasons: list[str]
+    missing: list[Missing] = Field(default_factory=list)
     where: Where | None = None
 
 
@@ -37,6 +48,9 @@ class SignoffResult(Model):
 
     area: str
     name: str
+    approver_role: str
+    team: str
+    roster: list[str] | None  # who may approve, when the checklist lists the team; else the team decides
     status: Literal["pending", "approved", "rejected", "missing"]
     fresh: bool
     stands: bool  # counts towards GO: approved, fresh, and no open finding of a blocking severity
@@ -64,13 +78,14 @@ class InputErrorEntry(Model):
     line: int
     column: int
     message: str
+    source: str | None = None  # the offending line of a syntax error
 
 
 class RecordedDecision(Model):
     """The latest decision file, and whether it still holds."""
 
     file: str
-    decision: Verdict
+    decision: Recorded
     decided_at: datetime
     window: str | None
     release_tag: str

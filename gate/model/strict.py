@@ -13,6 +13,7 @@ True), except an int where a float is declared, which becomes that float.
 
 from __future__ import annotations
 
+import math
 import re
 import types
 import typing
@@ -21,7 +22,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from gate.model.declare import AfterValidator, BeforeValidator, Declared, StringConstraints, declared, parts, validators
+from gate.model.declare import (
+    AfterValidator,
+    AllowInfNan,
+    BeforeValidator,
+    Declared,
+    StringConstraints,
+    declared,
+    parts,
+    serializer,
+    validators,
+)
 
 Check = Callable[[Any], Any]
 
@@ -111,6 +122,8 @@ def checker(annotation: Any) -> Check:
             check = _after(check, m.func)
         elif isinstance(m, BeforeValidator):
             check = _before(check, m.func)
+        elif isinstance(m, AllowInfNan) and base is float:
+            check = check if m.allow_inf_nan else _finite(check)
         else:
             raise TypeError(f"unsupported metadata {m!r}")
     return check
@@ -122,6 +135,16 @@ def _after(check: Check, func: Callable[[Any], Any]) -> Check:
 
 def _before(check: Check, func: Callable[[Any], Any]) -> Check:
     return lambda value: check(func(value))
+
+
+def _finite(check: Check) -> Check:
+    def finite(value: Any) -> Any:
+        value = check(value)
+        if not math.isfinite(value):
+            raise Invalid
+        return value
+
+    return finite
 
 
 def _plain(tp: Any) -> Check:
@@ -290,12 +313,13 @@ def _model(cls: type) -> Check:
 # ---- back to plain data ---------------------------------------------------------------------------------
 
 
-def dump(obj: Any, *, json: bool, by_alias: bool) -> dict[str, Any]:
+def dump(obj: Any, *, json: bool, by_alias: bool) -> Any:
     """The object as plain data, exactly as pydantic's `model_dump(mode=..., by_alias=...)` gives it."""
     out = {}
     for d in declared(type(obj)):
         out[d.key if by_alias else d.name] = _data(obj.__dict__[d.name], json, by_alias)
-    return out
+    wrap = serializer(type(obj))
+    return wrap(obj, lambda _obj: out) if wrap else out
 
 
 def _data(value: Any, json: bool, by_alias: bool) -> Any:

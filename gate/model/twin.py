@@ -8,6 +8,7 @@ common case never imports pydantic.
 
 from __future__ import annotations
 
+import inspect
 import types
 import typing
 from typing import Annotated, Any
@@ -17,11 +18,13 @@ from pydantic_core import core_schema
 
 from gate.model.declare import (
     AfterValidator,
+    AllowInfNan,
     BeforeValidator,
     FieldSpec,
     StringConstraints,
     declared,
     parts,
+    serializer,
     validators,
 )
 
@@ -33,6 +36,9 @@ def pydantic_model(cls: type) -> type[pydantic.BaseModel]:
     if found is None:
         fields: dict[str, Any] = {d.name: (_annotation(d.annotation), _field(d.spec)) for d in declared(cls)}
         rules: Any = {f.__name__: pydantic.model_validator(mode="after")(f) for f in validators(cls)}
+        wrap = serializer(cls)
+        if wrap is not None:
+            rules[wrap.__name__] = pydantic.model_serializer(mode="wrap")(wrap)
         by_name = bool(getattr(cls, "model_config", {}).get("populate_by_name"))
         found = pydantic.create_model(
             cls.__name__,
@@ -42,9 +48,28 @@ def pydantic_model(cls: type) -> type[pydantic.BaseModel]:
             __validators__=rules,
             **fields,
         )
+        for name, helper in _helpers(cls).items():
+            setattr(found, name, helper)
         type.__setattr__(cls, "__gate_pydantic__", found)
         _declared_for[found] = cls
     return found
+
+
+def _helpers(cls: type) -> dict[str, Any]:
+    """The declared class's own methods and properties (what its validators may call on `self`); not
+    the shared base's, which pydantic's model has in its own form."""
+    from gate.model.base import Model
+
+    out: dict[str, Any] = {}
+    for klass in reversed(cls.__mro__):
+        if not issubclass(klass, Model) or klass is Model:
+            continue
+        for name, value in klass.__dict__.items():
+            marked = hasattr(value, "__gate_model_validator__") or hasattr(value, "__gate_model_serializer__")
+            kind = isinstance(value, property | staticmethod | classmethod) or inspect.isfunction(value)
+            if kind and not marked and not (name.startswith("__") and name.endswith("__")):
+                out[name] = value
+    return out
 
 
 def _field(spec: FieldSpec) -> Any:
@@ -69,6 +94,8 @@ def _metadata(m: Any) -> Any:
         return pydantic.AfterValidator(m.func)
     if isinstance(m, BeforeValidator):
         return pydantic.BeforeValidator(m.func)
+    if isinstance(m, AllowInfNan):
+        return pydantic.AllowInfNan(m.allow_inf_nan)
     raise TypeError(f"unsupported metadata {m!r}")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from gate.model.scorecard import ItemResult, Scorecard, SignoffResult, Where
+from gate.model.scorecard import Scorecard, SignoffResult, Where
 from gate.report.safe import code, terminal
 from gate.report.safe import markdown as _md
 
@@ -41,44 +41,33 @@ def _totals_line(card: Scorecard) -> str:
 
 
 def text(card: Scorecard) -> str:
-    """For a person at a terminal: verdict first, every blocking reason, then the detail."""
+    """For a person at a terminal: the status view (verdict and countdown first, blockers by who must
+    act, each with its fix), then the sign-offs and the recorded decision; the verdict again last, for
+    whoever reads only the last line."""
+    import sys
+
+    from gate.report.status import status, status_report, terminal_width
+
+    width = terminal_width() if sys.stdout.isatty() else None
+    out = [status(status_report(card), width).rstrip("\n")]
     if card.errors:
-        lines = [f"{e.file}:{e.line}:{e.column}: {e.message}" for e in card.errors]
-        return "\n".join([*lines, f"NO-GO: {len(card.errors)} input error(s), nothing evaluated"]) + "\n"
-    out = [f"{card.launch} · {card.network} · release {card.release_tag}", ""]
-    out += [*_text_items(card.items), "", *_text_signoffs(card.signoffs)]
-    if card.integrity:
-        out += ["", f"Integrity: {len(card.integrity)} failure(s)"]
-        out += [f"  {f.path}: {f.message}" for f in card.integrity]
+        return out[0] + "\n"
+    out += ["", *_text_signoffs(card.signoffs)]
     if card.recorded_decision:
         rd = card.recorded_decision
-        out += [
-            "",
-            f"Recorded decision {rd.file}: {rd.decision} — {'holds' if rd.holds else 'DOES NOT HOLD'}",
-        ]
+        out += ["", f"Recorded decision {rd.file}: {rd.decision} — {'holds' if rd.holds else 'DOES NOT HOLD'}"]
         out += [] if rd.holds else [f"  - {r}" for r in rd.reasons]
-    if card.upcoming:
-        out += ["", "Next: " + "; ".join(card.upcoming[:3])]
-    if card.blocking:
-        out += ["", f"Blocking ({len(card.blocking)}):"] + [f"  - {b}" for b in card.blocking]
-    out += ["", f"Items: {_totals_line(card)}", f"Decision: {card.decision} (as of {_when(card)})"]
+    out += ["", f"Decision: {card.decision} (as of {_when(card)})"]
     return "\n".join(out) + "\n"
 
 
-def _text_items(items: list[ItemResult]) -> list[str]:
-    out = ["Items:"]
-    for i in items:
-        out.append(f"  {i.state:<4} {i.priority} {i.id:<28} {i.title}")
-        if i.state != "PASS":
-            out += [f"         - {r}" for r in i.reasons]
-    return out
-
-
 def _text_signoffs(signoffs: list[SignoffResult]) -> list[str]:
+    """One line per area; what blocks one is above, with its fix, so it is not repeated here."""
     out = ["Sign-offs:"]
     for s in signoffs:
         standing = s.status + ("" if s.status != "approved" else (", fresh" if s.fresh else ", STALE"))
-        out.append(f"  {s.name:<20} {standing:<18} {'; '.join(s.reasons)}")
+        note = f"by {s.approver}" if s.stands else "blocks: see above"
+        out.append(f"  {s.name:<20} {standing:<18} {note}")
     return out
 
 

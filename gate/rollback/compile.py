@@ -2,55 +2,59 @@
 
 One expression per condition serves both: `compile_rules` writes it into an alerting rule, and
 `gate.rollback.watch` asks a Prometheus server for the very same expression at one moment. So the rule
-file `promtool test rules` proves is the rule `gate rollback watch` evaluates.
+file `promtool test rules` proves is the rule `gate rollback watch` evaluates. The criteria reaching
+this module are valid (`gate.rollback.criteria` checked them when the checklist loaded); what can still
+stop compilation is an unfilled placeholder, and the compiler refuses it.
 
 Design choices (docs/rollback.md explains them for operators):
 
-- **Sustained durations live in the expression, not in `for:`.** A condition `for: 10m` compiles to
-  "the signal breached the threshold at every `EVAL_STEP` step of the last 10 minutes"
-  (`max_over_time(signal[10m:30s]) < 67`), with a coverage check so a series that appeared a minute
-  ago cannot pass for ten. Prometheus's own `for:` keeps its timer in the server's memory: it cannot
-  be asked about a past moment, is lost when no rules are loaded, and one alert has one `for:` while
-  a criterion may OR conditions of different durations. The alerts therefore carry no `for:`, fire
-  the moment their expression is non-empty, and a watch with no rules loaded agrees with them.
-- **One verdict per chain, not per node.** CometBFT metrics are per node and carry `chain_id`; every
-  expression aggregates `by (chain_id)` so one stuck sentry is a node incident, not a rollback.
-  Chain signals take the healthiest node's view (a chain halted only if no node saw a new block);
-  service signals take the whole service (errors / requests summed; the worst mismatch; any replica
-  reporting the dispute workflow failing).
+- **Durations live in the expression, not in `for:`.** "Sustained for 10m" compiles to "the signal
+  breached at every 30 s step of the last 10 minutes" with a coverage check, so a series that
+  appeared a minute ago cannot pass for ten. Prometheus keeps a `for:` timer only in memory; a watch
+  could not ask about it. The alerts carry no `for:`, and a watch with no rules loaded agrees with them.
+- **Nothing is silently blind.** Every series a criterion reads has an `absent()` alert named
+  `<criterion>-signal-missing`, one rule per metric, labelled with the metric.
+- **Label matchers per metric family.** CometBFT's chain metrics and the application's own carry
+  different labels: restricting one family never blinds the other.
+- **One verdict per chain.** Every expression aggregates `by (chain_id)`; application metrics carry
+  none and aggregate as one service.
+- **Point values are confirmed** over two evaluations or more; **rates have a traffic floor**.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import re
+import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from gate.errors import UsageError
 from gate.model.checklist import Rollback, RollbackCondition, RollbackCriterion
+from gate.rollback.criteria import (
+    DEFAULT_RATE_RANGE,
+    EVAL_STEP_SECONDS,
+    FAMILIES,
+    SIGNALS,
+    Family,
+    alert_name,
+    averaged_over,
+    confirmation,
+    format_seconds,
+    label_problems,
+    min_requests,
+    missing_alert_name,
+    seconds,
+    unready,
+)
 
-EVAL_STEP = "30s"  # the rule group's interval, and the step of every sustained-duration subquery
-DEFAULT_BLOCK_TIME_RANGE = "2m"  # ≥ 2 scrapes even at a 1 m scrape interval; counts towards `for`
+EVAL_STEP = format_seconds(EVAL_STEP_SECONDS)  # the rule group's interval and the sustained-duration step
 GROUP_BY = "chain_id"  # CometBFT labels every metric with it; absent labels group as one series
 SEVERITY = "rollback"
+VOTE_TYPES = 'vote_type=~"prevote|precommit"'
 
-# The unit each signal is measured in: a threshold in another unit would silently mean something else.
-SIGNAL_UNITS: dict[str, str] = {
-    "halted_blocks": "blocks",
-    "participation": "percent",
-    "block_time": "ratio_to_target",
-    "verification_error_rate": "percent",
-    "billing_mismatch": "percent",
-    "dispute_workflow_failing": "boolean",
-}
-
-_DURATION = re.compile(r"^([0-9]+)([smh])$")
-_METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
-_LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
-_SECONDS = {"s": 1, "m": 60, "h": 3600}
+Matchers = Mapping[Family, Mapping[str, str]]
 
 
 class RollbackConfigError(UsageError):
@@ -58,27 +62,72 @@ class RollbackConfigError(UsageError):
 
 
 # ---------------------------------------------------------------------------------------------
-# Compiling: criteria -> PromQL -> a rule file
+# What compiling produces
 # ---------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
+class CompiledMetric:
+    """One series a condition reads: its configured name, the selector queried, and its family."""
+
+    key: str
+    name: str  # the metric name as queried (a histogram's `_sum` or `_count`)
+    series: str
+    family: Family
+    required: bool = True  # False: absent means zero (an errors counter before the first error)
+
+    @property
+    def absent(self) -> str:
+        """Non-empty while no such series exists: the condition cannot see."""
+        return f"absent({self.series})"
+
+    @property
+    def jobs(self) -> str:
+        """The scrape jobs the series come from."""
+        return f"count by (job) ({self.series})"
+
+
+@dataclass(frozen=True)
 class CompiledCondition:
-    """One condition as PromQL: `value` is the signal now, `expr` is non-empty while it holds."""
+    """One condition as PromQL: `value` is the signal now, `expr` is non-empty while the condition holds."""
 
     condition: RollbackCondition
     value: str
     expr: str
     text: str
+    comparison: str  # how `value` compares with `threshold` (a halt's value is a lower bound: >=)
+    threshold: float
+    metrics: tuple[CompiledMetric, ...]
+    scrape_seconds: float  # the coarsest scrape interval this condition can be judged at
+    scrape_why: str
+    traffic: str | None = None  # requests in the window, for a rate with a floor
+    floor: float | None = None
+    hold: float | None = None  # seconds a breach keeps the condition firing after it ends
+    last_breach: str | None = None  # the moment of the last breaching step within the hold
+
+    def breaches(self, value: float) -> bool:
+        """Whether `value` is on the wrong side of the threshold right now."""
+        compare: dict[str, Callable[[float, float], bool]] = {
+            ">": operator.gt,
+            ">=": operator.ge,
+            "<": operator.lt,
+            "<=": operator.le,
+        }
+        return compare[self.comparison](value, self.threshold)
 
 
 @dataclass(frozen=True)
 class CompiledCriterion:
-    """One criterion as one alert: its conditions ORed."""
+    """One criterion as one alert (its conditions ORed) and its signal-missing alerts."""
 
     criterion: RollbackCriterion
     alert: str
     conditions: tuple[CompiledCondition, ...]
+
+    @property
+    def missing_alert(self) -> str:
+        """The name of the alert that says this criterion is blind."""
+        return missing_alert_name(self.criterion.id)
 
     @property
     def expr(self) -> str:
@@ -86,6 +135,20 @@ class CompiledCriterion:
         if len(self.conditions) == 1:
             return self.conditions[0].expr
         return " or ".join(f"({c.expr})" for c in self.conditions)
+
+    @property
+    def metrics(self) -> list[CompiledMetric]:
+        """Every series the criterion reads, once each."""
+        seen: dict[str, CompiledMetric] = {}
+        for cond in self.conditions:
+            for metric in cond.metrics:
+                seen.setdefault(metric.series, metric)
+        return list(seen.values())
+
+    @property
+    def scrape_seconds(self) -> float:
+        """The coarsest scrape interval every condition of this criterion can be judged at."""
+        return min(c.scrape_seconds for c in self.conditions)
 
     def rule(self) -> dict[str, Any]:
         """The Prometheus alerting rule (no `for:`: durations are inside `expr`)."""
@@ -98,89 +161,106 @@ class CompiledCriterion:
                 "summary": crit.title,
                 "seed": crit.seed,
                 "threshold": " or ".join(c.text for c in self.conditions),
+                "scrape_interval": scrape_text(self),
+            },
+        }
+
+    def missing_rules(self) -> list[dict[str, Any]]:
+        """One `absent()` rule per series, all named `<criterion>-signal-missing`."""
+        return [self._missing_rule(m) for m in self.metrics]
+
+    def _missing_rule(self, metric: CompiledMetric) -> dict[str, Any]:
+        crit = self.criterion
+        if metric.required:
+            severity, effect = "critical", "it cannot fire while the series is missing"
+        else:
+            severity, effect = "warning", "it counts the series as zero while it is missing"
+        return {
+            "alert": self.missing_alert,
+            "expr": metric.absent,
+            "labels": {"criterion": crit.id, "metric": metric.name, "severity": severity},
+            "annotations": {
+                "summary": f"Rollback criterion {crit.id} is blind: no {metric.series} series",
+                "description": (
+                    f"{crit.title} ({crit.seed}) reads {metric.series}; {effect}. Check the metric name "
+                    f"in checklist.yaml (rollback.criteria) and that the {metric.family} exporters are scraped."
+                ),
             },
         }
 
 
+def scrape_text(compiled: CompiledCriterion) -> str:
+    """`6s or faster (cometbft_consensus_height: …)`: what the criterion needs from the scrape config."""
+    parts = [f"{', '.join(m.name for m in c.metrics)}: {c.scrape_why}" for c in compiled.conditions]
+    return f"{format_seconds(compiled.scrape_seconds)} or faster ({'; '.join(parts)})"
+
+
+# ---------------------------------------------------------------------------------------------
+# Compiling: criteria -> PromQL -> a rule file
+# ---------------------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class _Compiler:
-    """What every signal builder needs: the target block time and the extra label matchers."""
+    """What every signal builder needs: the target block time and each family's label matchers."""
 
     target_seconds: float
-    matchers: str
+    matchers: Mapping[Family, str]
 
-    def metric(self, name: str, suffix: str = "") -> str:
-        """A selector for metric `name` (plus `suffix`) restricted by the extra matchers."""
-        if not _METRIC_NAME.match(name + suffix):
-            raise RollbackConfigError(f"{name!r} is not a Prometheus metric name")
-        return f"{name}{suffix}{{{self.matchers}}}" if self.matchers else f"{name}{suffix}"
-
-
-def alert_name(criterion_id: str) -> str:
-    """`consensus-failure` -> `RollbackConsensusFailure`: Prometheus's CamelCase alert convention."""
-    parts = re.split(r"[^A-Za-z0-9]+", criterion_id)
-    return "Rollback" + "".join(p[:1].upper() + p[1:] for p in parts if p)
+    def series(self, name: str, family: Family, suffix: str = "", extra: str = "") -> str:
+        """A selector for metric `name` (plus `suffix`), restricted by its family's matchers."""
+        inside = ",".join(part for part in (self.matchers[family], extra) if part)
+        return f"{name}{suffix}{{{inside}}}" if inside else f"{name}{suffix}"
 
 
-def compile_criteria(rollback: Rollback, *, selector: Mapping[str, str] | None = None) -> list[CompiledCriterion]:
+def compile_criteria(rollback: Rollback, *, match: Matchers | None = None) -> list[CompiledCriterion]:
     """Every criterion compiled, in checklist order.
 
-    `selector` adds label matchers (`{"job": "validators"}`) to every metric, e.g. to pick one
-    chain out of a Prometheus that scrapes several.
+    `match` adds label matchers per family to those of checklist.yaml (`rollback.match`), e.g.
+    `{"chain": {"chain_id": "virtengine-1"}}`; a label given in both takes the value given here.
     """
-    ctx = _Compiler(_target_seconds(rollback.target_block_time), _matchers(selector or {}))
+    holes = unready(rollback)
+    if holes:
+        raise RollbackConfigError("cannot compile the rollback criteria: " + "; ".join(holes))
+    ctx = _Compiler(seconds(rollback.target_block_time), _family_matchers(rollback, match or {}))
     return [
-        CompiledCriterion(c, alert_name(c.id), tuple(_compile_condition(c.id, k, ctx) for k in c.any_of))
+        CompiledCriterion(c, alert_name(c.id), tuple(_compile_condition(k, ctx) for k in c.any_of))
         for c in rollback.criteria
     ]
 
 
 def compile_rules(
-    rollback: Rollback, *, group: str = "launch-rollback", selector: Mapping[str, str] | None = None
+    rollback: Rollback, *, group: str = "launch-rollback", match: Matchers | None = None
 ) -> dict[str, Any]:
-    """A Prometheus rule-file document: one group, one alert per criterion."""
-    rules = [c.rule() for c in compile_criteria(rollback, selector=selector)]
+    """A Prometheus rule-file document: one group; per criterion its alert, then its signal-missing alerts."""
+    rules: list[dict[str, Any]] = []
+    for compiled in compile_criteria(rollback, match=match):
+        rules += [compiled.rule(), *compiled.missing_rules()]
     return {"groups": [{"name": group, "interval": EVAL_STEP, "rules": rules}]}
 
 
-def render_rules(
-    rollback: Rollback, *, group: str = "launch-rollback", selector: Mapping[str, str] | None = None
-) -> str:
-    """`compile_rules` as YAML text: same input, same bytes."""
+def render_rules(rollback: Rollback, *, group: str = "launch-rollback", match: Matchers | None = None) -> str:
+    """`compile_rules` as YAML text, headed by the scrape interval each criterion needs: same input, same bytes."""
     import yaml  # only the `rules` command pays for it
 
-    doc = compile_rules(rollback, group=group, selector=selector)
-    header = "# Generated by `gate rollback rules` from checklist.yaml (rollback). Do not edit.\n"
-    return header + yaml.safe_dump(doc, sort_keys=False, width=10_000, allow_unicode=True)
+    doc = compile_rules(rollback, group=group, match=match)
+    header = ["# Generated by `gate rollback rules` from checklist.yaml (rollback). Do not edit."]
+    header.append("# Scrape intervals these rules need (Prometheus sees nothing shorter than it scrapes):")
+    header += [f"#   {c.criterion.id}: {scrape_text(c)}" for c in compile_criteria(rollback, match=match)]
+    return "\n".join(header) + "\n" + yaml.safe_dump(doc, sort_keys=False, width=10_000, allow_unicode=True)
 
 
-def _target_seconds(target: str) -> float:
-    match = _DURATION.match(target)
-    if not match:
-        raise RollbackConfigError(
-            f"rollback.target_block_time is {target!r}, not a duration like 6s: fill in the "
-            "chain's target block time before compiling rollback rules"
-        )
-    seconds = _seconds(target)
-    if seconds <= 0:
-        raise RollbackConfigError("rollback.target_block_time must be longer than 0s")
-    return seconds
-
-
-def _seconds(duration: str) -> float:
-    match = _DURATION.match(duration)
-    if not match:
-        raise RollbackConfigError(f"{duration!r} is not a duration like 10m")
-    return float(int(match.group(1)) * _SECONDS[match.group(2)])
-
-
-def _duration(seconds: float) -> str:
-    """PromQL duration text in one unit (`18m`, `24s`, `1500ms`): Prometheus 2 and 3 read them all."""
-    millis = round(seconds * 1000)
-    for unit, size in (("h", 3_600_000), ("m", 60_000), ("s", 1000)):
-        if millis % size == 0:
-            return f"{millis // size}{unit}"
-    return f"{millis}ms"
+def _family_matchers(rollback: Rollback, extra: Matchers) -> dict[Family, str]:
+    out: dict[Family, str] = {}
+    for family in FAMILIES:
+        chosen = {**getattr(rollback.match, family), **extra.get(family, {})}
+        for label in chosen:
+            problems = label_problems(label)
+            if problems:
+                raise RollbackConfigError(problems[0])
+        # json.dumps escapes quotes, backslashes and newlines as PromQL's double-quoted strings expect.
+        out[family] = ",".join(f"{k}={json.dumps(v)}" for k, v in sorted(chosen.items()))
+    return out
 
 
 def _num(value: float) -> str:
@@ -188,133 +268,218 @@ def _num(value: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
-def _matchers(selector: Mapping[str, str]) -> str:
-    for name in selector:
-        if not _LABEL_NAME.match(name) or name.startswith("__"):
-            raise RollbackConfigError(f"{name!r} is not a label name to select by")
-    # json.dumps escapes quotes, backslashes and newlines as PromQL's double-quoted strings expect.
-    return ",".join(f"{k}={json.dumps(v)}" for k, v in sorted(selector.items()))
-
-
 @dataclass(frozen=True)
 class _Signal:
-    """A signal's PromQL, and the range it already averages over (`0` for a point value)."""
+    """What a signal builder works out: the value, how it is judged, and what it needs to be seen."""
 
-    expr: str
-    averaged: float = 0.0
+    value: str
+    metrics: tuple[CompiledMetric, ...]
+    scrape_seconds: float
+    scrape_why: str
     phrase: str = ""  # how the window reads in the threshold text
+    gated: str | None = None  # the value as the alert judges it, when a floor filters it
+    expr: str | None = None  # a ready alert expression (the halt's hold)
+    comparison: str | None = None
+    traffic: str | None = None
+    floor: float | None = None
+    hold: float | None = None
+    last_breach: str | None = None
 
 
-def _compile_condition(criterion_id: str, cond: RollbackCondition, ctx: _Compiler) -> CompiledCondition:
-    where = f"rollback criterion {criterion_id}, signal {cond.signal}"
-    unit = SIGNAL_UNITS[cond.signal]
-    if cond.unit != unit:
-        raise RollbackConfigError(f"{where}: unit must be {unit}, not {cond.unit}")
-    if not math.isfinite(cond.threshold):
-        raise RollbackConfigError(f"{where}: threshold must be a finite number")
-    try:
-        signal = _SIGNALS[cond.signal](cond, ctx)
-        held = _holds(signal, cond)
-    except RollbackConfigError as err:
-        raise RollbackConfigError(f"{where}: {err}") from None
-    return CompiledCondition(cond, signal.expr, held, _describe(cond, signal, ctx))
-
-
-def _holds(signal: _Signal, cond: RollbackCondition) -> str:
-    """Non-empty while the condition holds; with `for`, at every step of that duration.
-
-    A signal averaged over a range R already covers R of the duration D, so the steps span D - R:
-    "block time averaged over every 2-minute stretch of the last 20 minutes above 2x target".
-    """
-    value, threshold = signal.expr, _num(cond.threshold)
-    if cond.sustained_for is None:
-        return f"{value} {cond.comparison} {threshold}"
-    span = _seconds(cond.sustained_for) - signal.averaged
-    step = _seconds(EVAL_STEP)
-    if span < step:
-        return f"{value} {cond.comparison} {threshold}"
-    rng = f"[{_duration(span)}:{EVAL_STEP}]"
-    # Every step breached <=> the least breaching step breached.
-    extreme = "min_over_time" if cond.comparison in (">", ">=") else "max_over_time"
-    # A series with a short history would pass on the few steps it has: demand a value at every
-    # step from `span` ago on. Prometheus 2 counts both ends of a subquery range and 3 only the
-    # right one; one step more range and one value more than span/step holds in both.
-    cover = f"[{_duration(span + step)}:{EVAL_STEP}]"
-    need = _num(math.floor(span / step) + 1)
-    return f"{extreme}(({value}){rng}) {cond.comparison} {threshold} and count_over_time(({value}){cover}) >= {need}"
-
-
-def _window_avg(value: str, cond: RollbackCondition) -> _Signal:
-    """Gauges: a `window` means the average over it."""
-    if cond.window is None:
-        return _Signal(value)
-    return _Signal(
-        f"avg_over_time(({value})[{cond.window}:{EVAL_STEP}])",
-        _seconds(cond.window),
-        f"averaged over {cond.window}",
+def _compile_condition(cond: RollbackCondition, ctx: _Compiler) -> CompiledCondition:
+    signal = _SIGNALS[cond.signal](cond, ctx)
+    comparison = signal.comparison or cond.comparison
+    expr = signal.expr or _holds(signal.gated or signal.value, comparison, cond)
+    return CompiledCondition(
+        condition=cond,
+        value=signal.value,
+        expr=expr,
+        text=_describe(cond, signal, ctx),
+        comparison=comparison,
+        threshold=cond.threshold,
+        metrics=signal.metrics,
+        scrape_seconds=signal.scrape_seconds,
+        scrape_why=signal.scrape_why,
+        traffic=signal.traffic,
+        floor=signal.floor,
+        hold=signal.hold,
+        last_breach=signal.last_breach,
     )
 
 
-def _halted_blocks(cond: RollbackCondition, ctx: _Compiler) -> _Signal:
-    """Block slots the chain went without a new block: the longest stall in `window`, in slots.
+def _holds(value: str, comparison: str, cond: RollbackCondition) -> str:
+    """Non-empty while the condition holds; sustained (`for`, or a point value's confirmation) at every step.
 
-    Per node and subquery step, the latest height sample is compared with the latest one `lag`
-    earlier; equal heights mean no block between the two samples' timestamps, so
-    `(t1 - t0) / target - 1` slots were halted (the first slot is the normal wait for a block).
-    `lag` is (threshold + 1) target block times, the shortest stall that breaches. The value is a
-    lower bound (capped near `lag` + one scrape interval), and a missed scrape is never a halt: the
-    span is taken from the two samples' own timestamps, not from the query times.
+    A signal already spanning a range R (an average, a rate, a peak) covers R of the duration D, so
+    the steps span D - R: "block time averaged over every 2-minute stretch of the last 20 minutes".
     """
+    threshold = _num(cond.threshold)
+    sustain = cond.sustained_for or confirmation(cond)
+    if sustain is None:
+        return f"{value} {comparison} {threshold}"
+    span = seconds(sustain) - averaged_over(cond)  # at least one step: the validator sees to it
+    rng = f"[{format_seconds(span)}:{EVAL_STEP}]"
+    # Every step breached <=> the least breaching step breached.
+    extreme = "min_over_time" if comparison in (">", ">=") else "max_over_time"
+    # A series with a short history would pass on the few steps it has: demand a value at every
+    # step from `span` ago on. Prometheus 2 counts both ends of a subquery range and 3 only the
+    # right one; one step more range and one value more than span/step holds in both.
+    cover = f"[{format_seconds(span + EVAL_STEP_SECONDS)}:{EVAL_STEP}]"
+    need = _num(math.floor(span / EVAL_STEP_SECONDS) + 1)
+    return f"{extreme}(({value}){rng}) {comparison} {threshold} and count_over_time(({value}){cover}) >= {need}"
+
+
+def _window_avg(value: str, cond: RollbackCondition) -> tuple[str, str]:
+    """Gauges: a `window` means the average over it."""
     if cond.window is None:
-        raise RollbackConfigError("needs a window: the range a stall is looked for in")
-    if cond.comparison not in (">", ">=") or cond.threshold < 0:
-        raise RollbackConfigError("counts halted blocks: use > or >= and a threshold of 0 or more")
+        return value, ""
+    return f"avg_over_time(({value})[{cond.window}:{EVAL_STEP}])", f"averaged over {cond.window}"
+
+
+def _quarter(range_seconds: float, what: str) -> tuple[float, str]:
+    """Four samples in every range a function reads: Prometheus's own rule of thumb for rate()."""
+    return range_seconds / 4, f"{what} over {format_seconds(range_seconds)} needs 4 samples in it"
+
+
+def _halted_blocks(cond: RollbackCondition, ctx: _Compiler) -> _Signal:
+    """Block slots the chain went without a new block, measured at the chain's maximum height.
+
+    Per node and step, its latest height sample is compared with its latest one `look` earlier
+    (`lag`, the shortest stall that breaches, (threshold + 1) target block times, plus one block
+    time). Equal heights mean no block between the two samples' own timestamps, so a missed scrape is
+    never a halt, and the stall lasted *longer* than that span: a block came before the first sample
+    and the next after the last. With a sample every block time or faster the span is `lag` or more
+    at every step inside a stall, so a span of `lag` or more breaches (>=, on a lower bound).
+
+    Only nodes at the chain's maximum height speak, and all of them must have stalled: a node still
+    catching up (its height rising, below the chain's) cannot mask a halt, and a dead node's last
+    sample drops out once it is older than `look`. The alert holds for `window` after the last breach.
+    """
+    assert cond.window is not None  # validated: a halt criterion has its window
     target = ctx.target_seconds
-    height = ctx.metric(cond.metrics["height"])
-    lag = _duration((cond.threshold + 1) * target)
-    prior = f"{height} offset {lag}"
+    lag_seconds = (cond.threshold + 1) * target
+    look = _num(lag_seconds + target)
+    height = ctx.series(cond.metrics["height"], "chain")
+    prior = f"{height} offset {format_seconds(lag_seconds + target)}"
     span = f"(timestamp({height}) - timestamp({prior}))"
     stalled = f"(({height} - {prior}) == bool 0)"
     per_node = f"clamp_min({span} / {_num(target)} - 1, 0) * {stalled}"
-    # The chain halted only if no node saw a block: the least halted node speaks for the chain.
-    chain = f"min by ({GROUP_BY}) ({per_node})"
-    # Steps of one target block time: finer than any scrape phase a stall could hide between.
-    expr = f"max_over_time(({chain})[{cond.window}:{_duration(target)}])"
-    return _Signal(expr, phrase=f"(no block for over {lag}) within {cond.window}")
+    leaders = f"({height} == on ({GROUP_BY}) group_left max by ({GROUP_BY}) ({height}))"
+    fresh = f"(timestamp({height}) > time() - {look})"
+    instant = f"min by ({GROUP_BY}) ({per_node} and {leaders} and {fresh})"
+    threshold = _num(cond.threshold)
+    hold = f"[{cond.window}:{format_seconds(target / 2)}]"
+    sure = format_seconds(lag_seconds + 2.5 * target)
+    return _Signal(
+        value=instant,
+        metrics=(CompiledMetric("height", cond.metrics["height"], height, "chain"),),
+        scrape_seconds=target,
+        scrape_why=(
+            f"equal heights {format_seconds(lag_seconds + target)} apart mean a stall of "
+            f"{format_seconds(lag_seconds)} or more only with a sample every block time; "
+            f"then every stall of {sure} or more is seen"
+        ),
+        phrase=f"(no block at the chain's height for {format_seconds(lag_seconds)} or more) within {cond.window}",
+        expr=f"max_over_time(({instant}){hold}) >= {threshold}",
+        comparison=">=",
+        hold=seconds(cond.window),
+        last_breach=f"max_over_time(timestamp({instant} >= {threshold}){hold})",
+    )
 
 
 def _participation(cond: RollbackCondition, ctx: _Compiler) -> _Signal:
-    missing = ctx.metric(cond.metrics["missing_power"])
-    total = ctx.metric(cond.metrics["total_power"])
-    # Nodes report the same last commit; a lagging node's stale view must not trigger a rollback.
-    return _window_avg(f"max by ({GROUP_BY}) (100 * (1 - {missing} / {total}))", cond)
+    """The peak share of voting power that voted in a round, over `window`, in percent.
+
+    CometBFT's `round_voting_power_percent` (0–1.0 per vote type) restarts at 0 with every round and
+    climbs as votes arrive, so only its peak means anything. A commit needs more than 2/3, so the
+    last commit's missing power can never show participation under 67 %; a stuck round's votes can.
+    The best-connected node speaks for the chain (it has heard the most votes).
+    """
+    assert cond.window is not None  # validated: the peak needs its window
+    name = cond.metrics["round_voting_power"]
+    gauge = ctx.series(name, "chain", extra=VOTE_TYPES)
+    scrape, why = _quarter(seconds(cond.window), "the peak of each round's votes")
+    return _Signal(
+        value=f"100 * max by ({GROUP_BY}) (max_over_time({gauge}[{cond.window}]))",
+        metrics=(CompiledMetric("round_voting_power", name, gauge, "chain"),),
+        scrape_seconds=scrape,
+        scrape_why=why,
+        phrase=f"(each round's peak voting power, over {cond.window})",
+    )
 
 
 def _block_time(cond: RollbackCondition, ctx: _Compiler) -> _Signal:
-    rng = cond.window or DEFAULT_BLOCK_TIME_RANGE
+    rng = cond.window or DEFAULT_RATE_RANGE
     name = cond.metrics["interval"]
-    total = f"sum by ({GROUP_BY}) (rate({ctx.metric(name, '_sum')}[{rng}]))"
-    count = f"sum by ({GROUP_BY}) (rate({ctx.metric(name, '_count')}[{rng}]))"
-    expr = f"{total} / {count} / {_num(ctx.target_seconds)}"
-    return _Signal(expr, _seconds(rng), f"averaged over {rng}")
+    total, count = ctx.series(name, "chain", "_sum"), ctx.series(name, "chain", "_count")
+    mean = f"sum by ({GROUP_BY}) (rate({total}[{rng}])) / sum by ({GROUP_BY}) (rate({count}[{rng}]))"
+    scrape, why = _quarter(seconds(rng), "rate()")
+    return _Signal(
+        value=f"{mean} / {_num(ctx.target_seconds)}",
+        metrics=(
+            CompiledMetric("interval", f"{name}_sum", total, "chain"),
+            CompiledMetric("interval", f"{name}_count", count, "chain"),
+        ),
+        scrape_seconds=scrape,
+        scrape_why=why,
+        phrase=f"averaged over {rng}",
+    )
 
 
 def _verification_error_rate(cond: RollbackCondition, ctx: _Compiler) -> _Signal:
-    if cond.window is None:
-        raise RollbackConfigError("needs a window: the range errors and requests are counted over")
-    errors = f"sum by ({GROUP_BY}) (increase({ctx.metric(cond.metrics['errors'])}[{cond.window}]))"
-    total = f"sum by ({GROUP_BY}) (increase({ctx.metric(cond.metrics['total'])}[{cond.window}]))"
-    return _Signal(f"100 * {errors} / {total}", _seconds(cond.window), f"over {cond.window}")
+    """Errors per request over `window`, in percent, judged only above a traffic floor.
+
+    An errors counter that has not appeared yet while requests flow is zero errors: client libraries
+    export a labelled counter only from its first increment.
+    """
+    assert cond.window is not None  # validated: a rate needs its window
+    errors_series = ctx.series(cond.metrics["errors"], "application")
+    total_series = ctx.series(cond.metrics["total"], "application")
+    total = f"sum by ({GROUP_BY}) (increase({total_series}[{cond.window}]))"
+    errors = f"(sum by ({GROUP_BY}) (increase({errors_series}[{cond.window}])) or 0 * {total})"
+    value = f"100 * {errors} / {total}"
+    floor = float(min_requests(cond) or 0)
+    scrape, why = _quarter(seconds(cond.window), "increase()")
+    return _Signal(
+        value=value,
+        metrics=(
+            CompiledMetric("errors", cond.metrics["errors"], errors_series, "application", required=False),
+            CompiledMetric("total", cond.metrics["total"], total_series, "application"),
+        ),
+        scrape_seconds=scrape,
+        scrape_why=why,
+        phrase=f"over {cond.window} (with {_num(floor)} requests or more)",
+        gated=f"({value} and {total} >= {_num(floor)})",
+        traffic=total,
+        floor=floor,
+    )
+
+
+def _point(cond: RollbackCondition, value: str, key: str, ctx: _Compiler) -> _Signal:
+    """A gauge read at one moment (or averaged over `window`)."""
+    series = ctx.series(cond.metrics[key], "application")
+    shown, phrase = _window_avg(value.format(series=series), cond)
+    if cond.window is not None:
+        scrape, why = _quarter(seconds(cond.window), "the average")
+    else:
+        scrape, why = EVAL_STEP_SECONDS, "each evaluation, 30s apart, must read a new sample to confirm"
+    confirm = confirmation(cond)
+    return _Signal(
+        value=shown,
+        metrics=(CompiledMetric(key, cond.metrics[key], series, "application"),),
+        scrape_seconds=scrape,
+        scrape_why=why,
+        phrase=phrase or (f"confirmed over {confirm}" if confirm else ""),
+    )
 
 
 def _billing_mismatch(cond: RollbackCondition, ctx: _Compiler) -> _Signal:
-    ratio = ctx.metric(cond.metrics["mismatch_ratio"])
-    return _window_avg(f"100 * max by ({GROUP_BY}) ({ratio})", cond)
+    return _point(cond, f"100 * max by ({GROUP_BY}) ({{series}})", "mismatch_ratio", ctx)
 
 
 def _dispute_workflow(cond: RollbackCondition, ctx: _Compiler) -> _Signal:
     # The value is the health gauge (1 healthy, 0 failing): any replica failing fails the workflow.
-    return _window_avg(f"min by ({GROUP_BY}) ({ctx.metric(cond.metrics['healthy'])})", cond)
+    return _point(cond, f"min by ({GROUP_BY}) ({{series}})", "healthy", ctx)
 
 
 _SIGNALS: dict[str, Callable[[RollbackCondition, _Compiler], _Signal]] = {
@@ -330,10 +495,10 @@ _UNIT_TEXT = {"blocks": " blocks", "percent": "%", "ratio_to_target": "x target"
 
 
 def _describe(cond: RollbackCondition, signal: _Signal, ctx: _Compiler) -> str:
-    """`participation < 67% for 10m`: the threshold as an operator reads it."""
-    text = f"{cond.signal} {cond.comparison} {_num(cond.threshold)}{_UNIT_TEXT[cond.unit]}"
+    """`participation < 67% (…) for 10m`: the threshold as an operator reads it."""
+    text = f"{cond.signal} {cond.comparison} {_num(cond.threshold)}{_UNIT_TEXT[SIGNALS[cond.signal].unit]}"
     if cond.unit == "ratio_to_target":
-        text += f" ({_duration(ctx.target_seconds)})"
+        text += f" ({format_seconds(ctx.target_seconds)})"
     if cond.signal == "dispute_workflow_failing":
         text += " (health gauge: 1 healthy, 0 failing)"
     if signal.phrase:

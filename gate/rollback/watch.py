@@ -1,33 +1,26 @@
-"""`gate rollback watch`: the compiled criteria asked of a Prometheus server over its HTTP API.
+"""`gate rollback watch`: the compiled criteria asked of a Prometheus server at one moment.
 
-**Doubt is not health.** Unreachable, non-200, non-JSON, `status != success` or a result of the wrong
-shape raises `PrometheusUnavailable` (exit 2); a condition whose expression returns nothing (or NaN,
-e.g. 0/0 with no traffic) is `no_data`, and the verdict is then UNKNOWN, never HEALTHY.
+**Doubt is not health.** The verdict is ROLLBACK when any criterion fires; otherwise UNKNOWN (exit 2)
+when any criterion cannot be judged — a series it reads is missing, its expression returns nothing
+or NaN, or the server scrapes one of its series more coarsely than it needs (or will not say how
+often) — and HEALTHY only when every criterion was judged and none fires.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from gate.errors import CannotTell, UsageError
-from gate.model.checklist import Rollback, RollbackCondition
-from gate.rollback.compile import CompiledCondition, CompiledCriterion, compile_criteria
-
-MAX_RESPONSE_BYTES = 16 * 1024 * 1024
-
-
-class PrometheusUnavailable(CannotTell):
-    """Prometheus cannot be reached or answers nonsense: the gate cannot tell (exit 2)."""
-
+from gate.errors import UsageError
+from gate.model.checklist import Rollback
+from gate.rollback.compile import CompiledCondition, CompiledCriterion, CompiledMetric, Matchers, compile_criteria
+from gate.rollback.criteria import format_seconds
+from gate.rollback.prometheus import Labels, Prometheus
 
 State = Literal["firing", "pending", "ok", "no_data"]
 WatchVerdict = Literal["ROLLBACK", "HEALTHY", "UNKNOWN"]
@@ -44,6 +37,7 @@ class SeriesState(_Out):
     labels: dict[str, str]
     value: float | None  # None: NaN, e.g. an error rate with no requests at all
     firing: bool
+    traffic: float | None = None  # requests in the window, for a rate with a floor
 
 
 class ConditionState(_Out):
@@ -56,16 +50,43 @@ class ConditionState(_Out):
     series: list[SeriesState]
     expr: str
     value_expr: str
+    comparison: str
+    limit: float
+    floor: float | None = None
+    recovered_at: datetime | None = None  # a held breach: the last moment it was seen
+    clears_at: datetime | None = None  # ... and when the alert stops firing, if it stays recovered
+    notes: list[str] = []
+
+
+class MissingSignal(_Out):
+    """A series a criterion reads that Prometheus does not have."""
+
+    metric: str
+    series: str
+    required: bool  # False: counted as zero (an errors counter before the first error)
+
+
+class ScrapeCheck(_Out):
+    """How often one job scrapes one series a condition reads, against what the condition needs."""
+
+    metric: str
+    job: str | None
+    interval_seconds: float | None
+    needed_seconds: float
+    ok: bool
 
 
 class CriterionState(_Out):
-    """One criterion: firing if any condition fires; else no_data if any has none."""
+    """One criterion: firing if any condition fires; else no_data if it cannot be judged."""
 
     id: str
     title: str
     alert: str
     state: State
     conditions: list[ConditionState]
+    missing: list[MissingSignal] = []
+    scrape: list[ScrapeCheck] = []
+    reasons: list[str] = []
 
 
 class WatchResult(_Out):
@@ -75,6 +96,9 @@ class WatchResult(_Out):
     at: datetime
     verdict: WatchVerdict
     criteria: list[CriterionState]
+    reasons: list[str] = []
+    recorded: str | None = None  # the ROLLBACK decision record written (`watch --record`)
+    status_update: str | None = None  # the incident-update status draft rendered with it
 
     @property
     def firing(self) -> list[str]:
@@ -86,29 +110,28 @@ class WatchResult(_Out):
         return self.model_dump_json(indent=2) + "\n"
 
 
-Labels = dict[str, str]
-Sample = tuple[Labels, float]
-
-
 def watch_once(
     base_url: str,
     rollback: Rollback,
     *,
     at: datetime | None = None,
     timeout: float = 5,
-    selector: Mapping[str, str] | None = None,
+    match: Matchers | None = None,
 ) -> WatchResult:
     """Ask the Prometheus at `base_url` whether any rollback criterion fires at `at` (default now).
 
-    Queries `/api/v1/query` with each condition's expression (as in the alert, sustained durations
-    included) and its current value. ROLLBACK if any criterion fires; otherwise UNKNOWN if any
-    condition has no data; otherwise HEALTHY. Raises `PrometheusUnavailable` when Prometheus cannot
-    be reached or answers something that is not a Prometheus query result.
+    Each condition's alert expression (sustained durations included) and its current value are
+    queried at that moment, with every series it reads and the scrape interval of the jobs serving
+    them. Raises `PrometheusUnavailable` when Prometheus cannot be reached or answers nonsense.
     """
     when = _moment(at)
-    prometheus = _Prometheus(base_url, timeout)
-    criteria = [_observe(prometheus, c, when) for c in compile_criteria(rollback, selector=selector)]
-    return WatchResult(prometheus=base_url, at=when, verdict=_verdict(criteria), criteria=criteria)
+    compiled = compile_criteria(rollback, match=match)
+    session = _Session(Prometheus(base_url, timeout), when)
+    criteria = [_observe(session, c) for c in compiled]
+    verdict = _verdict(criteria)
+    return WatchResult(
+        prometheus=base_url, at=when, verdict=verdict, criteria=criteria, reasons=_reasons(criteria, verdict)
+    )
 
 
 def _moment(at: datetime | None) -> datetime:
@@ -126,15 +149,49 @@ def _verdict(criteria: Sequence[CriterionState]) -> WatchVerdict:
     return "UNKNOWN" if "no_data" in states else "HEALTHY"
 
 
-def _observe(prometheus: _Prometheus, compiled: CompiledCriterion, when: datetime) -> CriterionState:
-    conditions = [_observe_condition(prometheus, c, when) for c in compiled.conditions]
+def _reasons(criteria: Sequence[CriterionState], verdict: WatchVerdict) -> list[str]:
+    if verdict == "ROLLBACK":
+        return [f"{c.id} fires ({c.alert})" for c in criteria if c.state == "firing"]
+    return [f"{c.id}: {r}" for c in criteria if c.state == "no_data" for r in c.reasons]
+
+
+@dataclass
+class _Session:
+    """One watch: the server, the moment, and the scrape targets (asked once, when first needed)."""
+
+    prometheus: Prometheus
+    when: datetime
+    _intervals: dict[str, float | None] | None = field(default=None, init=False)
+
+    def query(self, expr: str) -> list[tuple[Labels, float]]:
+        return self.prometheus.query(expr, self.when)
+
+    def interval(self, job: str) -> float | None:
+        if self._intervals is None:
+            self._intervals = self.prometheus.scrape_intervals()
+        return self._intervals.get(job)
+
+
+# ---- one criterion -------------------------------------------------------------------------------------
+
+
+def _observe(session: _Session, compiled: CompiledCriterion) -> CriterionState:
+    conditions = [_observe_condition(session, c) for c in compiled.conditions]
+    missing = [_missing(m) for m in compiled.metrics if session.query(m.absent)]
+    scrape = [check for c in compiled.conditions for check in _scrape_checks(session, c)]
+    reasons = _doubts(conditions, missing, scrape)
+    firing = any(c.state == "firing" for c in conditions)
+    state: State = "firing" if firing else ("no_data" if reasons else _worst(c.state for c in conditions))
     crit = compiled.criterion
     return CriterionState(
         id=crit.id,
         title=crit.title,
         alert=compiled.alert,
-        state=_worst(c.state for c in conditions),
+        state=state,
         conditions=conditions,
+        missing=missing,
+        scrape=scrape,
+        reasons=reasons,
     )
 
 
@@ -147,140 +204,139 @@ def _worst(states: Iterable[State]) -> State:
     return next((s for s in _SEVERITY_ORDER if s in seen), "no_data")
 
 
-def _observe_condition(prometheus: _Prometheus, compiled: CompiledCondition, when: datetime) -> ConditionState:
-    values = {_key(labels): (labels, v) for labels, v in prometheus.query(compiled.value, when)}
-    holding = {_key(labels): labels for labels, _ in prometheus.query(compiled.expr, when)}
+def _missing(metric: CompiledMetric) -> MissingSignal:
+    return MissingSignal(metric=metric.name, series=metric.series, required=metric.required)
+
+
+def _doubts(
+    conditions: Sequence[ConditionState], missing: Sequence[MissingSignal], scrape: Sequence[ScrapeCheck]
+) -> list[str]:
+    """Why the criterion cannot be judged (empty: it can)."""
+    out = [f"signal missing: no {m.series} series" for m in missing if m.required]
+    out += [f"{c.signal}: no value (no series, or NaN)" for c in conditions if c.state == "no_data"]
+    for check in scrape:
+        if check.ok:
+            continue
+        need = format_seconds(check.needed_seconds)
+        if check.job is None:
+            out.append(f"{check.metric}: series without a job label, so its scrape interval is unknown (needs {need})")
+        elif check.interval_seconds is None:
+            out.append(f"{check.metric}: job {check.job} has no active target reporting its scrape interval")
+        else:
+            got = format_seconds(check.interval_seconds)
+            out.append(f"{check.metric}: job {check.job} scrapes every {got}, too coarse (needs {need} or faster)")
+    return out
+
+
+def _scrape_checks(session: _Session, compiled: CompiledCondition) -> list[ScrapeCheck]:
+    out = []
+    for metric in compiled.metrics:
+        for labels, _ in session.query(metric.jobs):
+            job = labels.get("job")
+            interval = session.interval(job) if job is not None else None
+            ok = interval is not None and interval <= compiled.scrape_seconds
+            out.append(
+                ScrapeCheck(
+                    metric=metric.name,
+                    job=job,
+                    interval_seconds=interval,
+                    needed_seconds=compiled.scrape_seconds,
+                    ok=ok,
+                )
+            )
+    return out
+
+
+# ---- one condition -------------------------------------------------------------------------------------
+
+Key = tuple[tuple[str, str], ...]
+
+
+def _observe_condition(session: _Session, compiled: CompiledCondition) -> ConditionState:
+    values = {_key(labels): (labels, v) for labels, v in session.query(compiled.value)}
+    holding = {_key(labels): labels for labels, _ in session.query(compiled.expr)}
+    traffic = {_key(labels): v for labels, v in session.query(compiled.traffic)} if compiled.traffic else {}
     series = [
         SeriesState(
             labels=labels,
             value=None if v is None or math.isnan(v) else v,
             firing=key in holding,
+            traffic=traffic.get(key),
         )
         for key, (labels, v) in _union(values, holding).items()
     ]
+    state = _condition_state(compiled, series)
+    recovered, clears = _recovery(session, compiled, series) if state == "firing" else (None, None)
     return ConditionState(
         signal=compiled.condition.signal,
         threshold=compiled.text,
-        state=_condition_state(compiled.condition, series),
+        state=state,
         series=series,
         expr=compiled.expr,
         value_expr=compiled.value,
+        comparison=compiled.comparison,
+        limit=compiled.threshold,
+        floor=compiled.floor,
+        recovered_at=recovered,
+        clears_at=clears,
+        notes=_notes(compiled, series),
     )
 
 
 def _union(
-    values: dict[tuple[tuple[str, str], ...], Sample], holding: dict[tuple[tuple[str, str], ...], Labels]
-) -> dict[tuple[tuple[str, str], ...], tuple[Labels, float | None]]:
+    values: Mapping[Key, tuple[Labels, float]], holding: Mapping[Key, Labels]
+) -> dict[Key, tuple[Labels, float | None]]:
     """Every series either query returned; a holding series without a value has value None."""
-    out: dict[tuple[tuple[str, str], ...], tuple[Labels, float | None]] = dict(values)
+    out: dict[Key, tuple[Labels, float | None]] = dict(values)
     for key, labels in holding.items():
         out.setdefault(key, (labels, None))
     return dict(sorted(out.items()))
 
 
-def _key(labels: Labels) -> tuple[tuple[str, str], ...]:
+def _key(labels: Labels) -> Key:
     return tuple(sorted(labels.items()))
 
 
-def _condition_state(cond: RollbackCondition, series: Sequence[SeriesState]) -> State:
+def _quiet(compiled: CompiledCondition, series: SeriesState) -> bool:
+    """Below the traffic floor: too few requests for the rate to mean anything."""
+    return compiled.floor is not None and (series.traffic or 0.0) < compiled.floor
+
+
+def _condition_state(compiled: CompiledCondition, series: Sequence[SeriesState]) -> State:
     if any(s.firing for s in series):
         return "firing"
-    if not series or any(s.value is None for s in series):
+    judged = [s for s in series if not _quiet(compiled, s)]
+    if not series or any(s.value is None for s in judged):
         return "no_data"
-    if any(s.value is not None and _breaches(s.value, cond) for s in series):
+    if any(s.value is not None and compiled.breaches(s.value) for s in judged):
         return "pending"
     return "ok"
 
 
-def _breaches(value: float, cond: RollbackCondition) -> bool:
-    threshold = cond.threshold
-    return {
-        ">": value > threshold,
-        ">=": value >= threshold,
-        "<": value < threshold,
-        "<=": value <= threshold,
-    }[cond.comparison]
+def _notes(compiled: CompiledCondition, series: Sequence[SeriesState]) -> list[str]:
+    window = compiled.condition.window
+    return [
+        f"{_shown(s.labels)}: {s.traffic or 0:g} requests in {window}, under the floor of {compiled.floor:g}:"
+        " too few to judge the rate"
+        for s in series
+        if _quiet(compiled, s) and not s.firing
+    ]
 
 
-class _Prometheus:
-    """Instant queries over Prometheus's HTTP API, trusting nothing it answers."""
-
-    def __init__(self, base_url: str, timeout: float) -> None:
-        parsed = urllib.parse.urlsplit(base_url)
-        if parsed.scheme not in ("http", "https") or not parsed.netloc:
-            raise UsageError(f"{base_url!r} is not an http(s) URL of a Prometheus server")
-        self.base_url = base_url
-        self.url = base_url.rstrip("/") + "/api/v1/query"
-        self.timeout = timeout
-
-    def query(self, expr: str, when: datetime) -> list[Sample]:
-        """The instant vector `expr` evaluates to at `when`."""
-        body = self._post({"query": expr, "time": f"{when.timestamp():.3f}"})
-        return _vector(body, self.base_url)
-
-    def _post(self, form: Mapping[str, str]) -> Any:
-        data = urllib.parse.urlencode(form).encode()
-        request = urllib.request.Request(self.url, data=data, method="POST")  # noqa: S310 (http(s) checked)
-        request.add_header("Accept", "application/json")
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
-                raw = response.read(MAX_RESPONSE_BYTES + 1)
-        except urllib.error.HTTPError as err:
-            with err:
-                detail = _error_detail(err.read(64 * 1024))
-            raise PrometheusUnavailable(f"Prometheus at {self.base_url} answered HTTP {err.code}{detail}") from None
-        except (urllib.error.URLError, OSError) as err:
-            reason = getattr(err, "reason", err)
-            raise PrometheusUnavailable(f"cannot reach Prometheus at {self.base_url}: {reason}") from None
-        if len(raw) > MAX_RESPONSE_BYTES:
-            raise PrometheusUnavailable(f"Prometheus at {self.base_url} answered more than 16 MiB")
-        try:
-            return json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            raise PrometheusUnavailable(f"Prometheus at {self.base_url} did not answer JSON") from None
+def _shown(labels: Labels) -> str:
+    return ",".join(f"{k}={v}" for k, v in sorted(labels.items())) or "the service"
 
 
-def _error_detail(raw: bytes) -> str:
-    """Prometheus explains a refused query in `error`; anything else is not worth echoing."""
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        return ""
-    if isinstance(body, dict) and isinstance(body.get("error"), str):
-        return f": {body['error']}"
-    return ""
-
-
-def _vector(body: Any, base_url: str) -> list[Sample]:
-    """The samples of a `status: success` instant-vector answer; anything else is nonsense."""
-
-    def nonsense(why: str) -> PrometheusUnavailable:
-        return PrometheusUnavailable(f"Prometheus at {base_url} answered nonsense: {why}")
-
-    if not isinstance(body, dict) or body.get("status") != "success":
-        error = body.get("error") if isinstance(body, dict) else None
-        raise nonsense(f"status is not success ({error})" if error else "status is not success")
-    data = body.get("data")
-    if not isinstance(data, dict) or data.get("resultType") != "vector":
-        raise nonsense("not an instant vector")
-    result = data.get("result")
-    if not isinstance(result, list):
-        raise nonsense("result is not a list")
-    samples = [_sample(item) for item in result]
-    if any(s is None for s in samples):
-        raise nonsense("a sample is not {metric: {...}, value: [time, number]}")
-    return [s for s in samples if s is not None]
-
-
-def _sample(item: Any) -> Sample | None:
-    if not isinstance(item, dict):
-        return None
-    metric, value = item.get("metric"), item.get("value")
-    if not isinstance(metric, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in metric.items()):
-        return None
-    if not isinstance(value, list) or len(value) != 2 or not isinstance(value[1], str):
-        return None
-    try:
-        return dict(metric), float(value[1])
-    except ValueError:
-        return None
+def _recovery(
+    session: _Session, compiled: CompiledCondition, series: Sequence[SeriesState]
+) -> tuple[datetime | None, datetime | None]:
+    """For a held breach (a halt) that is over: when it was last seen and when the alert clears."""
+    if compiled.hold is None or compiled.last_breach is None:
+        return None, None
+    if any(s.value is None or compiled.breaches(s.value) for s in series if s.firing):
+        return None, None  # still breaching: it clears `hold` after it ends
+    seen = [v for _, v in session.query(compiled.last_breach)]
+    if not seen:
+        return None, None
+    last = datetime.fromtimestamp(max(seen), UTC)
+    return last, last + timedelta(seconds=compiled.hold)

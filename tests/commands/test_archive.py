@@ -58,8 +58,8 @@ def multi_block(tmp_path: Path, cli) -> Path:
     """The GO example with 3 MiB more evidence (several gzip members), re-approved and decided."""
     repo = copy_example(tmp_path)
     (repo / "evidence" / "security" / "scan-full.log").write_bytes(_text(3 * MIB, seed=1))
-    added = cli("evidence", "add", "evidence/security/scan-full.log", "--item", "B-security", "--id", "scan-full",
-                "--repo", repo)  # fmt: skip
+    argv = ["evidence", "add", "evidence/security/scan-full.log", "--item", "B-security", "--id", "scan-full"]
+    added = cli(*argv, "--supporting", "--repo", repo)
     assert added.code == 0, added.err
     reapprove_and_decide(cli, repo, EXAMPLE.decided_at)
     return repo

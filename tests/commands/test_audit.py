@@ -79,8 +79,9 @@ def packet(run_gate: RunGate, repo: Path, *extra: str) -> str:
 def capture(run_gate: RunGate, repo: Path, capture_id: str, *argv: str) -> None:
     """`gate evidence capture` of a command for an item whose sign-off no decision depends on (no-go only)."""
     code, _, err = run_gate(
-        "evidence", "capture", "--repo", repo, "--item", "D-genesis-checksum", "--id", capture_id, "--", *argv
-    )
+        "evidence", "capture", "--repo", repo, "--item", "D-genesis-checksum", "--id", capture_id, "--supporting",
+        "--", *argv,
+    )  # fmt: skip
     assert code == 0, err
 
 

@@ -150,8 +150,14 @@ def test_each_format_renders(fmt: str, repo_copy: Path, run_gate, card: dict[str
     assert "Traceback" not in out + err
     blocking = len(card["blocking"])
     if fmt == "text":
-        assert f"Blocking ({blocking}):" in out
-        assert all(f"  - {b}" in out for b in card["blocking"])
+        lines = out.splitlines()
+        assert lines[0].startswith("NO-GO — VirtEngine Mainnet Launch")  # the verdict first
+        assert lines[-1].startswith("Decision: NO-GO")  # and last, for whoever reads only that
+        assert f"{blocking} blocking, by who must act:" in out
+        failed = [i for i in card["items"] if i["state"] == "FAIL"]
+        assert all(f"✗ {i['priority']} {i['id']} {i['title']}: " in out for i in failed)
+        assert all(f"✗ {s['name']} sign-off: pending" in out for s in card["signoffs"])
+        assert sum(line.lstrip().startswith("✗") for line in lines) == blocking
     elif fmt == "json":
         assert json.loads(out)["decision"] == "NO-GO"
     elif fmt == "markdown":

@@ -74,7 +74,9 @@ def test_evidence_add_registers_a_new_artifact(tmp_path, monkeypatch, cli):
     (repo / rel).write_bytes(body)
     monkeypatch.chdir(repo)  # paths on the command line are relative to where the user stands
     before = now_s()
-    result = cli("evidence", "add", rel, "--item", "B-security", "--id", "pentest-report", "--repo", repo)
+    result = cli(
+        "evidence", "add", rel, "--item", "B-security", "--id", "pentest-report", "--supporting", "--repo", repo
+    )
     after = now_s()
     assert result.code == 0, result.err
     assert result.out.splitlines() == [
@@ -97,7 +99,18 @@ def test_evidence_add_with_area_serves_that_area_too(tmp_path, monkeypatch, cli)
     (repo / rel).write_text("pentest\n", encoding="utf-8")
     monkeypatch.chdir(repo)
     result = cli(
-        "evidence", "add", rel, "--item", "B-security", "--id", "pentest", "--area", "product-release", "--repo", "."
+        "evidence",
+        "add",
+        rel,
+        "--item",
+        "B-security",
+        "--id",
+        "pentest",
+        "--supporting",
+        "--area",
+        "product-release",
+        "--repo",
+        ".",
     )
     assert result.code == 0, result.err
     assert f"{STALE}product-release, security — re-approval needed" in result.out
@@ -167,7 +180,19 @@ def test_evidence_capture_records_the_run(tmp_path, cli):
     repo = copy_example(tmp_path)
     argv = [sys.executable, "-c", SCRIPT_OK]
     started = now_s()
-    result = cli("evidence", "capture", "--repo", repo, "--item", "B-security", "--id", "extra-audit", "--", *argv)
+    result = cli(
+        "evidence",
+        "capture",
+        "--repo",
+        repo,
+        "--item",
+        "B-security",
+        "--id",
+        "extra-audit",
+        "--supporting",
+        "--",
+        *argv,
+    )
     ended = now_s()
     assert result.code == 0, result.err
     assert "recorded: extra-audit" in result.out
@@ -219,7 +244,18 @@ def test_evidence_capture_of_a_missing_program(tmp_path, cli):
     repo = copy_example(tmp_path)
     before = snapshot(repo)
     result = cli(
-        "evidence", "capture", "--repo", repo, "--item", "B-security", "--id", "x", "--", "no-such-program-4711", "-v"
+        "evidence",
+        "capture",
+        "--repo",
+        repo,
+        "--item",
+        "B-security",
+        "--id",
+        "x",
+        "--supporting",
+        "--",
+        "no-such-program-4711",
+        "-v",
     )
     assert result.code == 2
     assert "gate: cannot run no-such-program-4711" in result.err
@@ -229,7 +265,7 @@ def test_evidence_capture_of_a_missing_program(tmp_path, cli):
 
 def test_evidence_capture_needs_a_command(tmp_path, cli):
     repo = copy_example(tmp_path)
-    result = cli("evidence", "capture", "--repo", repo, "--item", "B-security", "--id", "x", "--")
+    result = cli("evidence", "capture", "--repo", repo, "--item", "B-security", "--id", "x", "--supporting", "--")
     assert result.code == 2
     assert "give the command to run after --" in result.err
 
@@ -392,7 +428,12 @@ def test_evidence_add_of_a_new_file_only_inserts(tmp_path, monkeypatch, cli):
     before = (repo / MANIFEST).read_text(encoding="utf-8")
     (repo / "evidence/ops/extra.md").write_text("extra\n", encoding="utf-8")
     monkeypatch.chdir(repo)
-    assert cli("evidence", "add", "evidence/ops/extra.md", "--item", "B-operations-sre", "--id", "extra").code == 0
+    assert (
+        cli(
+            "evidence", "add", "evidence/ops/extra.md", "--item", "B-operations-sre", "--id", "extra", "--supporting"
+        ).code
+        == 0
+    )
     after = (repo / MANIFEST).read_text(encoding="utf-8")
     entry = next(a for a in read_manifest(repo)["artifacts"] if a["id"] == "extra")
     block = "".join(f"    {line}\n" for line in json.dumps(entry, indent=2, ensure_ascii=False).splitlines())
@@ -790,6 +831,7 @@ def test_ctrl_c_during_capture_leaves_no_half_written_entry(tmp_path):
             "B-security",
             "--id",
             "interrupted",
+            "--supporting",
             "--",
             sys.executable,
             "-c",

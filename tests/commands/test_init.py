@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from gate.commands.init import GITHUB_FILES
 from gate.load import load_yaml
 from gate.model import Checklist
 from tests.conftest import RunGate
@@ -51,6 +52,7 @@ def test_init_scaffolds_a_launch(tmp_path, run_gate):
     schemas = {p.relative_to(ROOT).as_posix() for p in (ROOT / "schemas").rglob("*.schema.json")}
     expected = {"checklist.yaml", "evidence-manifest.json", ".github/CODEOWNERS", "evidence/.gitkeep"}
     expected |= {"decisions/.gitkeep"} | {f"signoffs/{a}.yaml" for a in AREAS} | schemas
+    expected |= set(GITHUB_FILES)  # workflows, hooks, PR template, setup guide, rulesets
     assert files_under(target) == expected
     assert {line.removeprefix("created ") for line in out.splitlines()[:-1]} == {str(target / f) for f in expected}
     assert out.splitlines()[-1] == f"next: cd {target} && gate check"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,8 +16,12 @@ from urllib.parse import quote
 
 from tests.github.state import (
     EPOCH,
+    CheckRunRecord,
     CommentRecord,
+    CommitRecord,
+    EventRecord,
     FileChange,
+    Identity,
     PullRecord,
     ReleaseRecord,
     ReviewRecord,
@@ -196,6 +201,16 @@ def _branch(api: str, state: State, ref: str, sha: str) -> dict[str, Json]:
     }
 
 
+def _head(api: str, state: State, pull: PullRecord) -> dict[str, Json]:
+    head = _branch(api, state, pull.head_ref, pull.head_sha)
+    if pull.head_repo:  # a fork: the same shape, another repository
+        owner, name = pull.head_repo.split("/")
+        head["repo"] = {**head["repo"], "full_name": pull.head_repo, "name": name, "fork": True}
+        head["repo"]["owner"] = simple_user(api, owner)
+        head["label"] = f"{owner}:{pull.head_ref}"
+    return head
+
+
 def pull_request_simple(api: str, state: State, pull: PullRecord) -> dict[str, Json]:
     """A `pull-request-simple` (as in lists); `pull_request` adds the detail fields."""
     repo_url = f"{api}/repos/{state.full_name}"
@@ -215,7 +230,7 @@ def pull_request_simple(api: str, state: State, pull: PullRecord) -> dict[str, J
         "comments_url": links["comments"]["href"],
         "statuses_url": f"{repo_url}/statuses/{pull.head_sha}",
         "number": pull.number,
-        "state": "closed" if pull.merged else "open",
+        "state": "closed" if pull.merged else pull.state,
         "locked": False,
         "title": f"Change #{pull.number}",
         "user": simple_user(api, pull.author, pull.author_type),
@@ -232,7 +247,7 @@ def pull_request_simple(api: str, state: State, pull: PullRecord) -> dict[str, J
         "assignees": [],
         "requested_reviewers": [],
         "requested_teams": [],
-        "head": _branch(api, state, pull.head_ref, pull.head_sha),
+        "head": _head(api, state, pull),
         "base": _branch(api, state, pull.base_ref, pull.base_sha),
         "_links": links,
         "author_association": "MEMBER",
@@ -254,7 +269,7 @@ def pull_request(api: str, state: State, pull: PullRecord) -> dict[str, Json]:
         "comments": len(state.comments.get(pull.number, [])),
         "review_comments": 0,
         "maintainer_can_modify": False,
-        "commits": 1,
+        "commits": len(pull.commits),
         "additions": files,
         "deletions": 0,
         "changed_files": files,
@@ -438,3 +453,219 @@ def issue_comment(api: str, state: State, number: int, comment: CommentRecord) -
             **dict.fromkeys(("+1", "-1", "laugh", "confused", "heart", "hooray", "eyes", "rocket"), 0),
         },
     }
+
+
+def _git_user(name: str, email: str) -> dict[str, Json]:
+    return {"name": name, "email": email, "date": stamp(EPOCH)}
+
+
+def commit(api: str, state: State, sha: str, record: CommitRecord | None = None) -> dict[str, Json]:
+    """A `commit` (as /pulls/N/commits and /branches/{b} carry it); `author` null when no account is linked."""
+    url = f"{api}/repos/{state.full_name}/commits/{sha}"
+    record = record or CommitRecord(sha, "rm-rosa")
+    user = simple_user(api, record.login) if record.login else None
+    return {
+        "url": url,
+        "sha": sha,
+        "node_id": _node("C", _stable_id(sha)),
+        "html_url": f"{WEB}/{state.full_name}/commit/{sha}",
+        "comments_url": f"{url}/comments",
+        "commit": {
+            "url": f"{api}/repos/{state.full_name}/git/commits/{sha}",
+            "author": _git_user(record.name, record.email),
+            "committer": _git_user(record.name, record.email),
+            "message": record.message,
+            "comment_count": 0,
+            "tree": {
+                "sha": fake_sha("tree", sha),
+                "url": f"{api}/repos/{state.full_name}/git/trees/{fake_sha('tree', sha)}",
+            },
+        },
+        "author": user,
+        "committer": user,
+        "parents": [],
+    }
+
+
+def branch(api: str, state: State, name: str, sha: str) -> dict[str, Json]:
+    url = f"{api}/repos/{state.full_name}/branches/{quote(name, safe='')}"
+    return {
+        "name": name,
+        "commit": commit(api, state, sha),
+        "_links": {"html": f"{WEB}/{state.full_name}/tree/{name}", "self": url},
+        "protected": name in state.protection,
+        "protection": {"enabled": name in state.protection},
+        "protection_url": f"{url}/protection",
+    }
+
+
+def label_event(api: str, state: State, record: EventRecord) -> dict[str, Json]:
+    return {
+        "id": record.id,
+        "node_id": _node("LE", record.id),
+        "url": f"{api}/repos/{state.full_name}/issues/events/{record.id}",
+        "actor": simple_user(api, record.actor),
+        "event": record.event,
+        "commit_id": None,
+        "commit_url": None,
+        "created_at": stamp(record.created_at),
+        "performed_via_github_app": None,
+        "label": {"name": record.label, "color": "ededed"},
+    }
+
+
+def label(api: str, state: State, name: str) -> dict[str, Json]:
+    return _label(api, state, name)
+
+
+def tree(api: str, state: State, sha: str, files: Mapping[str, bytes]) -> dict[str, Json]:
+    entries = [
+        {
+            "path": path,
+            "mode": "100644",
+            "type": "blob",
+            "sha": _git_blob_sha(data),
+            "size": len(data),
+            "url": f"{api}/repos/{state.full_name}/git/blobs/{_git_blob_sha(data)}",
+        }
+        for path, data in sorted(files.items())
+    ]
+    return {"sha": sha, "url": f"{api}/repos/{state.full_name}/git/trees/{sha}", "tree": entries, "truncated": False}
+
+
+def blob(api: str, state: State, data: bytes) -> dict[str, Json]:
+    sha = _git_blob_sha(data)
+    return {
+        "sha": sha,
+        "node_id": _node("B", _stable_id(sha)),
+        "url": f"{api}/repos/{state.full_name}/git/blobs/{sha}",
+        "size": len(data),
+        "content": base64.b64encode(data).decode(),
+        "encoding": "base64",
+    }
+
+
+def blob_sha(data: bytes) -> str:
+    return _git_blob_sha(data)
+
+
+def integration(api: str, state: State, who: Identity) -> dict[str, Json]:
+    app_id = who.app_id or 0
+    return {
+        "id": app_id,
+        "slug": who.app_slug,
+        "node_id": _node("A", app_id),
+        "owner": simple_user(api, state.owner, "Organization"),
+        "name": who.app_slug or "app",
+        "description": None,
+        "external_url": f"{WEB}/apps/{who.app_slug}",
+        "html_url": f"{WEB}/apps/{who.app_slug}",
+        "created_at": stamp(EPOCH),
+        "updated_at": stamp(EPOCH),
+        "permissions": dict(who.permissions),
+        "events": [],
+    }
+
+
+def check_run(api: str, state: State, record: CheckRunRecord, who: Identity) -> dict[str, Json]:
+    url = f"{api}/repos/{state.full_name}/check-runs/{record.id}"
+    return {
+        "id": record.id,
+        "node_id": _node("CR", record.id),
+        "head_sha": record.head_sha,
+        "name": record.name,
+        "url": url,
+        "html_url": f"{WEB}/{state.full_name}/runs/{record.id}",
+        "details_url": None,
+        "external_id": None,
+        "status": "completed",
+        "conclusion": record.conclusion,
+        "started_at": stamp(record.created_at),
+        "completed_at": stamp(record.created_at),
+        "check_suite": {"id": _stable_id(f"suite:{record.head_sha}:{record.app_id}")},
+        "output": {
+            "title": record.title,
+            "summary": record.summary,
+            "text": None,
+            "annotations_count": 0,
+            "annotations_url": f"{url}/annotations",
+        },
+        "app": integration(api, state, who),
+        "pull_requests": [],
+    }
+
+
+def open_pull(api: str, state: State, pull: PullRecord) -> dict[str, Json]:
+    return pull_request_simple(api, state, pull)
+
+
+def repository_full(api: str, state: State) -> dict[str, Json]:
+    """A `full-repository`, as GET /repos/{owner}/{repo} answers."""
+    return {
+        **repository(api, state),
+        "network_count": 0,
+        "subscribers_count": 1,
+        "topics": [],
+        "is_template": False,
+        "allow_forking": True,
+        "web_commit_signoff_required": False,
+        "has_discussions": False,
+    }
+
+
+def environment(api: str, state: State, name: str, branches: list[str] | None) -> dict[str, Json]:
+    """An environment; `branches` None: deployable from any branch, else a custom policy of these names."""
+    eid = _stable_id(f"env:{name}")
+    url = f"{api}/repos/{state.full_name}/environments/{quote(name)}"
+    env: dict[str, Json] = {
+        "id": eid,
+        "node_id": _node("EN", eid),
+        "name": name,
+        "url": url,
+        "html_url": f"{WEB}/{state.full_name}/deployments/activity_log?environments_filter={quote(name)}",
+        "created_at": stamp(EPOCH),
+        "updated_at": stamp(EPOCH),
+        "protection_rules": [],
+        "deployment_branch_policy": None
+        if branches is None
+        else {"protected_branches": False, "custom_branch_policies": True},
+    }
+    if branches is not None:
+        env["protection_rules"] = [{"id": eid + 1, "node_id": _node("GA", eid + 1), "type": "branch_policy"}]
+    return env
+
+
+def branch_policy(name: str) -> dict[str, Json]:
+    pid = _stable_id(f"policy:{name}")
+    return {"id": pid, "node_id": _node("DBP", pid), "name": name, "type": "branch"}
+
+
+def installation(api: str, state: State, who: Identity) -> dict[str, Json]:
+    iid = _stable_id(f"installation:{who.app_slug}")
+    return {
+        "id": iid,
+        "app_id": who.app_id,
+        "app_slug": who.app_slug,
+        "client_id": f"Iv1.{iid}",
+        "target_id": _stable_id(state.owner),
+        "target_type": "Organization",
+        "single_file_name": None,
+        "repository_selection": "selected",
+        "access_tokens_url": f"{api}/app/installations/{iid}/access_tokens",
+        "html_url": f"{WEB}/organizations/{state.owner}/settings/installations/{iid}",
+        "repositories_url": f"{api}/installation/repositories",
+        "events": ["pull_request", "pull_request_review"],
+        "account": simple_user(api, state.owner, "Organization"),
+        "permissions": dict(who.permissions),
+        "created_at": stamp(EPOCH),
+        "updated_at": stamp(EPOCH),
+        "suspended_by": None,
+        "suspended_at": None,
+    }
+
+
+def ruleset(state: State, document: Mapping[str, Json], ruleset_id: int, app_id: int) -> dict[str, Json]:
+    """A ruleset as GitHub answers it, from an importable document (`docs/ruleset*.json`)."""
+    # The docs' placeholder App ids: 1000000 the gate App, 2000000 the release App.
+    text = json.dumps(document).replace("1000000", str(app_id)).replace("2000000", str(app_id))
+    return {**json.loads(text), "id": ruleset_id, "source_type": "Repository", "source": state.full_name}

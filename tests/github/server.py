@@ -19,6 +19,7 @@ a 200 that is not JSON at all.
 
 from __future__ import annotations
 
+import fnmatch
 import functools
 import json
 import re
@@ -36,19 +37,29 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 from jsonschema import Draft202012Validator, FormatChecker
 
 from tests.github.payloads import (
+    blob,
+    blob_sha,
+    branch,
+    check_run,
+    commit,
     content_directory,
     content_file,
     diff_entry,
     git_ref,
     git_tag,
     issue_comment,
+    label,
+    label_event,
+    open_pull,
     pull_request,
     pull_request_simple,
     release,
+    repository_full,
     review,
     team_member,
+    tree,
 )
-from tests.github.state import CommentRecord, PullRecord, ReleaseRecord, State
+from tests.github.state import GATE_APP, CheckRunRecord, CommentRecord, Identity, PullRecord, ReleaseRecord, State
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "data" / "github-rest-subset.schema.json"
 DOCS = "https://docs.github.com/rest"
@@ -144,6 +155,13 @@ class Call:
     params: dict[str, str]
     query: dict[str, str]
     body: Json
+    who: Identity = GATE_APP
+
+    def need(self, permission: str, level: str = "read") -> None:
+        """GitHub's 403 for a token whose App lacks `permission` at `level`."""
+        have = self.who.permissions.get(permission)
+        if have is None or (level == "write" and have != "write"):
+            raise HttpError(403, "Resource not accessible by integration")
 
     def number(self, name: str) -> int:
         value = self.params[name]
@@ -227,6 +245,7 @@ def _get_tag(call: Call) -> Reply:
 
 
 def _create_tag(call: Call) -> Reply:
+    call.need("contents", "write")
     state, body = call.state, call.body
     if body["object"] not in state.commits and body["object"] not in state.tags:
         raise HttpError(422, "Object does not exist")
@@ -244,11 +263,14 @@ def _create_ref(call: Call) -> Reply:
     kind = "tag" if sha in state.tags else "commit" if sha in state.commits else None
     if kind is None:
         raise HttpError(422, "Object does not exist")
+    call.need("contents", "write")
+    _check_tag_rules(call, full)
     state.refs[ref] = (sha, kind)
     return Reply(201, git_ref(call.api, state, ref, sha, kind))
 
 
 def _create_release(call: Call) -> Reply:
+    call.need("contents", "write")
     state, body = call.state, call.body
     tag = body["tag_name"]
     if any(r.tag_name == tag for r in state.releases):
@@ -287,7 +309,9 @@ def _create_comment(call: Call) -> Reply:
     state = call.state
     number, comments = _issue_comments(call)
     moment = state.tick()
-    comment = CommentRecord(state.next_id(), call.body["body"], state.viewer, state.viewer_type, moment, moment)
+    if "write" not in (call.who.permissions.get("issues"), call.who.permissions.get("pull_requests")):
+        raise HttpError(403, "Resource not accessible by integration")
+    comment = CommentRecord(state.next_id(), call.body["body"], call.who.login, call.who.user_type, moment, moment)
     comments.append(comment)
     return Reply(201, issue_comment(call.api, state, number, comment))
 
@@ -297,10 +321,173 @@ def _update_comment(call: Call) -> Reply:
     for number, comments in call.state.comments.items():
         for comment in comments:
             if comment.id == wanted:
+                if comment.user != call.who.login:  # GitHub: only the author (or a maintainer) edits
+                    raise HttpError(403, "Resource not accessible by integration")
                 comment.body = call.body["body"]
                 comment.updated_at = call.state.tick()
                 return Reply(200, issue_comment(call.api, call.state, number, comment))
     raise not_found()
+
+
+def _check_tag_rules(call: Call, full: str) -> None:
+    """An active tag ruleset restricting creation refuses everyone but its bypass actors (GH013)."""
+    for ruleset in call.state.rulesets:
+        if ruleset.get("target") != "tag" or ruleset.get("enforcement") != "active":
+            continue
+        include = ruleset.get("conditions", {}).get("ref_name", {}).get("include", [])
+        if not any(fnmatch.fnmatchcase(full, pattern) for pattern in include):
+            continue
+        if not any(r["type"] == "creation" for r in ruleset.get("rules", [])):
+            continue
+        bypass = {b.get("actor_id") for b in ruleset.get("bypass_actors", []) if b.get("actor_type") == "Integration"}
+        if call.who.app_id not in bypass:
+            raise HttpError(
+                422,
+                "Repository rule violations found\n\nCannot create ref due to creations being restricted.\n\n",
+                [{"resource": "Ref", "code": "custom", "field": "pre_receive"}],
+            )
+
+
+def _get_branch(call: Call) -> Reply:
+    name = call.params["branch"]
+    sha = call.state.branches.get(name)
+    if sha is None:
+        raise HttpError(404, "Branch not found")
+    return Reply(200, branch(call.api, call.state, name, sha))
+
+
+def _list_pull_commits(call: Call) -> Reply:
+    pull = call.pull()
+    return Reply(200, [commit(call.api, call.state, c.sha, c) for c in pull.commits], paginate=True)
+
+
+def _list_issue_events(call: Call) -> Reply:
+    pull = call.state.pulls.get(call.number("issue_number"))
+    if pull is None:
+        raise not_found()
+    return Reply(200, [label_event(call.api, call.state, e) for e in pull.events], paginate=True)
+
+
+def _list_pulls(call: Call) -> Reply:
+    state, base = call.state, call.query.get("base")
+    wanted = call.query.get("state", "open")
+    pulls = [
+        p
+        for p in state.pulls.values()
+        if (wanted == "all" or ("closed" if p.merged else p.state) == wanted) and (base is None or p.base_ref == base)
+    ]
+    return Reply(200, [open_pull(call.api, state, p) for p in pulls], paginate=True)
+
+
+def _get_tree(call: Call) -> Reply:
+    sha = call.params["tree_sha"]
+    files = call.state.trees.get(sha)
+    if files is None or sha not in call.state.commits:
+        raise not_found()
+    call.need("contents")
+    return Reply(200, tree(call.api, call.state, sha, files))
+
+
+def _get_blob(call: Call) -> Reply:
+    wanted = call.params["file_sha"]
+    for files in call.state.trees.values():
+        for data in files.values():
+            if blob_sha(data) == wanted:
+                return Reply(200, blob(call.api, call.state, data))
+    raise not_found()
+
+
+def _create_check_run(call: Call) -> Reply:
+    call.need("checks", "write")
+    state, body = call.state, call.body
+    if body["head_sha"] not in state.commits:
+        raise HttpError(422, "No commit found for SHA: " + body["head_sha"])
+    output = body.get("output") or {}
+    record = CheckRunRecord(
+        state.next_id(),
+        body["name"],
+        body["head_sha"],
+        body.get("conclusion"),
+        output.get("title", ""),
+        output.get("summary", ""),
+        call.who.app_id or 0,
+        call.who.app_slug or "",
+        state.tick(),
+    )
+    state.check_runs.append(record)
+    return Reply(201, check_run(call.api, state, record, call.who))
+
+
+def _list_labels(call: Call) -> Reply:
+    return Reply(200, [label(call.api, call.state, n) for n in call.state.labels], paginate=True)
+
+
+def _get_repository(call: Call) -> Reply:
+    return Reply(200, repository_full(call.api, call.state))
+
+
+def _get_codeowners_errors(call: Call) -> Reply:
+    return Reply(200, {"errors": call.state.codeowners_errors})
+
+
+def _list_rulesets(call: Call) -> Reply:
+    summaries = [
+        {k: v for k, v in r.items() if k not in ("rules", "conditions", "bypass_actors")} for r in call.state.rulesets
+    ]
+    return Reply(200, summaries, paginate=True)
+
+
+def _get_ruleset(call: Call) -> Reply:
+    found = next((r for r in call.state.rulesets if str(r["id"]) == call.params["ruleset_id"]), None)
+    if found is None:
+        raise not_found()
+    return Reply(200, found)
+
+
+def _get_branch_rules(call: Call) -> Reply:
+    name = f"refs/heads/{call.params['branch']}"
+    rules = []
+    for ruleset in call.state.rulesets:
+        include = ruleset.get("conditions", {}).get("ref_name", {}).get("include", [])
+        targets = {"~DEFAULT_BRANCH": f"refs/heads/{call.state.default_branch}", "~ALL": name}
+        matched = any(fnmatch.fnmatchcase(name, targets.get(p, p)) for p in include)
+        if ruleset.get("target", "branch") == "branch" and ruleset.get("enforcement") == "active" and matched:
+            rules += [
+                {
+                    **rule,
+                    "ruleset_source_type": "Repository",
+                    "ruleset_source": call.state.full_name,
+                    "ruleset_id": ruleset["id"],
+                }
+                for rule in ruleset.get("rules", [])
+            ]
+    return Reply(200, rules, paginate=True)
+
+
+def _get_protection(call: Call) -> Reply:
+    found = call.state.protection.get(call.params["branch"])
+    if found is None:
+        raise HttpError(404, "Branch not protected")
+    return Reply(200, found)
+
+
+def _list_environments(call: Call) -> Reply:
+    envs = [env for env, _ in call.state.environments]
+    return Reply(200, {"total_count": len(envs), "environments": envs})
+
+
+def _list_branch_policies(call: Call) -> Reply:
+    name = call.params["environment_name"]
+    found = next((p for env, p in call.state.environments if env["name"] == name), None)
+    if found is None:
+        raise not_found()
+    return Reply(200, {"total_count": len(found), "branch_policies": found})
+
+
+def _get_installation(call: Call) -> Reply:
+    if call.state.installation is None:
+        raise not_found()
+    return Reply(200, call.state.installation)
 
 
 @dataclass(frozen=True)
@@ -337,6 +524,25 @@ ROUTES = (
     _route("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", _list_comments),
     _route("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", _create_comment),
     _route("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}", _update_comment),
+    _route("GET /repos/{owner}/{repo}", _get_repository),
+    _route("GET /repos/{owner}/{repo}/branches/{branch}", _get_branch),
+    _route("GET /repos/{owner}/{repo}/branches/{branch}/protection", _get_protection),
+    _route("GET /repos/{owner}/{repo}/pulls", _list_pulls),
+    _route("GET /repos/{owner}/{repo}/pulls/{pull_number}/commits", _list_pull_commits),
+    _route("GET /repos/{owner}/{repo}/issues/{issue_number}/events", _list_issue_events),
+    _route("GET /repos/{owner}/{repo}/git/trees/{tree_sha}", _get_tree),
+    _route("GET /repos/{owner}/{repo}/git/blobs/{file_sha}", _get_blob),
+    _route("POST /repos/{owner}/{repo}/check-runs", _create_check_run),
+    _route("GET /repos/{owner}/{repo}/labels", _list_labels),
+    _route("GET /repos/{owner}/{repo}/codeowners/errors", _get_codeowners_errors),
+    _route("GET /repos/{owner}/{repo}/rulesets", _list_rulesets),
+    _route("GET /repos/{owner}/{repo}/rulesets/{ruleset_id}", _get_ruleset),
+    _route("GET /repos/{owner}/{repo}/rules/branches/{branch}", _get_branch_rules),
+    _route("GET /repos/{owner}/{repo}/environments", _list_environments),
+    _route(
+        "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies", _list_branch_policies
+    ),
+    _route("GET /repos/{owner}/{repo}/installation", _get_installation),
 )
 
 
@@ -572,7 +778,7 @@ class GitHubServer:
                 or params.get("repo", self.state.repo) != self.state.repo
             ):
                 raise not_found()
-            reply = route.handler(Call(api, self.state, params, query, body))
+            reply = route.handler(Call(api, self.state, params, query, body, self._identity(headers)))
         except HttpError as error:
             return _error_answer(error)
         payload, extra = reply.body, dict[str, str]()
@@ -580,6 +786,11 @@ class GitHubServer:
             payload, extra = paginate(reply.body, query, api, path)
         self.errors.extend(schema_errors(route.endpoint, str(reply.status), payload))
         return _json_answer(reply.status, payload, {**_RATE_HEADERS, **extra})
+
+    def _identity(self, headers: Mapping[str, str]) -> Identity:
+        """Who the request's token speaks for (a token the state does not name: the gate's App)."""
+        token = (headers.get("authorization") or "").partition(" ")[2]
+        return self.state.tokens.get(token, self.state.default_identity)
 
     def _check_request(self, route: Route, raw: bytes, body: Json) -> None:
         if route.method not in ("POST", "PATCH"):

@@ -40,6 +40,80 @@ class ReviewRecord:
 
 
 @dataclass
+class CommitRecord:
+    """One commit of a pull request: `login` is the GitHub account its author e-mail maps to (or None)."""
+
+    sha: str
+    login: str | None
+    name: str = "A Person"
+    email: str = "person@example.com"
+    message: str = "a change"
+
+
+@dataclass
+class EventRecord:
+    """An issue event (`labeled` / `unlabeled`) with the account that did it."""
+
+    id: int
+    event: str
+    label: str
+    actor: str
+    created_at: datetime
+
+
+@dataclass
+class CheckRunRecord:
+    id: int
+    name: str
+    head_sha: str
+    conclusion: str | None
+    title: str
+    summary: str
+    app_id: int
+    app_slug: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who a token speaks for: the gate's App, the workflow's GITHUB_TOKEN, a fork's read-only token."""
+
+    login: str
+    app_id: int | None
+    app_slug: str | None
+    permissions: dict[str, str]
+    user_type: str = "Bot"
+
+
+GATE_APP = Identity(
+    "gate-app[bot]",
+    424242,
+    "gate-app",
+    {
+        "checks": "write",
+        "contents": "read",
+        "pull_requests": "write",
+        "issues": "read",
+        "members": "read",
+        "metadata": "read",
+    },
+)
+RELEASE_APP = Identity(
+    "gate-release[bot]",
+    434343,
+    "gate-release",
+    {"contents": "write", "pull_requests": "read", "issues": "read", "members": "read", "metadata": "read"},
+)
+ACTIONS = Identity(
+    "github-actions[bot]",
+    15368,
+    "github-actions",
+    {"checks": "write", "contents": "write", "pull_requests": "write", "issues": "write", "metadata": "read"},
+)
+FORK = Identity("github-actions[bot]", 15368, "github-actions", {"contents": "read", "metadata": "read"})
+
+
+@dataclass
 class PullRecord:
     number: int
     author: str
@@ -55,6 +129,10 @@ class PullRecord:
     changed_files: int | None = None  # None: len(files); more simulates GitHub's 3000-file cap
     reviews: list[ReviewRecord] = field(default_factory=list)
     created_at: datetime = EPOCH
+    commits: list[CommitRecord] = field(default_factory=list)
+    events: list[EventRecord] = field(default_factory=list)
+    state: str = "open"
+    head_repo: str | None = None  # None: the base repository itself
 
 
 @dataclass
@@ -104,6 +182,16 @@ class State:
         self.releases: list[ReleaseRecord] = []
         self.comments: dict[int, list[CommentRecord]] = {}
         self.commit_pulls: dict[str, list[int]] = {}
+        self.branches: dict[str, str] = {}  # branch name -> commit
+        self.check_runs: list[CheckRunRecord] = []
+        self.tokens: dict[str, Identity] = {}  # token -> who it speaks for
+        self.default_identity = GATE_APP  # who any other token speaks for
+        self.rulesets: list[dict[str, Any]] = []  # as GET /rulesets/{id} answers
+        self.protection: dict[str, dict[str, Any]] = {}  # branch -> GET .../protection answer
+        self.environments: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []  # (environment, branch policies)
+        self.labels: list[str] = []
+        self.installation: dict[str, Any] | None = None
+        self.codeowners_errors: list[dict[str, Any]] = []
         self._ids = 1000
         self._clock = EPOCH
         self.default_head = self.add_commit(fake_sha("main"), branch=self.default_branch)
@@ -126,6 +214,7 @@ class State:
         self.trees.setdefault(sha, {})
         if branch is not None:
             self.trees[branch] = self.trees[sha]
+            self.branches[branch] = sha
         return sha
 
     def add_file(self, ref: str, path: str, content: str | bytes) -> None:
@@ -159,6 +248,8 @@ class State:
         )
         if pull.merge_commit_sha:
             self.add_commit(pull.merge_commit_sha)
+        if not pull.commits:
+            pull.commits = [CommitRecord(pull.head_sha, author, author, f"{author}@example.com")]
         self.pulls[number] = pull
         self.comments.setdefault(number, [])
         return pull
@@ -185,6 +276,22 @@ class State:
         )
         pull.reviews.append(review)
         return review
+
+    def set_branch(self, name: str, sha: str) -> str:
+        """Point branch `name` at commit `sha` (its tree is the commit's)."""
+        return self.add_commit(sha, branch=name)
+
+    def add_label(self, number: int, label: str, actor: str) -> None:
+        """`actor` puts `label` on PR `number` (the label and its `labeled` event)."""
+        pull = self.pulls[number]
+        if label not in pull.labels:
+            pull.labels.append(label)
+        pull.events.append(EventRecord(self.next_id(), "labeled", label, actor, self.tick()))
+
+    def remove_label(self, number: int, label: str, actor: str) -> None:
+        pull = self.pulls[number]
+        pull.labels.remove(label)
+        pull.events.append(EventRecord(self.next_id(), "unlabeled", label, actor, self.tick()))
 
     def add_team(self, org: str, slug: str, members: Iterable[str]) -> None:
         self.teams[(org.lower(), slug.lower())] = list(members)

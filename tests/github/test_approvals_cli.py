@@ -20,7 +20,7 @@ import pytest
 from gate.errors import UsageError
 from gate.github.event import pull_request_number, pushed_commit, repository
 from gate.report.scorecard import STICKY_MARKER
-from tests.github.state import State, fake_sha
+from tests.github.state import CommitRecord, State, fake_sha
 from tests.helpers import AT, DATA, FROZEN_LAUNCH, ROOT
 
 WEBHOOKS = DATA / "webhooks"
@@ -37,7 +37,7 @@ TEAMS = {
 }
 LEADS = ["sec-lead-ana", "comp-lead-ben", "ops-lead-chen", "fin-lead-dora", "prod-lead-eli"]
 IN_FREEZE, BEFORE_FREEZE = "2026-12-05T12:00:00Z", "2026-11-01T12:00:00Z"
-TOOL_OWNER = "/gate/ @tool-dev-tim\n"  # a person, not a team: the freeze tests isolate the freeze
+TOOL_OWNER = "/chain/ @tool-dev-tim\n"  # a person, not a team: the freeze tests isolate the freeze
 MODES = ["api", "roster"]
 
 
@@ -48,7 +48,14 @@ def replace_once(text: str, old: str, new: str) -> str:
 
 def checklist(*, roster: dict[str, list[str]] | None = None, freeze: bool = False) -> str:
     """The repository's checklist.yaml with a roster and/or the freeze of the GO example."""
-    text = CHECKLIST
+    text = replace_once(
+        CHECKLIST, "      label: security-hotfix\n", "      label: security-hotfix\n      granted_by: security-lead\n"
+    )
+    text = replace_once(
+        text,
+        "      approver_role: release-manager\n",
+        "      approver_role: release-manager\n      granted_by: release-manager\n",
+    )
     if roster is not None:
         lines = "".join(f'  "@virtengine/{team}": [{", ".join(members)}]\n' for team, members in roster.items())
         text = replace_once(text, "roster: {}\n", "roster:\n" + lines)
@@ -83,7 +90,7 @@ class GitHub:
 
     def pull(self, number: int, files: list[str], *, author: str = "rm-rosa", **rules: Any) -> Any:
         pull = self.state.add_pull(number, author=author, files=files, **rules.pop("pull", {}))
-        self.rules(pull.base_sha, **rules)
+        self.rules(self.state.default_head, **rules)  # the protected branch as it is now
         return pull
 
     def args(self, *extra: str) -> list[str]:
@@ -95,10 +102,8 @@ def gh(request, monkeypatch, github_server) -> GitHub:
     mode = getattr(request, "param", "roster")
     monkeypatch.setenv("GITHUB_API_URL", github_server.url)
     monkeypatch.setenv("GITHUB_TOKEN", "ghs_testtoken")
-    for name in ("GATE_ORG_TOKEN", "GITHUB_EVENT_PATH", "GITHUB_REPOSITORY"):
+    for name in ("GATE_GITHUB_TOKEN", "GITHUB_EVENT_PATH", "GITHUB_EVENT_NAME", "GITHUB_REPOSITORY"):
         monkeypatch.delenv(name, raising=False)
-    if mode == "api":
-        monkeypatch.setenv("GATE_ORG_TOKEN", "ghs_orgtoken")
     return GitHub(github_server, mode)
 
 
@@ -175,17 +180,37 @@ def test_one_person_cannot_stand_for_two_areas(run_gate, gh):
     assert "and stands for no other area (@omar-two-hats stands for" in out
 
 
-@pytest.mark.parametrize("rules_at_base", ["as before", "as the PR proposes"])
-def test_a_pr_cannot_grant_itself_approval_by_changing_its_rules(run_gate, gh, rules_at_base):
-    """The PR makes mallory a code owner and a Security member at its head; only the base counts.
-
-    The control ("as the PR proposes": the same rules already at base) passes, so the failure is the
-    rules' doing, not something else about this PR.
-    """
+@pytest.mark.parametrize("loosened", ["on the protected branch", "only at the PR's base commit"])
+def test_rules_come_from_the_protected_branch_as_it_is_now(run_gate, gh, loosened):
+    """H1: a PR opened against a commit (or a branch `x`) carrying a loosened roster and CODEOWNERS gains
+    nothing: the rules are read on `main` now, never at the PR's recorded base. The control (the same
+    loosening really merged on main) passes, so the failure is the rules' doing."""
     takeover = {**TEAMS, "security": [*TEAMS["security"], "mallory"]}
     owners = CODEOWNERS + "/signoffs/security.yaml @mallory\n"
-    base = {"codeowners": owners, "teams": takeover} if rules_at_base == "as the PR proposes" else {}
-    pull = gh.pull(40, [".github/CODEOWNERS", "checklist.yaml", "signoffs/security.yaml"], author="eve", **base)
+    pull = gh.pull(40, ["signoffs/security.yaml"], author="eve")
+    if loosened == "on the protected branch":
+        gh.rules(gh.state.default_head, codeowners=owners, teams=takeover)
+    else:
+        gh.rules(pull.base_sha, codeowners=owners, teams=takeover)
+    gh.state.add_file(pull.head_sha, "signoffs/security.yaml", SIGNOFF.replace("sec-lead-ana", "mallory"))
+    gh.state.add_review(40, "mallory")
+
+    code, out, _ = run_gate(*gh.args("--pr", "40"))
+
+    if loosened == "on the protected branch":
+        assert code == 0, out
+    else:
+        assert code == 1
+        assert "signoffs/security.yaml: needs an approval" in out
+        assert "a recorded approver who is a member of @virtengine/security (@mallory is not)" in out
+
+
+def test_a_pr_cannot_grant_itself_approval_by_changing_its_rules(run_gate, gh):
+    """The PR makes mallory a code owner and a Security member at its head: only main counts, and
+    changing the rules together with a sign-off is refused outright (separation of duties)."""
+    takeover = {**TEAMS, "security": [*TEAMS["security"], "mallory"]}
+    owners = CODEOWNERS + "/signoffs/security.yaml @mallory\n"
+    pull = gh.pull(40, [".github/CODEOWNERS", "checklist.yaml", "signoffs/security.yaml"], author="eve")
     gh.state.add_file(pull.head_sha, ".github/CODEOWNERS", owners)
     gh.state.add_file(pull.head_sha, "checklist.yaml", checklist(roster=takeover))
     gh.state.add_file(pull.head_sha, "signoffs/security.yaml", SIGNOFF.replace("sec-lead-ana", "mallory"))
@@ -194,39 +219,80 @@ def test_a_pr_cannot_grant_itself_approval_by_changing_its_rules(run_gate, gh, r
 
     code, out, _ = run_gate(*gh.args("--pr", "40"))
 
-    if rules_at_base == "as before":
-        assert code == 1
-        assert "signoffs/security.yaml: needs an approval" in out
-        assert "a recorded approver who is a member of @virtengine/security (@mallory is not)" in out
+    assert code == 1
+    assert "separation of duties: this changes the judging machinery (.github/CODEOWNERS, checklist.yaml)" in out
+    assert "a recorded approver who is a member of @virtengine/security (@mallory is not)" in out
+
+
+def test_a_pr_whose_base_is_not_the_protected_branch_is_refused(run_gate, gh):
+    """H1: green against branch `x`, then retargeted to main (`edited` re-ran nothing): refused on x."""
+    signoff_pr(gh, pull={"base_ref": "x"})
+    gh.state.add_review(21, "sec-lead-ana")
+
+    code, out, _ = run_gate(*gh.args("--pr", "21"))
+
+    assert code == 1
+    assert "the pull request's base is 'x', not the protected branch 'main'" in out
+
+
+@pytest.mark.parametrize("how", ["commit author", "co-author"])
+def test_authors_and_co_authors_of_its_commits_cannot_approve_their_area(run_gate, gh, how):
+    """M: the PR is opened by rm-rosa, but the Security lead wrote (or co-wrote) the sign-off commit."""
+    pull = signoff_pr(gh)
+    if how == "commit author":
+        pull.commits = [CommitRecord(pull.head_sha, "sec-lead-ana", "Ana", "ana@example.com")]
     else:
-        assert code == 0, out
+        trailer = "sign off\n\nCo-authored-by: Ana <12345+sec-lead-ana@users.noreply.github.com>\n"
+        pull.commits = [CommitRecord(pull.head_sha, "rm-rosa", "Rosa", "rosa@example.com", trailer)]
+    gh.state.add_review(21, "sec-lead-ana")
+
+    code, out, _ = run_gate(*gh.args("--pr", "21"))
+
+    assert code == 1
+    assert "@sec-lead-ana wrote a commit of it, so cannot approve it" in out
+
+
+def test_a_commit_by_an_address_github_cannot_name_blocks(run_gate, gh):
+    pull = signoff_pr(gh)
+    pull.commits = [CommitRecord(pull.head_sha, None, "Anonymous", "anon@example.com")]
+    gh.state.add_review(21, "sec-lead-ana")
+
+    code, out, _ = run_gate(*gh.args("--pr", "21"))
+
+    assert code == 1
+    assert "names Anonymous <anon@example.com>, whom GitHub links to no account" in out
 
 
 # -- the freeze ----------------------------------------------------------------------------------------
 
 
+APP_CODE = "chain/app.go"  # not judging machinery: only the freeze decides
+
+
 @both_modes
 @pytest.mark.parametrize(
-    ("files", "labels", "at", "code", "says"),
+    ("files", "label", "at", "code", "says"),
     [
         (
-            ["gate/cli.py"],
-            [],
+            [APP_CODE],
+            None,
             IN_FREEZE,
             1,
-            "the freeze (2026-12-01 00:00–2026-12-12 00:00 UTC) is in force and this changes gate/cli.py;"
-            " allowed: Security hotfixes (label `security-hotfix`)",
+            "the freeze (2026-12-01 00:00–2026-12-12 00:00 UTC) is in force and this changes chain/app.go;"
+            " not allowed: Security hotfixes (label `security-hotfix` is not on the pull request)",
         ),
-        (["gate/cli.py"], ["security-hotfix"], IN_FREEZE, 0, "allowed during the freeze: Security hotfixes"),
-        (["gate/cli.py"], [], BEFORE_FREEZE, 0, "outside the freeze (2026-12-01 00:00–2026-12-12 00:00 UTC)"),
-        (["evidence/ops/drill.txt"], [], IN_FREEZE, 0, "in the freeze, but only evidence, sign-offs and decisions"),
+        ([APP_CODE], ("security-hotfix", "sec-lead-ana"), IN_FREEZE, 0, "allowed during the freeze: Security hotfixes"),
+        ([APP_CODE], None, BEFORE_FREEZE, 0, "outside the freeze (2026-12-01 00:00–2026-12-12 00:00 UTC)"),
+        (["evidence/ops/drill.txt"], None, IN_FREEZE, 0, "in the freeze, but only evidence, sign-offs and decisions"),
     ],
     ids=["code-in-freeze", "hotfix-label", "before-freeze", "evidence-only"],
 )
-def test_freeze(run_gate, gh, files, labels, at, code, says):
-    gh.pull(50, files, author="dev-dan", pull={"labels": labels}, freeze=True, codeowners=CODEOWNERS + TOOL_OWNER)
-    # Owners approve (tim owns gate/, the release managers own evidence/): only the freeze can block.
-    gh.state.add_review(50, "tool-dev-tim" if files == ["gate/cli.py"] else "rm-rosa")
+def test_freeze(run_gate, gh, files, label, at, code, says):
+    gh.pull(50, files, author="dev-dan", freeze=True, codeowners=CODEOWNERS + TOOL_OWNER)
+    if label:
+        gh.state.add_label(50, *label)
+    # Owners approve (tim owns chain/, the release managers own evidence/): only the freeze can block.
+    gh.state.add_review(50, "tool-dev-tim" if files == [APP_CODE] else "rm-rosa")
 
     got, out, _ = run_gate(*gh.args("--pr", "50", "--at", at))
 
@@ -235,54 +301,80 @@ def test_freeze(run_gate, gh, files, labels, at, code, says):
 
 
 @both_modes
+def test_a_freeze_label_applied_by_someone_not_allowed_counts_for_nothing(run_gate, gh):
+    """H4: anyone with triage rights can label; the label counts only from the role the checklist names."""
+    gh.pull(52, [APP_CODE], author="dev-dan", freeze=True, codeowners=CODEOWNERS + TOOL_OWNER)
+    gh.state.add_label(52, "security-hotfix", "dev-dan")
+    gh.state.add_review(52, "tool-dev-tim")
+
+    code, out, _ = run_gate(*gh.args("--pr", "52", "--at", IN_FREEZE))
+
+    assert code == 1
+    assert "label `security-hotfix` was applied by @dev-dan, who is not security-lead" in out
+
+
+@both_modes
+def test_a_label_removed_and_re_added_counts_from_its_last_applier(run_gate, gh):
+    gh.pull(52, [APP_CODE], author="dev-dan", freeze=True, codeowners=CODEOWNERS + TOOL_OWNER)
+    gh.state.add_label(52, "security-hotfix", "sec-lead-ana")
+    gh.state.remove_label(52, "security-hotfix", "dev-dan")
+    gh.state.add_label(52, "security-hotfix", "dev-dan")
+    gh.state.add_review(52, "tool-dev-tim")
+
+    code, out, _ = run_gate(*gh.args("--pr", "52", "--at", IN_FREEZE))
+
+    assert code == 1
+    assert "was applied by @dev-dan" in out
+
+
+@both_modes
+@pytest.mark.parametrize("release_manager_approves", [False, True])
+def test_a_security_hotfix_changing_the_judge_needs_the_release_manager_too(run_gate, gh, release_manager_approves):
+    """H4: the security-hotfix label admitted workflow, CODEOWNERS, checklist and gate/ changes."""
+    gh.pull(53, ["gate/cli.py"], author="dev-dan", freeze=True, codeowners=CODEOWNERS + "/gate/ @tool-dev-tim\n")
+    gh.state.add_label(53, "security-hotfix", "sec-lead-ana")
+    gh.state.add_review(53, "tool-dev-tim")
+    if release_manager_approves:
+        gh.state.add_review(53, "rm-rosa")
+
+    code, out, _ = run_gate(*gh.args("--pr", "53", "--at", IN_FREEZE))
+
+    if release_manager_approves:
+        assert code == 0, out
+    else:
+        assert code == 1
+        assert "an approval by release-manager too, as it changes gate/cli.py" in out
+
+
+@both_modes
 def test_a_release_managers_approval_alone_is_not_the_critical_fix_exception(run_gate, gh):
     # Release managers approve every tool change as code owners: without the label, that approval
     # would let any reviewed change through the freeze.
-    gh.pull(51, ["gate/cli.py"], author="dev-dan", freeze=True, codeowners=CODEOWNERS + TOOL_OWNER)
+    gh.pull(51, [APP_CODE], author="dev-dan", freeze=True, codeowners=CODEOWNERS + TOOL_OWNER)
     gh.state.add_review(51, "tool-dev-tim")
     gh.state.add_review(51, "rm-rosa")
 
     code, out, _ = run_gate(*gh.args("--pr", "51", "--at", IN_FREEZE))
 
     assert code == 1
-    assert "label `critical-fix` and approval by release-manager" in out
+    assert "Release manager approved critical fixes only (label `critical-fix` is not on the pull request)" in out
 
 
 @both_modes
-def test_the_critical_fix_label_with_a_release_managers_approval_passes_the_freeze(run_gate, gh):
-    gh.pull(
-        51,
-        ["gate/cli.py"],
-        author="dev-dan",
-        freeze=True,
-        codeowners=CODEOWNERS + TOOL_OWNER,
-        pull={"labels": ["critical-fix"]},
-    )
+@pytest.mark.parametrize("approved", [True, False])
+def test_the_critical_fix_label_needs_a_release_managers_approval(run_gate, gh, approved):
+    gh.pull(51, [APP_CODE], author="dev-dan", freeze=True, codeowners=CODEOWNERS + TOOL_OWNER)
+    gh.state.add_label(51, "critical-fix", "rm-rosa")
     gh.state.add_review(51, "tool-dev-tim")
-    gh.state.add_review(51, "rm-rosa")
+    if approved:
+        gh.state.add_review(51, "rm-rosa")
 
     code, out, _ = run_gate(*gh.args("--pr", "51", "--at", IN_FREEZE))
 
-    assert code == 0, out
-    assert "allowed during the freeze: Release manager approved critical fixes only" in out
-    assert "(label critical-fix, approved by rm-rosa)" in out
-
-
-@both_modes
-def test_the_critical_fix_label_without_a_release_managers_approval_is_refused(run_gate, gh):
-    gh.pull(
-        51,
-        ["gate/cli.py"],
-        author="dev-dan",
-        freeze=True,
-        codeowners=CODEOWNERS + TOOL_OWNER,
-        pull={"labels": ["critical-fix"]},
-    )
-    gh.state.add_review(51, "tool-dev-tim")
-
-    code, _, _ = run_gate(*gh.args("--pr", "51", "--at", IN_FREEZE))
-
-    assert code == 1
+    assert code == (0 if approved else 1), out
+    if approved:
+        assert "allowed during the freeze: Release manager approved critical fixes only" in out
+        assert "(label critical-fix applied by rm-rosa, approved by rm-rosa)" in out
 
 
 # -- cost ----------------------------------------------------------------------------------------------
@@ -301,10 +393,11 @@ def test_request_count_for_five_areas_and_250_reviews(run_gate, gh):
 
     teams = len(TEAMS)  # the five areas' teams and the release managers'
     figure = gh.server.count()
-    print(f"gate approvals, decision PR, 5 areas, 250 reviews: {figure} requests (bound {8 + teams})")
+    # PR, files, the branch, CODEOWNERS and checklist on it, reviews x3, commits, a request per team
+    print(f"gate approvals, decision PR, 5 areas, 250 reviews: {figure} requests (bound {9 + teams})")
     assert code == 0
     assert gh.server.count("/repos/acme/launch/pulls/60/reviews") == 3
-    assert figure <= 8 + teams
+    assert figure <= 9 + teams
 
 
 # -- webhook payloads ($GITHUB_EVENT_PATH) -------------------------------------------------------------
@@ -347,7 +440,7 @@ def test_approvals_run_from_the_event_payload_alone(run_gate, gh, tmp_path, monk
         head_sha=pr["head"]["sha"],
         base_sha=pr["base"]["sha"],
     )
-    gh.rules(pull.base_sha)
+    gh.rules(gh.state.default_head)
     gh.state.add_file(pull.head_sha, "signoffs/security.yaml", SIGNOFF)
     gh.state.add_review(pr["number"], "sec-lead-ana")
     monkeypatch.setenv("GITHUB_EVENT_PATH", str(event_file(tmp_path, payload)))
@@ -379,7 +472,8 @@ def test_a_pull_request_payload_is_no_push(tmp_path):
 # -- the sticky comment --------------------------------------------------------------------------------
 
 
-def test_comment_is_posted_once_then_updated_in_place(run_gate, gh, tmp_path):
+def test_comment_is_posted_once_then_updated_in_place(run_gate, gh, tmp_path, monkeypatch):
+    monkeypatch.setenv("GATE_APP_SLUG", "gate-app")
     repo = tmp_path / "launch"
     shutil.copytree(ROOT / "examples" / "go", repo)
     gh.state.add_pull(70)

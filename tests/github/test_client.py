@@ -16,7 +16,7 @@ from gate.errors import ExternalError, UsageError
 from gate.github.client import MAX_TOTAL_WAIT, MAX_WAIT, GitHubError, PyGithubClient
 from gate.github.types import Team
 from tests.github.server import FAULT_KINDS, schema_errors
-from tests.github.state import FileChange
+from tests.github.state import RELEASE_APP, FileChange
 
 REVIEWS = "/repos/acme/launch/pulls/7/reviews"
 PULL = "/repos/acme/launch/pulls/7"
@@ -156,11 +156,13 @@ def test_pulls_for_commit(github_server, github_client):
     state = github_server.state
     state.add_pull(7)
     state.add_pull(8)
+    state.add_pull(9)
     state.link_commit("c" * 40, 7, 8)
 
     assert github_client.pulls_for_commit("c" * 40) == [7, 8]
-    assert github_client.pulls_for_commit("c" * 40) == [7, 8]
-    assert github_server.count() == 1
+    state.link_commit("c" * 40, 7, 8, 9)  # GitHub associates commits with pull requests late
+    assert github_client.pulls_for_commit("c" * 40) == [7, 8, 9]  # so this is asked again, never cached
+    assert github_server.count() == 2
 
 
 def test_unknown_review_state_fails_closed(github_server, github_client, pull):
@@ -200,6 +202,7 @@ def test_ref_sha_follows_annotated_and_lightweight_tags(github_server, github_cl
 
 
 def test_create_tag_makes_an_annotated_tag_on_the_commit(github_server, github_client):
+    github_server.state.default_identity = RELEASE_APP  # tags and releases are the release App's
     commit = github_server.state.add_commit("d" * 40)
 
     github_client.create_tag("v1.0.0", commit, "Mainnet launch: GO")
@@ -210,6 +213,7 @@ def test_create_tag_makes_an_annotated_tag_on_the_commit(github_server, github_c
 
 
 def test_create_tag_on_an_existing_ref_is_an_error(github_server, github_client):
+    github_server.state.default_identity = RELEASE_APP  # tags and releases are the release App's
     github_server.state.add_tag("v1.0.0", "a" * 40)
 
     with pytest.raises(GitHubError, match="Reference already exists") as raised:
@@ -218,6 +222,7 @@ def test_create_tag_on_an_existing_ref_is_an_error(github_server, github_client)
 
 
 def test_create_release_returns_its_id(github_server, github_client):
+    github_server.state.default_identity = RELEASE_APP  # tags and releases are the release App's
     github_server.state.add_tag("v1.0.0", "a" * 40)
 
     release_id = github_client.create_release("v1.0.0", "Mainnet v1.0.0", "GO, see the packet.")
@@ -238,9 +243,9 @@ def test_upsert_comment_posts_once_then_edits_only_on_change(github_server, gith
         state.add_comment(7, f"human comment {i}")
     comments = "/repos/acme/launch/issues/7/comments"
 
-    github_client.upsert_comment(7, "<!-- gate -->", "NO-GO: 3 blockers")
-    github_client.upsert_comment(7, "<!-- gate -->", "NO-GO: 3 blockers")
-    github_client.upsert_comment(7, "<!-- gate -->", "GO")
+    github_client.upsert_comment(7, "<!-- gate -->", "NO-GO: 3 blockers", "gate-app[bot]")
+    github_client.upsert_comment(7, "<!-- gate -->", "NO-GO: 3 blockers", "gate-app[bot]")
+    github_client.upsert_comment(7, "<!-- gate -->", "GO", "gate-app[bot]")
 
     ours = [c for c in state.comments[7] if "<!-- gate -->" in c.body]
     assert [c.body for c in ours] == ["<!-- gate -->\nGO"]
@@ -333,6 +338,7 @@ def test_pauses_are_bounded_in_all(github_server, make_client, sleeps, pull):
 
 
 def test_a_create_that_may_have_happened_is_not_repeated(github_server, github_client):
+    github_server.state.default_identity = RELEASE_APP  # tags and releases are the release App's
     github_server.state.add_tag("v1.0.0", "a" * 40)
     github_server.inject("/repos/acme/launch/releases", "error502", method="POST")
 
@@ -342,6 +348,7 @@ def test_a_create_that_may_have_happened_is_not_repeated(github_server, github_c
 
 
 def test_a_create_refused_by_the_rate_limit_is_repeated(github_server, github_client, sleeps):
+    github_server.state.default_identity = RELEASE_APP  # tags and releases are the release App's
     github_server.state.add_tag("v1.0.0", "a" * 40)
     github_server.inject("/repos/acme/launch/releases", "retry_after", method="POST", seconds=5)
 
@@ -356,7 +363,7 @@ def test_a_failed_comment_upsert_is_retried_without_a_duplicate(github_server, g
     comments = "/repos/acme/launch/issues/7/comments"
     github_server.inject(comments, "truncated", method="POST")  # posted, but the answer is cut
 
-    github_client.upsert_comment(7, "<!-- gate -->", "NO-GO")
+    github_client.upsert_comment(7, "<!-- gate -->", "NO-GO", "gate-app[bot]")
 
     assert [c.body for c in github_server.state.comments[7]] == ["<!-- gate -->\nNO-GO"]
     assert github_server.count(comments, "POST") == 1
@@ -418,3 +425,16 @@ def test_importing_the_client_does_not_import_pygithub():
         """
     )
     subprocess.run([sys.executable, "-W", "error", "-c", script], check=True)
+
+
+def test_the_sticky_comment_is_the_one_its_author_wrote(github_server, github_client):
+    """Anyone can post a comment carrying the marker first: it is never taken for ours (M)."""
+    state = github_server.state
+    state.add_pull(7)
+    decoy = state.add_comment(7, "<!-- gate -->\n✅ GO, all approved", user="mallory")
+
+    github_client.upsert_comment(7, "<!-- gate -->", "NO-GO", "gate-app[bot]")
+
+    bodies = {c.user: c.body for c in state.comments[7]}
+    assert bodies == {"mallory": "<!-- gate -->\n✅ GO, all approved", "gate-app[bot]": "<!-- gate -->\nNO-GO"}
+    assert github_server.count(f"/repos/acme/launch/issues/comments/{decoy}", "PATCH") == 0

@@ -14,7 +14,7 @@ import pytest
 
 from gate.commands.packet import render_packet
 from gate.github.client import PyGithubClient
-from tests.github.state import fake_sha
+from tests.github.state import RELEASE_APP, fake_sha
 from tests.helpers import AT, EXAMPLE, EXAMPLES, GO_DECISION, ROOT, iso
 
 TAG = "mainnet-v1.0.0"
@@ -149,19 +149,48 @@ def test_a_local_tag_left_by_a_failed_push_is_pushed(run_gate, launch, remote):
     assert remote_tags(remote)[f"refs/tags/{TAG}^{{}}"] == sha
 
 
-def test_no_go_is_refused_with_every_reason_and_tags_nothing(run_gate, tmp_path, remote_for_no_go):
+def test_no_decision_is_a_clean_no_op_that_says_so(run_gate, tmp_path, remote_for_no_go):
+    """M: a launch without a decision (or a revert that removed it) releases nothing, and is not a red run."""
     repo, bare = remote_for_no_go
 
     code, out, err = run_gate("release", "--at", AT, "--repo", repo, "--remote", "origin")
 
-    assert code == 1
-    assert out == ""
-    assert "not releasing: the gate does not say GO" in err
-    assert "Finance/Billing sign-off: stale" in err
-    assert "no go/no-go decision recorded" in err
-    assert "no go/no-go decision is recorded: there is nothing to release" in err
+    assert (code, err) == (0, "")
+    assert "nothing released" in out
+    assert "no go/no-go decision is recorded at this commit (none yet, or reverted)" in out
     assert remote_tags(bare) == {}
     assert git(repo, "tag", "--list") == ""
+
+
+def test_a_no_go_decision_is_a_clean_no_op(run_gate, launch, remote):
+    repo, _ = launch
+    text = (repo / DECISION).read_text()
+    later = DECISION.replace("T160000-go", "T163000-no-go")
+    decided = iso(EXAMPLE.decided_at)
+    assert decided in text
+    (repo / later).write_text(
+        text.replace("decision: GO", "decision: NO-GO").replace(decided, decided.replace("T16:00", "T16:30"))
+    )
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "NO-GO")
+
+    code, out, err = run_gate("release", "--at", AT, "--repo", repo, "--remote", "origin")
+
+    assert (code, err) == (0, ""), err
+    assert "is NO-GO: nothing to release" in out
+    assert remote_tags(remote) == {}
+
+
+def test_a_go_decision_the_gate_no_longer_holds_is_refused(run_gate, launch, remote):
+    repo, _ = launch
+    (repo / "evidence/security/vuln-scan.txt").write_text("tampered\n")
+    git(repo, "commit", "-q", "-am", "tamper")
+
+    code, out, err = run_gate("release", "--at", AT, "--repo", repo, "--remote", "origin")
+
+    assert (code, out) == (1, "")
+    assert "not releasing: the gate does not say GO" in err
+    assert remote_tags(remote) == {}
 
 
 @pytest.fixture
@@ -237,11 +266,18 @@ def test_a_launch_in_a_subfolder_of_the_repository(run_gate, tmp_path):
 # -- publishing through the GitHub API ----------------------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def no_association_waits(monkeypatch):
+    """GitHub's late commit-to-PR association is waited for (2+4+8+16 s); tests do not wait."""
+    monkeypatch.setattr("gate.github.release.ASSOCIATION_WAITS", (0.0, 0.0, 0.0, 0.0))
+
+
 @pytest.fixture
 def github_env(monkeypatch, github_server):
+    github_server.state.default_identity = RELEASE_APP  # the release workflow's token
     monkeypatch.setenv("GITHUB_API_URL", github_server.url)
     monkeypatch.setenv("GITHUB_TOKEN", "ghs_testtoken")
-    for name in ("GATE_ORG_TOKEN", "GITHUB_EVENT_PATH", "GITHUB_REPOSITORY"):
+    for name in ("GATE_GITHUB_TOKEN", "GITHUB_EVENT_PATH", "GITHUB_EVENT_NAME", "GITHUB_REPOSITORY"):
         monkeypatch.delenv(name, raising=False)
     return github_server
 
@@ -258,10 +294,10 @@ def cli_sleeps(monkeypatch, sleeps):
 
 def decision_pr(state, sha: str, approvers=None, *, files=(DECISION,), number=PR):
     """The merged decision PR #12 whose merge commit is `sha`, with the launch's rules at its base."""
-    base = fake_sha("base", number)
-    state.add_file(base, "checklist.yaml", (EXAMPLES / "go" / "checklist.yaml").read_text())
-    state.add_file(base, ".github/CODEOWNERS", (ROOT / ".github" / "CODEOWNERS").read_text())
-    pull = state.add_pull(number, author="rm-rosa", files=list(files), base_sha=base, merged=True, merge_commit_sha=sha)
+    main = state.default_head  # the rules: the protected branch as it is now
+    state.add_file(main, "checklist.yaml", (EXAMPLES / "go" / "checklist.yaml").read_text())
+    state.add_file(main, ".github/CODEOWNERS", (ROOT / ".github" / "CODEOWNERS").read_text())
+    pull = state.add_pull(number, author="rm-rosa", files=list(files), merged=True, merge_commit_sha=sha)
     state.link_commit(sha, number)
     for login in LEADS.values() if approvers is None else approvers:
         state.add_review(number, login)
@@ -353,7 +389,7 @@ def test_a_packet_of_another_state_is_refused(run_gate, github_env, launch, tmp_
     [
         ("finance missing", "area finance-billing: needs a decision-quorum approval"),
         ("finance on an older commit", "@fin-lead-dora approved an older commit"),
-        ("no pull request", "no merged pull request has"),
+        ("no pull request", "no merged pull request brought"),
         ("not the decision's PR", f"does not change {DECISION}"),
     ],
 )
@@ -449,3 +485,77 @@ def test_a_decision_naming_its_pull_request_must_name_the_merged_one(run_gate, g
     assert got == code, err
     assert (f"names pull request #99, but #{PR} merged it" in err) == (named == 99)
     assert (f"tags/{TAG}" in github_env.state.refs) == (named == PR)
+
+
+# -- how the decision reached main, and who may tag ------------------------------------------------------
+
+
+def test_a_decision_merged_in_a_batch_is_found_by_the_commit_that_brought_it(run_gate, github_env, launch):
+    """M: squash or merge queue: the pushed commit is not the decision PR's merge commit (another PR was
+    merged after it in the same push); the PR is the one that brought the decision file."""
+    repo, decided = launch
+    (repo / "README.md").write_text("a later, unrelated change merged in the same batch\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "another PR of the batch")
+    pushed = git(repo, "rev-parse", "HEAD")
+    decision_pr(github_env.state, decided)
+    github_env.state.add_commit(pushed)
+
+    code, out, err = run_gate("release", "--at", AT, "--repo", repo, "--github", "acme/launch")
+
+    assert (code, err) == (0, ""), err
+    assert f"decision PR #{PR}: quorum re-verified as merged" in out
+    assert created_tag(github_env.state).object_sha == pushed
+
+
+def test_the_association_lag_is_waited_for(github_server, launch, monkeypatch):
+    """M: right after a merge GitHub lists no pull request for the commit; the release asks again."""
+    from gate.github.release import ReleaseRequest, release
+    from gate.model.base import parse_time
+    from tests.github.fake import FakeGitHub
+
+    repo, sha = launch
+    decision_pr(github_server.state, sha)
+    monkeypatch.setattr("gate.github.release.ASSOCIATION_WAITS", (2.0, 4.0, 8.0, 16.0))
+    waits: list[float] = []
+    fake = FakeGitHub(github_server.state, lag=2)
+
+    with pytest.raises(Exception, match="the in-memory fake makes no releases"):
+        release(ReleaseRequest(repo, sha=sha, client=fake, github="acme/launch", sleep=waits.append, at=parse_time(AT)))
+
+    assert waits == [2.0, 4.0]  # asked three times, the third answered
+    assert created_tag(github_server.state).object_sha == sha  # tagged before the (fake's) release refusal
+
+
+@pytest.mark.parametrize(("token", "tagged"), [("ghs_workflow", False), ("ghs_testtoken", True)])
+def test_a_tag_ruleset_lets_only_the_release_app_create_mainnet_tags(
+    run_gate, github_env, launch, monkeypatch, token, tagged
+):
+    """M/H3: tag protection as documented rejected GITHUB_TOKEN (GH013); the release App on the bypass list tags."""
+    from tests.github.state import ACTIONS
+
+    repo, sha = launch
+    state = github_env.state
+    state.tokens["ghs_workflow"] = ACTIONS
+    state.rulesets.append(
+        {
+            "id": 7,
+            "name": "mainnet tags",
+            "source": state.full_name,
+            "source_type": "Repository",
+            "target": "tag",
+            "enforcement": "active",
+            "conditions": {"ref_name": {"include": ["refs/tags/mainnet-*"], "exclude": []}},
+            "rules": [{"type": "creation"}, {"type": "update"}, {"type": "deletion"}],
+            "bypass_actors": [{"actor_id": RELEASE_APP.app_id, "actor_type": "Integration", "bypass_mode": "always"}],
+        }
+    )
+    decision_pr(state, sha)
+    monkeypatch.setenv("GITHUB_TOKEN", token)
+
+    code, _, err = run_gate("release", "--at", AT, "--repo", repo, "--sha", sha, "--github", "acme/launch")
+
+    assert (code == 0) == tagged, err
+    assert (f"tags/{TAG}" in state.refs) == tagged
+    if not tagged:
+        assert "Repository rule violations found" in err
