@@ -283,9 +283,9 @@ def _evidence(repo: Path, rng: random.Random) -> Mutation:
     path = repo / rel
     how = rng.choice(["flip", "truncate", "append", "delete", "symlink-out", "dev-zero", "fifo", "folder"])
     if how == "flip":
-        data = bytearray(path.read_bytes() or b"\0")
-        data[rng.randrange(len(data))] ^= 1 << rng.randrange(8)
-        path.write_bytes(bytes(data))
+        flipped = bytearray(path.read_bytes() or b"\0")
+        flipped[rng.randrange(len(flipped))] ^= 1 << rng.randrange(8)
+        path.write_bytes(bytes(flipped))
     elif how == "truncate":
         data = path.read_bytes()
         if not data:  # an empty file cannot be cut short: the change is then one byte more
