@@ -40,10 +40,12 @@ class ItemFacts:
     rule_problems: dict[str, list[str]] = field(default_factory=dict)
     artifacts: dict[str, Artifact] = field(default_factory=dict)
     commands: dict[str, Command] = field(default_factory=dict)
+    captured: set[str] = field(default_factory=set)  # every manifest id: built once, asked per item
 
     def __post_init__(self) -> None:
         self.artifacts = {a.id: a for a in self.loaded.manifest.artifacts}
         self.commands = {c.id: c for c in self.loaded.manifest.commands}
+        self.captured = self.artifacts.keys() | self.commands.keys()
 
     @property
     def checklist(self) -> Checklist:
@@ -100,8 +102,9 @@ def item_result(facts: ItemFacts, section: str, item: Item, path: tuple[str, int
     """How one item ends, as of facts.at."""
     state, reasons = _judge(facts, item)
     where = facts.loaded.locate(CHECKLIST, path)
-    captured = facts.artifacts.keys() | facts.commands.keys()
-    missing = [Missing(id=r.id, kind=r.kind, description=r.description) for r in item.evidence if r.id not in captured]
+    missing = [
+        Missing(id=r.id, kind=r.kind, description=r.description) for r in item.evidence if r.id not in facts.captured
+    ]
     return ItemResult(
         id=item.id,
         section=section,

@@ -59,7 +59,9 @@ class Model:
     model_config: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, **data: Any) -> None:
-        done = type(self).model_validate(data)
+        done, failure = type(self)._checked(data, built=True)
+        if failure is not None:
+            raise failure
         object.__setattr__(self, "__dict__", done.__dict__)
 
     @classmethod
@@ -74,6 +76,10 @@ class Model:
     @classmethod
     def validate_data(cls, data: Any) -> tuple[Self | None, pydantic.ValidationError | None]:
         """(the object, None), or (None, pydantic's ValidationError) — pydantic only asked when needed."""
+        return cls._checked(data, built=False)
+
+    @classmethod
+    def _checked(cls, data: Any, *, built: bool) -> tuple[Any, pydantic.ValidationError | None]:
         try:
             quick: Self | None = strict.validate(cls, data)
         except Exception:  # whatever the quick check does not accept, pydantic decides
@@ -82,10 +88,13 @@ class Model:
             return quick, None
         import pydantic
 
-        from gate.model.twin import from_pydantic, pydantic_model
+        from gate.model.twin import from_pydantic, pydantic_model, to_pydantic
 
+        # Values built in code (keyword arguments) may hold declared objects: they go in as pydantic's
+        # own. A document's data holds none, and may nest deeper than a walk of it could go.
+        given = to_pydantic(data) if built else data
         try:
-            return from_pydantic(pydantic_model(cls).model_validate(data), cls), None
+            return from_pydantic(pydantic_model(cls).model_validate(given), cls), None
         except pydantic.ValidationError as exc:
             return None, exc
 

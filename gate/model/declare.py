@@ -162,12 +162,20 @@ def validators(cls: type) -> list[Callable[[Any], Any]]:
 
 
 def serializer(cls: type) -> Callable[[Any, SerializerFunctionWrapHandler], Any] | None:
-    """The class's `@model_serializer(mode="wrap")` function, inherited or its own, if any."""
-    for klass in cls.__mro__:
-        for value in klass.__dict__.values():
-            if getattr(value, "__gate_model_serializer__", None) == "wrap":
-                return value  # type: ignore[no-any-return]
-    return None
+    """The class's `@model_serializer(mode="wrap")` function, inherited or its own, if any (looked up
+    once per class: every dump asks)."""
+    if "__gate_serializer__" not in cls.__dict__:
+        found = next(
+            (
+                value
+                for klass in cls.__mro__
+                for value in klass.__dict__.values()
+                if getattr(value, "__gate_model_serializer__", None) == "wrap"
+            ),
+            None,
+        )
+        type.__setattr__(cls, "__gate_serializer__", found)
+    return cls.__dict__["__gate_serializer__"]  # type: ignore[no-any-return]
 
 
 def _spec(klass: type, name: str) -> FieldSpec:

@@ -26,7 +26,6 @@ from gate.model.declare import (
     AfterValidator,
     AllowInfNan,
     BeforeValidator,
-    Declared,
     StringConstraints,
     declared,
     parts,
@@ -41,22 +40,31 @@ class Invalid(Exception):
     """The document is not accepted here; pydantic decides, and says why."""
 
 
+_MISSING: Any = object()
+
+
 @dataclass(frozen=True)
 class FieldPlan:
-    """How one field is read: the keys it may come under, its check, its default."""
+    """How one field is read: the key it comes under (its alias, else its name; with populate_by_name
+    its name too), its check and its default (a factory, a value, or required)."""
 
     name: str
-    keys: tuple[str, ...]
+    key: str
+    also: str | None
     check: Check
-    declared: Declared
+    required: bool
+    factory: Callable[[], Any] | None
+    default: Any
+    plain: bool  # its values are dumped as they are (text, numbers, literals; no objects, lists or times)
 
 
 @dataclass(frozen=True)
 class Plan:
-    """How one model is read: its fields and its rules across fields."""
+    """How one model is read and dumped: its fields, its rules across fields, its wrap serializer."""
 
     fields: tuple[FieldPlan, ...]
     rules: tuple[Callable[[Any], Any], ...]
+    wrap: Callable[[Any, Any], Any] | None
 
 
 def plan(cls: type) -> Plan:
@@ -66,15 +74,34 @@ def plan(cls: type) -> Plan:
         by_name = bool(getattr(cls, "model_config", {}).get("populate_by_name"))
         fields = []
         for d in declared(cls):
-            keys = (d.key, d.name) if by_name and d.spec.alias else (d.key,)
             try:
                 check = _bounded(checker(d.annotation), d.spec.bounds)
             except TypeError as exc:
                 raise TypeError(f"{cls.__name__}.{d.name}: {exc}") from None
-            fields.append(FieldPlan(d.name, keys, check, d))
-        found = Plan(tuple(fields), tuple(validators(cls)))
+            also = d.name if by_name and d.spec.alias else None
+            spec = d.spec
+            fields.append(
+                FieldPlan(
+                    d.name,
+                    d.key,
+                    also,
+                    check,
+                    spec.required,
+                    spec.default_factory,
+                    spec.default,
+                    _is_plain(d.annotation),
+                )
+            )
+        found = Plan(tuple(fields), tuple(validators(cls)), serializer(cls))
         type.__setattr__(cls, "__gate_plan__", found)
     return found
+
+
+def _is_plain(annotation: Any) -> bool:
+    base, _ = parts(annotation)
+    if typing.get_origin(base) in (typing.Union, types.UnionType):
+        return all(_is_plain(a) for a in typing.get_args(base))
+    return typing.get_origin(base) is typing.Literal or base in (str, int, float, bool, type(None))
 
 
 def validate(cls: type, data: Any) -> Any:
@@ -85,16 +112,16 @@ def validate(cls: type, data: Any) -> Any:
     values = {}
     used = 0
     for f in compiled.fields:
-        for key in f.keys:
-            if key in data:
-                values[f.name] = f.check(data[key])
-                used += 1
-                break
+        value = data.get(f.key, _MISSING)
+        if value is _MISSING and f.also is not None:
+            value = data.get(f.also, _MISSING)
+        if value is not _MISSING:
+            values[f.name] = f.check(value)
+            used += 1
+        elif f.required:
+            raise Invalid
         else:
-            spec = f.declared.spec
-            if spec.required:
-                raise Invalid
-            values[f.name] = spec.default_factory() if spec.default_factory else spec.default
+            values[f.name] = f.factory() if f.factory else f.default
     if used != len(data):
         raise Invalid  # a key no field has (or one field under two keys)
     obj: Any = object.__new__(cls)
@@ -315,20 +342,28 @@ def _model(cls: type) -> Check:
 
 def dump(obj: Any, *, json: bool, by_alias: bool) -> Any:
     """The object as plain data, exactly as pydantic's `model_dump(mode=..., by_alias=...)` gives it."""
-    out = {}
-    for d in declared(type(obj)):
-        out[d.key if by_alias else d.name] = _data(obj.__dict__[d.name], json, by_alias)
-    wrap = serializer(type(obj))
-    return wrap(obj, lambda _obj: out) if wrap else out
+    compiled = plan(type(obj))
+    values = obj.__dict__
+    out = {
+        (f.key if by_alias else f.name): values[f.name] if f.plain else _data(values[f.name], json, by_alias)
+        for f in compiled.fields
+    }
+    return compiled.wrap(obj, lambda _obj: out) if compiled.wrap else out
+
+
+_AS_IS = frozenset({str, int, float, bool, type(None)})
 
 
 def _data(value: Any, json: bool, by_alias: bool) -> Any:
+    kind = type(value)
+    if kind in _AS_IS:
+        return value
+    if kind is list:
+        return [_data(v, json, by_alias) for v in value]
+    if kind is dict:
+        return {k: _data(v, json, by_alias) for k, v in value.items()}
     if hasattr(value, "__gate_model__"):
         return dump(value, json=json, by_alias=by_alias)
-    if isinstance(value, list):
-        return [_data(v, json, by_alias) for v in value]
-    if isinstance(value, dict):
-        return {k: _data(v, json, by_alias) for k, v in value.items()}
     if json and isinstance(value, datetime):
         text = value.isoformat()
         return text[:-6] + "Z" if text.endswith("+00:00") else text

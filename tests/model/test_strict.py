@@ -194,3 +194,20 @@ def test_an_id_ending_in_a_newline_is_refused_as_pydantic_refuses_it(tmp_path: P
 
     assert _quick(Attendee, data) is None
     assert _pydantic(Attendee, data) is None
+
+
+def test_an_object_built_in_code_is_checked_and_reported_as_pydantic_would() -> None:
+    """A result built with objects inside (a Where in an ItemResult) and one bad value: pydantic is
+    asked, and names only the bad value."""
+    import pydantic
+
+    from gate.model.scorecard import ItemResult, Where
+
+    fields: dict[str, Any] = {
+        "id": "A-1", "section": "A", "title": "t", "priority": "P9", "owner": "o", "area": "a", "state": "PASS",
+        "reasons": [], "where": Where(file="checklist.yaml", line=1, column=1),
+    }  # fmt: skip
+    with pytest.raises(pydantic.ValidationError) as caught:
+        ItemResult(**fields)
+    assert [e["loc"] for e in caught.value.errors()] == [("priority",)]
+    assert ItemResult(**{**fields, "priority": "P1"}).where == Where(file="checklist.yaml", line=1, column=1)
