@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, NoReturn
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, cast
 
 from gate import __version__
 from gate.errors import CannotTell, ExternalError, GateError, GateFailed, InputErrors, UsageError
@@ -56,7 +56,7 @@ def exit_code(result: object, *, require_go: bool = False) -> int:
     commands that never touch them, such as `gate evidence verify` in a pre-commit hook.
     """
     if type(result).__name__ == "StatusReport":
-        result = getattr(result, "card")  # noqa: B009 - the status report's scorecard, by its name
+        result = cast(Any, result).card
     if type(result).__name__ == "Scorecard":
         return _scorecard_exit(result, require_go)
     return _RESULT_EXITS.get(type(result).__name__, lambda _: 0)(result)
@@ -185,7 +185,9 @@ def cmd_status(args: argparse.Namespace) -> object:
     from gate.commands.check import CheckRequest, run_check
     from gate.report.status import status_report
 
-    return status_report(run_check(CheckRequest(repo=args.repo, at=args.at)), every_item=args.all)
+    with _progress(args, "hashing evidence") as progress:
+        card = run_check(CheckRequest(repo=args.repo, at=args.at, progress=progress))
+    return status_report(card, every_item=args.all)
 
 
 def cmd_schema(args: argparse.Namespace) -> object:

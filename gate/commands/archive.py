@@ -32,7 +32,7 @@ from typing import BinaryIO
 from gate.commands.packet import MANIFEST_SUMS, SUMS, render_packet
 from gate.errors import GateFailed, InputErrors
 from gate.evidence.digests import sha256sums
-from gate.evidence.hashing import Progress, Tally, describe, sha256_bytes, workers
+from gate.evidence.hashing import LFS_HINT, Progress, Tally, describe, lfs_pointer, sha256_bytes, workers
 from gate.evidence.integrity import as_recorded
 from gate.launch import artifact_error, load_unhashed
 from gate.load import CHECKLIST, DECISIONS, MANIFEST, SIGNOFFS, Loaded
@@ -157,7 +157,8 @@ def _refuse_unmatched(repo: Path, loaded: Loaded) -> None:
         size = os.fstat(fd).st_size
         os.close(fd)
         if size != artifact.size:
-            problems.append(f"{artifact.path}: size is {size} bytes, manifest says {artifact.size}")
+            sizes = f"size is {size} bytes, manifest says {artifact.size}"
+            problems.append(f"{artifact.path}: {LFS_HINT if lfs_pointer(repo, artifact.path) else sizes}")
     if escapes:
         raise InputErrors(escapes)
     if problems:

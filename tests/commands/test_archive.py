@@ -84,12 +84,14 @@ def test_a_multi_block_archive_is_reproducible_and_reads_as_one_gzip_stream(tmp_
     assert verified.code == 0, verified.out + verified.err
 
 
-@pytest.mark.parametrize("change", ["same-size", "longer", "missing"])
+@pytest.mark.parametrize("change", ["same-size", "longer", "missing", "lfs-pointer"])
 def test_evidence_that_no_longer_matches_is_refused_and_nothing_is_left(tmp_path, cli, change):
     repo = copy_example(tmp_path)
     scan = repo / "evidence" / "security" / "vuln-scan.txt"
     if change == "missing":
         scan.unlink()
+    elif change == "lfs-pointer":  # a clone without `git lfs pull`
+        scan.write_bytes(b"version https://git-lfs.github.com/spec/v1\noid sha256:" + b"0" * 64 + b"\nsize 9000\n")
     else:
         text = scan.read_bytes()
         scan.write_bytes(text.upper() if change == "same-size" else text + b"one more line\n")
@@ -99,6 +101,7 @@ def test_evidence_that_no_longer_matches_is_refused_and_nothing_is_left(tmp_path
     assert result.code == 1
     assert result.err.startswith("gate: archive refused: evidence does not match the manifest:")
     assert "evidence/security/vuln-scan.txt" in result.err
+    assert ("git lfs pull" in result.err) == (change == "lfs-pointer")
     assert not out.exists()
     assert list(out.parent.iterdir()) == []  # no temporary file either
 
