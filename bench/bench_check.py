@@ -8,8 +8,9 @@
    it; summed per round). The commands run in interleaved rounds (gate, peer, peer, gate, ...), so a
    neighbour's load on a shared machine falls on both sides of each ratio alike; CPU time (user + sys)
    is reported beside wall time because it moves less with that load.
-2. Start-up of the commands a hook runs: `gate --help`, `gate evidence verify`; with `--before DIR`,
-   an earlier gate's source tree (`git archive COMMIT | tar -x -C DIR`) in the same rounds.
+2. Start-up of the commands a hook runs: `gate --help`, `gate evidence verify`. With `--before DIR`
+   (an earlier commit's whole tree: `git archive COMMIT | tar -x -C DIR`), that gate on its own launch
+   files, and check-jsonschema on them, in the same rounds; and on launches generated from them.
 3. Generated launches with N items and N evidence files (1 KiB each): median time and peak RSS, to show
    both grow linearly.
 Prints a Markdown report (paste into docs/benchmarks.md).
@@ -33,6 +34,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+EARLIER = [sys.executable, "-P", "-m", "gate"]  # an earlier gate, found through PYTHONPATH
 
 
 @dataclass
@@ -68,7 +70,8 @@ def run(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[
     return elapsed, usage.ru_utime + usage.ru_stime, os.waitstatus_to_exitcode(status)
 
 
-Command = tuple[list[list[str]], dict[str, str] | None]  # argvs run one after another, and their env
+# argvs run one after another, their env (None: ENV) and folder (None: the one `rounds` is given)
+Command = tuple[list[list[str]], dict[str, str] | None, Path | None]
 
 
 LAUNCHER = (
@@ -89,14 +92,14 @@ def rounds(commands: dict[str, Command], cwd: Path, count: int) -> dict[str, Run
     alternating the order between rounds so neither side always runs on a warmer machine."""
     results = {name: Runs() for name in commands}
     names = list(commands)
-    for name, (argvs, env) in commands.items():
-        results[name].rss_kib = max(peak_rss(argv, cwd, env) for argv in argvs)  # also the warm-up
+    for name, (argvs, env, where) in commands.items():
+        results[name].rss_kib = max(peak_rss(argv, where or cwd, env) for argv in argvs)  # also the warm-up
     for n in range(count):
         for name in names if n % 2 == 0 else reversed(names):
             wall = cpu = 0.0
-            argvs, env = commands[name]
+            argvs, env, where = commands[name]
             for argv in argvs:
-                elapsed, used, code = run(argv, cwd, env)
+                elapsed, used, code = run(argv, where or cwd, env)
                 wall, cpu = wall + elapsed, cpu + used
                 results[name].codes.add(code)
             results[name].wall.append(wall)
@@ -115,13 +118,13 @@ def peer_argvs(repo: Path) -> list[list[str]]:
     ]
 
 
-def generate(base: Path, n: int) -> Path:
-    """A launch with the root checklist plus `n` P0 items, each proven by its own 1 KiB evidence file."""
+def generate(base: Path, n: int, root: Path = ROOT) -> Path:
+    """A launch with `root`'s checklist plus `n` P0 items, each proven by its own 1 KiB evidence file."""
     repo = base / f"launch-{n}"
-    shutil.copytree(ROOT / "signoffs", repo / "signoffs")
-    shutil.copytree(ROOT / "schemas", repo / "schemas")
+    shutil.copytree(root / "signoffs", repo / "signoffs")
+    shutil.copytree(root / "schemas", repo / "schemas")
     (repo / "evidence" / "gen").mkdir(parents=True)
-    lines = [(ROOT / "checklist.yaml").read_text(encoding="utf-8")]
+    lines = [(root / "checklist.yaml").read_text(encoding="utf-8")]
     artifacts = []
     for i in range(n):
         body = (f"evidence {i}\n" * 80)[:1024].encode()
@@ -164,20 +167,18 @@ def this_repository(count: int, before: Path | None) -> None:
     if [run(argv, ROOT)[2] for argv in peers] != [0, 0, 0]:
         raise SystemExit("check-jsonschema rejected the files: the comparison would be unfair")
     commands: dict[str, Command] = {
-        "gate check": ([[gate, "check"]], None),
-        "check-jsonschema checklist": (peers[:1], None),
-        "check-jsonschema all": (peers, None),
-        "gate --help": ([[gate, "--help"]], None),
-        "gate evidence verify": ([[gate, "evidence", "verify"]], None),
+        "gate check": ([[gate, "check"]], None, None),
+        "check-jsonschema checklist": (peers[:1], None, None),
+        "check-jsonschema all": (peers, None, None),
+        "gate --help": ([[gate, "--help"]], None, None),
+        "gate evidence verify": ([[gate, "evidence", "verify"]], None, None),
     }
-    if before:  # an earlier gate (`git archive COMMIT | tar -x -C DIR`), measured in the same rounds
-        earlier = [sys.executable, "-P", "-m", "gate"]
-        commands["before: gate check"] = ([[*earlier, "check"]], {**ENV, "PYTHONPATH": str(before)})
+    if before:  # an earlier commit's tree, on its own launch files, against check-jsonschema on them
+        commands["before: gate check"] = ([[*EARLIER, "check"]], {**ENV, "PYTHONPATH": str(before)}, before)
+        commands["before: check-jsonschema"] = (peer_argvs(before)[:1], None, before)
     results = rounds(commands, ROOT, count)
     ours, one, three = results["gate check"], results["check-jsonschema checklist"], results["check-jsonschema all"]
     print("| this repository | median wall | median CPU | peak RSS |\n| --- | --- | --- | --- |")
-    if before:
-        print(row(f"`gate check` before ({before.name})", results["before: gate check"]))
     print(row("`gate check`", ours))
     print(row("`check-jsonschema --schemafile schemas/checklist.schema.json checklist.yaml`", one))
     print(row("`check-jsonschema`, 3 schemas over the same files as gate (3 processes)", three))
@@ -189,30 +190,46 @@ def this_repository(count: int, before: Path | None) -> None:
         f" {ours.median_wall / three.median_wall:.2f}x wall."
     )
     if before:
-        old = results["before: gate check"]
-        wall, cpu = old.median_wall / one.median_wall, old.median_cpu / one.median_cpu
-        print(f"Before: {wall:.2f}x wall ({cpu:.2f}x CPU).")
+        old, peer = results["before: gate check"], results["before: check-jsonschema"]
+        print(f"\nBefore ({before.name}, on its own launch files, in the same rounds):\n")
+        print("| before | median wall | median CPU | peak RSS |\n| --- | --- | --- | --- |")
+        print(row("`gate check`", old))
+        print(row("`check-jsonschema --schemafile schemas/checklist.schema.json checklist.yaml`", peer))
+        wall, cpu = old.median_wall / peer.median_wall, old.median_cpu / peer.median_cpu
+        print(f"\nRatio before: {wall:.2f}x wall ({cpu:.2f}x CPU).")
     print()
 
 
-def generated(sizes: list[int], count: int) -> None:
+def generated(sizes: list[int], count: int, before: Path | None) -> None:
     gate = str(BIN / "gate")
-    print("| generated launch | median wall | peak RSS | per item |\n| --- | --- | --- | --- |")
+    head = "| generated launch | median wall | peak RSS | per item |"
+    if before:
+        head += " before: median wall | before: peak RSS |"
+    print(head + "\n" + "| --- " * (head.count("|") - 1) + "|")
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
-            repo = generate(Path(tmp), n)
-            runs = rounds({"check": ([[gate, "check", "--repo", str(repo)]], None)}, repo, count)["check"]
-            print(
-                f"| {n} items + {n} files | {runs.median_wall:.2f} s | {runs.rss_kib / 1024:.0f} MiB"
-                f" | {runs.median_wall / n * 1e6:.0f} µs |"
-            )
+            repo = generate(Path(tmp) / "now", n)
+            commands: dict[str, Command] = {"now": ([[gate, "check", "--repo", str(repo)]], None, None)}
+            if before:
+                old = generate(Path(tmp) / "before", n, before)
+                argv = [*EARLIER, "check", "--repo", str(old)]
+                commands["before"] = ([argv], {**ENV, "PYTHONPATH": str(before)}, None)
+            runs = rounds(commands, repo, count)
+            now = runs["now"]
+            line = f"| {n} items + {n} files | {now.median_wall:.2f} s | {now.rss_kib / 1024:.0f} MiB"
+            line += f" | {now.median_wall / n * 1e6:.0f} µs |"
+            if before:
+                line += f" {runs['before'].median_wall:.2f} s | {runs['before'].rss_kib / 1024:.0f} MiB |"
+            print(line)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=21)
     parser.add_argument("--sizes", default="1000,10000", help="generated launches (empty: skip)")
-    parser.add_argument("--before", type=Path, default=None, help="an earlier gate's source tree, to compare")
+    parser.add_argument(
+        "--before", type=Path, default=None, help="an earlier commit's tree (git archive COMMIT | tar -x -C DIR)"
+    )
     args = parser.parse_args()
     load = os.getloadavg()[0]
     print(
@@ -221,7 +238,7 @@ def main() -> None:
     )
     this_repository(args.runs, args.before)
     if args.sizes:
-        generated([int(s) for s in args.sizes.split(",")], max(3, args.runs // 5))
+        generated([int(s) for s in args.sizes.split(",")], max(3, args.runs // 5), args.before)
 
 
 if __name__ == "__main__":
