@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import mmap
 import os
 import stat
 import threading
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from gate.paths import NotAFile, Opener, PathEscape, TooBig
 
-CHUNK = 1024 * 1024
+CHUNK = 2 * 1024 * 1024  # a huge page: see `buffer`
 SMALL = 1024 * 1024  # files under this are read in one call and hashed in one update
 _local = threading.local()
 
@@ -87,10 +88,18 @@ def workers() -> int:
 
 
 def buffer() -> memoryview:
-    """This thread's reusable CHUNK-sized read buffer."""
+    """This thread's reusable CHUNK-sized read buffer, mapped on its own.
+
+    Not a bytearray: malloc places one of this size in a mapping of its own, unaligned, of small
+    pages, and the kernel's copy of each read into it then cost as much system time as the hashing
+    (1 GiB: 0.55 s of system time against 0.10 s). A mapping of whole huge pages (2 MiB, asked for
+    where the kernel wants it asked) takes the copy at full speed.
+    """
     buf = getattr(_local, "buf", None)
     if buf is None:
-        buf = _local.buf = bytearray(CHUNK)
+        buf = _local.buf = mmap.mmap(-1, CHUNK)
+        if hasattr(mmap, "MADV_HUGEPAGE"):
+            buf.madvise(mmap.MADV_HUGEPAGE)
     return memoryview(buf)
 
 
