@@ -233,8 +233,10 @@ def _checklist_edited(result: ChecklistEdited) -> str:
 
 @text.register
 def _unfilled(result: UnfilledReport) -> str:
-    lines = [f"{u.file}:{u.line}:{u.column}: unfilled placeholder {u.text}" for u in result.placeholders]
-    lines.append(f"{len(result.placeholders)} placeholder(s) left")
+    lines = [
+        f"{u.file}:{u.line}:{u.column}: unfilled placeholder {u.text}   → {u.command}" for u in result.placeholders
+    ]
+    lines.append(f"{len(result.placeholders)} value(s) left to fill in")
     return "\n".join(lines) + "\n"
 
 
