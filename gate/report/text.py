@@ -76,7 +76,8 @@ def _audit(result: AuditReport) -> str:
 @text.register
 def _scaffolded(result: Scaffolded) -> str:
     lines = [f"created {result.target}/{rel}" for rel in result.created]
-    lines.append(f"next: cd {result.target} && gate check")
+    lines.append(f"template: {result.template}")
+    lines.append(f"next: cd {result.target} && gate status")
     return "\n".join(lines) + "\n"
 
 
