@@ -9,6 +9,8 @@ docs/journey.md walks the same steps, command by command. Git is real (tmp_path)
 
 from __future__ import annotations
 
+import re
+import shlex
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,12 +20,13 @@ from typing import Any
 
 import pytest
 
+from gate.cli import build_parser
 from gate.commands.comms import DRAFTS_ID
 from gate.comms import launch_values
 from gate.load import load_yaml
 from gate.model import Checklist
 from tests.conftest import GateRunner
-from tests.helpers import git, iso
+from tests.helpers import ROOT, git, iso
 from tests.helpers import item as item_of
 
 NAME, NETWORK, ORG, TAG = "Checkout v2", "production", "acme", "checkout-v2.0.0"
@@ -262,3 +265,31 @@ def test_a_launch_from_init_to_a_release_tag_without_editing_yaml(journey: Journ
     comments = [line.strip() for line in template.splitlines() if line.strip().startswith("#")]
     kept = (j.repo / "checklist.yaml").read_text(encoding="utf-8")
     assert [c for c in comments if c not in kept] == []
+
+
+def doc_commands() -> list[list[str]]:
+    """Every `gate …` command in docs/journey.md's shell blocks, split as the shell would."""
+    text = (ROOT / "docs" / "journey.md").read_text(encoding="utf-8")
+    out = []
+    for block in re.findall(r"```sh\n(.*?)```", text, flags=re.S):
+        for line in block.replace("\\\n", " ").splitlines():
+            for part in line.split("&&"):
+                words = shlex.split(part, comments=True)
+                if words[:1] == ["gate"]:
+                    out.append(words[1:])
+    return out
+
+
+def test_every_command_in_docs_journey_is_one_gate_takes() -> None:
+    """The page walks these steps by hand: each of its commands must still parse as written."""
+    commands = doc_commands()
+    assert len(commands) > 30
+    parser = build_parser()
+    for argv in commands:
+        try:
+            parser.parse_args(argv)
+        except SystemExit:
+            pytest.fail(f"docs/journey.md: gate {shlex.join(argv)} is not a valid command")
+    steps = {" ".join(argv[:2]) if argv[0] in ("evidence", "comms") else argv[0] for argv in commands}
+    assert steps >= {"init", "set", "schedule", "evidence add", "evidence capture", "comms draft", "packet"}
+    assert steps >= {"signoff", "decide", "check", "archive", "verify", "release"}
