@@ -453,8 +453,9 @@ def cmd_comms_draft(args: argparse.Namespace) -> object:
 def cmd_completion(args: argparse.Namespace) -> object:
     import shtab
 
-    sys.stdout.write(shtab.complete(build_parser(), shell=args.shell))
-    return None
+    from gate.report.text import Completion
+
+    return Completion(args.shell, shtab.complete(build_parser(), shell=args.shell))
 
 
 # ---- the parser ---------------------------------------------------------------------------------------

@@ -45,12 +45,14 @@ def _types() -> dict[str, tuple[Any, Literal["validation", "serialization"]]]:
     from gate.github.release import ReleaseResult
     from gate.model import Checklist, Decision, Manifest, Scorecard, Signoff
     from gate.report.status import StatusReport
+    from gate.report.text import Completion
     from gate.rollback.watch import WatchResult
 
     files: dict[str, Any] = {"checklist": Checklist, "signoff": Signoff, "evidence-manifest": Manifest}
     files["decision"] = Decision
     outputs: dict[str, Any] = {
         "check": Scorecard,
+        "completion": Completion,
         "status": StatusReport,
         "evidence-add": EvidenceRecorded,
         "evidence-verify": HashReport,

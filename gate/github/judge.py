@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Literal
 
 from gate.commands.check import CheckRequest, run_check
@@ -123,8 +124,10 @@ def _judge_many(client: GitHubClient, request: JudgeRequest, numbers: tuple[int,
 
 
 def _judge_pull(client: GitHubClient, request: JudgeRequest, pr: PullRequest) -> Verdict:
-    approvals = _approvals(client, request, pr.number)
-    check = _check_run(client, pr.head_sha, request.at, _base_problem(pr, request.branch))
+    areas: dict[str, str] = {}
+    approvals = _approvals(client, request, pr.number, areas)
+    comment: list[str] = []  # the review comment, written while the head's files are at hand
+    check = _check_run(client, pr.head_sha, request.at, _base_problem(pr, request.branch), (pr, areas, comment))
     verdict = Verdict(pr.number, pr.head_sha, check, approvals)
     current = dict(client.open_pulls(pr.base_ref)).get(pr.number)  # read again, uncached
     if current != pr.head_sha:
@@ -133,7 +136,7 @@ def _judge_pull(client: GitHubClient, request: JudgeRequest, pr: PullRequest) ->
         return Verdict(pr.number, pr.head_sha, check, approvals, False, f"head moved to {str(current)[:12]}")
     _post(client, verdict)
     if request.comment_as:
-        client.upsert_comment(pr.number, STICKY_MARKER, check.summary, request.comment_as)
+        client.upsert_comment(pr.number, STICKY_MARKER, comment[0] if comment else check.summary, request.comment_as)
     return verdict
 
 
@@ -159,26 +162,54 @@ def _retarget(run: CheckRun, sha: str) -> CheckRun:
     return CheckRun(run.name, sha, run.conclusion, run.title, run.summary)
 
 
-def _approvals(client: GitHubClient, request: JudgeRequest, number: int) -> CheckRun:
+def _approvals(
+    client: GitHubClient, request: JudgeRequest, number: int, areas: dict[str, str] | None = None
+) -> CheckRun:
+    """The approvals verdict; with `areas`, also fills in each required area's state for the comment."""
     pr = client.pull_request(number)
     try:
         report = check_pull_request(client, number, request.membership, request.at, branch=request.branch, lead=LEAD)
     except GateError as error:  # fail closed, and say why on the pull request itself
         return CheckRun(APPROVALS, pr.head_sha, "failure", "cannot be judged", f"gate approvals: {error}")
+    if areas is not None:
+        for area in report.result.areas:
+            if area.required:
+                areas[area.area] = area.needs or "approved by " + ", ".join(f"@{a}" for a in area.approvers)
     return CheckRun(
         APPROVALS, pr.head_sha, _conclusion(report.satisfied), _approvals_title(report), _approvals_summary(report)
     )
 
 
-def _check_run(client: GitHubClient, sha: str, at: datetime, problem: str) -> CheckRun:
+def _check_run(
+    client: GitHubClient,
+    sha: str,
+    at: datetime,
+    problem: str,
+    review_for: tuple[PullRequest, dict[str, str], list[str]] | None = None,
+) -> CheckRun:
+    """`gate check` on the files of `sha`; with `review_for` (the PR, its areas' approvals, where to put
+    it), also the review comment, written while the head's files are at hand."""
     if problem:
         return CheckRun(CHECK, sha, "failure", "refused", problem)
     try:
         with fetched_tree(client, sha) as tree:
             card = run_check(CheckRequest(tree, at=at))
+            if review_for is not None:
+                pr, areas, comment = review_for
+                comment.append(_review(tree, card, pr, areas))
     except GateError as error:
         return CheckRun(CHECK, sha, "failure", "cannot be judged", f"gate check: {error}")
     return CheckRun(CHECK, sha, _conclusion(consistent(card)), _check_title(card), _check_summary(card))
+
+
+def _review(tree: Path, card: Scorecard, pr: PullRequest, areas: dict[str, str]) -> str:
+    """The comment for review: what the PR changes, the areas it touches, what blocks (gate.report.review)."""
+    from gate.load import load_repo
+    from gate.report.review import changed_files, review
+
+    loaded, _ = load_repo(tree)
+    changes = changed_files(loaded, pr.files) if loaded is not None else []
+    return review(card, changes, areas)
 
 
 def _post(client: GitHubClient, verdict: Verdict) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import sys
+from dataclasses import dataclass
 
 from gate.commands.archive import ArchiveWritten
 from gate.commands.checklist import ChecklistEdited, UnfilledReport
@@ -24,6 +25,14 @@ from gate.github.judge import JudgeResult
 from gate.github.release import ReleaseResult
 from gate.report.status import StatusReport, status, terminal_width
 from gate.rollback.watch import ConditionState, CriterionState, WatchResult
+
+
+@dataclass(frozen=True)
+class Completion:
+    """`gate completion SHELL`: the script that completes gate's commands and options in that shell."""
+
+    shell: str
+    script: str
 
 
 @functools.singledispatch
@@ -265,3 +274,8 @@ def _removed(result: EvidenceRemoved) -> str:
     if result.stale:
         lines.append(f"now stale (approved for different evidence): {', '.join(result.stale)} — re-approval needed")
     return "\n".join(lines) + "\n"
+
+
+@text.register
+def _completion(result: Completion) -> str:
+    return result.script

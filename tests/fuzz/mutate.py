@@ -283,11 +283,14 @@ def _evidence(repo: Path, rng: random.Random) -> Mutation:
     path = repo / rel
     how = rng.choice(["flip", "truncate", "append", "delete", "symlink-out", "dev-zero", "fifo", "folder"])
     if how == "flip":
-        data = bytearray(path.read_bytes() or b"\0")
-        data[rng.randrange(len(data))] ^= 1 << rng.randrange(8)
-        path.write_bytes(bytes(data))
+        flipped = bytearray(path.read_bytes() or b"\0")
+        flipped[rng.randrange(len(flipped))] ^= 1 << rng.randrange(8)
+        path.write_bytes(bytes(flipped))
     elif how == "truncate":
-        path.write_bytes(path.read_bytes()[: rng.randrange(max(1, path.stat().st_size))])
+        data = path.read_bytes()
+        if not data:  # an empty file cannot be cut short: the change is then one byte more
+            how, data = "append", b"\n"
+        path.write_bytes(data[: rng.randrange(len(data))] if how == "truncate" else data)
     elif how == "append":
         with path.open("ab") as fh:
             fh.write(b"\n")

@@ -205,6 +205,11 @@ def test_the_sticky_comment_is_the_apps_own(state, github_client):
     authors = [(c.user, c.body.splitlines()[0]) for c in state.comments[30]]
     assert authors == [("mallory", "<!-- gate:scorecard -->"), ("gate-app[bot]", "<!-- gate:scorecard -->")]
     assert "✅ GO (trust me)" in state.comments[30][0].body
+    ours = state.comments[30][1].body
+    # Written for review: what the decision PR changes, and every area it needs, with its digest now.
+    assert "### What this pull request changes" in ours
+    assert f"| `{GO_DECISION}` | decision |" in ours
+    assert ours.count("| approved, fresh | `") == 5
 
 
 @pytest.mark.parametrize(("who", "refused"), [(ACTIONS, False), (FORK, True)])
