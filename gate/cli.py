@@ -350,7 +350,7 @@ def cmd_verify(args: argparse.Namespace) -> object:
 def cmd_init(args: argparse.Namespace) -> object:
     from gate.commands.init import UNPINNED_ACTION, init
 
-    return init(args.dir, args.name, args.network, args.org, args.gate_action or UNPINNED_ACTION)
+    return init(args.dir, args.name, args.network, args.org, args.gate_action or UNPINNED_ACTION, args.template)
 
 
 def cmd_codeowners_owners(args: argparse.Namespace) -> object:
@@ -723,12 +723,19 @@ def _launch_parsers(sub: Any) -> None:
         "init",
         cmd_init,
         "scaffold a new launch repository (honestly NO-GO until filled in)",
-        "gate init ../testnet-launch --name 'Testnet launch' --network testnet --org acme",
+        "gate init ../checkout-v2 --name 'Checkout v2' --network production --org acme"
+        "   |   gate init ../mainnet --template cosmos-mainnet --name 'Mainnet' --network mainnet --org acme",
         launch=False,
     )
     it.add_argument("dir", type=Path)
     it.add_argument("--name", required=True)
-    it.add_argument("--network", required=True)
+    it.add_argument("--network", required=True, help="where it goes live: mainnet, production, a region, a tenant")
+    it.add_argument(
+        "--template",
+        choices=("generic", "cosmos-mainnet"),
+        default="generic",
+        help="generic: a product or service launch (default); cosmos-mainnet: a Cosmos SDK chain's mainnet",
+    )
     it.add_argument("--org", default="my-org", help="GitHub organisation owning the area teams")
     it.add_argument(
         "--gate-action",

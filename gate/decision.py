@@ -179,7 +179,10 @@ def decision_blocking(loaded: Loaded, current: tuple[str, Decision] | None, at: 
     """Reasons beside the items: no decision, a NO-GO in force, the quorum, the window, the tag."""
     if current is None:
         record = loaded.checklist.decision_process.record
-        return [f"no go/no-go decision recorded (decisions/*.yaml; seed record {record}): no meeting quorum"]
+        # Where a launch keeps its own copy of the record (the seed's document) is named too; a launch
+        # that records only in decisions/ would otherwise read "seed record decisions".
+        also = "" if record.rstrip("/") == "decisions" else f"; seed record {record}"
+        return [f"no go/no-go decision recorded (decisions/*.yaml{also}): no meeting quorum"]
     file, decision = current
     out = []
     if decision.decision == "ROLLBACK":

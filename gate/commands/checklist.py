@@ -40,12 +40,15 @@ class ChecklistEdited:
 
 @dataclass(frozen=True)
 class Unfilled:
-    """One placeholder still in checklist.yaml, where it is."""
+    """One value of checklist.yaml still holding placeholders: where it is, what they are (`YYYY, HH:MM`),
+    the KEY `gate set` takes for it, and the command that fills it in."""
 
     file: str
     line: int
     column: int
     text: str
+    key: str
+    command: str
 
 
 @dataclass(frozen=True)
@@ -163,10 +166,42 @@ def unfilled(repo: Path) -> UnfilledReport:
     out = []
     for path, text in strings(doc.data, ()):
         allowed = template_vars(checklist, path) if checklist else frozenset()
-        for hole in dict.fromkeys(find_placeholders(text, allowed)):
+        holes = list(dict.fromkeys(find_placeholders(text, allowed)))
+        if holes:
             where = doc.locate(path)
-            out.append(Unfilled(where.file, where.line, where.column, hole))
+            key = set_key(doc.data, path)
+            out.append(Unfilled(where.file, where.line, where.column, ", ".join(holes), key, _filler(path, key)))
     return UnfilledReport(out)
+
+
+# Values `gate schedule` sets (as whole intervals, checked against each other), by where they are.
+SCHEDULED = {
+    ("windows", "primary"): "gate schedule --primary START END",
+    ("windows", "backup"): "gate schedule --backup START END",
+    ("windows", "blackouts"): "gate schedule --blackout START END REASON   (repeat for each)",
+    ("freeze",): "gate schedule --freeze START END",
+}
+
+
+def set_key(data: Any, path: tuple[str | int, ...]) -> str:
+    """The KEY `gate set` takes for the value at `path`: its alias, `channel.<id>`, or its dotted path."""
+    for alias, aliased in ALIASES.items():
+        if path == aliased:
+            return alias
+    if len(path) == 4 and path[:2] == ("communications", "channels") and path[3] == "value":
+        from gate.yamlread import lookup
+
+        ident = lookup(data, (*path[:3], "id"))
+        if isinstance(ident, str):
+            return f"channel.{ident}"
+    return _dotted(path)
+
+
+def _filler(path: tuple[str | int, ...], key: str) -> str:
+    for prefix, command in SCHEDULED.items():
+        if path[: len(prefix)] == prefix and not (prefix == ("freeze",) and path[1:2] == ("allowed_changes",)):
+            return command
+    return f"gate set {key} VALUE"
 
 
 def _key_path(loaded: Loaded, key: str) -> tuple[str | int, ...]:

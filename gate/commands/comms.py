@@ -26,6 +26,7 @@ from gate.paths import resolve_inside
 from gate.score import all_items
 
 STATUS_ITEM = "F-status-page"
+DRAFTS_ID = "status-page-drafts"  # the requirement `--record` meets unless --id names another
 DRAFTS_DIR = "evidence/comms"
 
 
@@ -135,7 +136,7 @@ def _find_item(loaded: Loaded, item_id: str) -> Item:
 
 def _record(request: DraftRequest, loaded: Loaded, drafts: Sequence[Draft]) -> RecordedDrafts:
     item = _find_item(loaded, request.item)
-    entry_id = choose_id(loaded, item, "status-page-drafts", request.id)
+    entry_id = choose_id(loaded, item, DRAFTS_ID, request.id)
     known = next((a for a in loaded.manifest.artifacts if a.id == entry_id), None)
     rel = known.path if known else f"{DRAFTS_DIR}/{entry_id}.md"
     try:

@@ -244,7 +244,7 @@ def _size_warnings(repo: Path, rel: str) -> list[str]:
     lfs = _lfs_tracked(repo, rel)
     if lfs:
         return []
-    how = f"track it with Git LFS first (git lfs track {rel!r}; docs/evidence.md)"
+    how = f"track it with Git LFS first (git lfs track {rel!r}; see Large evidence in gate's docs/journey.md)"
     if size > GITHUB_REFUSES and lfs is False:
         raise UsageError(f"{rel} is {size} bytes: GitHub refuses files over 100 MB in git; {how}")
     return [f"{rel} is {size} bytes: GitHub warns above 50 MB and refuses over 100 MB; {how}"]

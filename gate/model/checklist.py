@@ -220,9 +220,13 @@ class RollbackMatch(Model):
 
 
 class Rollback(Model):
-    """Seed C: rollback criteria, with the chain parameters their thresholds refer to."""
+    """Seed C: rollback criteria, with the chain parameters their thresholds refer to.
 
-    target_block_time: Duration | Text
+    `target_block_time` is needed only by criteria measured in blocks (halted_blocks, block_time): a
+    service that is not a chain has no block time, and must not be made to invent one.
+    """
+
+    target_block_time: Duration | Text | None = None
     match: RollbackMatch = Field(default_factory=RollbackMatch)
     criteria: list[RollbackCriterion] = Field(min_length=1)
 

@@ -138,9 +138,15 @@ def blockers(card: Scorecard) -> list[Group]:
 
 
 def _item_blocker(item: ItemResult) -> Blocker:
+    from gate.commands.comms import DRAFTS_ID, STATUS_ITEM
+
     fixes = []
     for need in item.missing:
-        if need.kind == "command":
+        if need.id == DRAFTS_ID:
+            # Drafts are rendered from the checklist's own templates, not written by hand.
+            where = "" if item.id == STATUS_ITEM else f" --item {item.id}"
+            fixes.append(f"gate comms draft TEMPLATE… [--var NAME=VALUE …] --record{where}   ({need.description})")
+        elif need.kind == "command":
             fixes.append(
                 f"gate evidence capture --item {item.id} --id {need.id} -- COMMAND ARGS…   ({need.description})"
             )

@@ -85,7 +85,8 @@ def _audit(result: AuditReport) -> str:
 @text.register
 def _scaffolded(result: Scaffolded) -> str:
     lines = [f"created {result.target}/{rel}" for rel in result.created]
-    lines.append(f"next: cd {result.target} && gate check")
+    lines.append(f"template: {result.template}")
+    lines.append(f"next: cd {result.target} && gate status")
     return "\n".join(lines) + "\n"
 
 
@@ -242,8 +243,10 @@ def _checklist_edited(result: ChecklistEdited) -> str:
 
 @text.register
 def _unfilled(result: UnfilledReport) -> str:
-    lines = [f"{u.file}:{u.line}:{u.column}: unfilled placeholder {u.text}" for u in result.placeholders]
-    lines.append(f"{len(result.placeholders)} placeholder(s) left")
+    lines = [
+        f"{u.file}:{u.line}:{u.column}: unfilled placeholder {u.text}   → {u.command}" for u in result.placeholders
+    ]
+    lines.append(f"{len(result.placeholders)} value(s) left to fill in")
     return "\n".join(lines) + "\n"
 
 

@@ -204,8 +204,14 @@ def scrape_text(compiled: CompiledCriterion) -> str:
 class _Compiler:
     """What every signal builder needs: the target block time and each family's label matchers."""
 
-    target_seconds: float
+    target: float | None  # seconds; None where no criterion is measured in blocks (validated)
     matchers: Mapping[Family, str]
+
+    @property
+    def target_seconds(self) -> float:
+        """The target block time, for a signal measured in blocks (the model refuses one without it)."""
+        assert self.target is not None
+        return self.target
 
     def series(self, name: str, family: Family, suffix: str = "", extra: str = "") -> str:
         """A selector for metric `name` (plus `suffix`), restricted by its family's matchers."""
@@ -222,7 +228,8 @@ def compile_criteria(rollback: Rollback, *, match: Matchers | None = None) -> li
     holes = unready(rollback)
     if holes:
         raise RollbackConfigError("cannot compile the rollback criteria: " + "; ".join(holes))
-    ctx = _Compiler(seconds(rollback.target_block_time), _family_matchers(rollback, match or {}))
+    target = None if rollback.target_block_time is None else seconds(rollback.target_block_time)
+    ctx = _Compiler(target, _family_matchers(rollback, match or {}))
     return [
         CompiledCriterion(c, alert_name(c.id), tuple(_compile_condition(k, ctx) for k in c.any_of))
         for c in rollback.criteria

@@ -57,11 +57,19 @@ class SignalSpec:
     point: bool = False  # a gauge read at one moment: without `for` it needs confirmation
     rate: bool = False  # a ratio of counters: it has a traffic floor
     optional_metrics: frozenset[str] = field(default_factory=frozenset)  # absent means zero
+    in_blocks: bool = False  # measured in target block times: needs rollback.target_block_time
 
 
 SIGNALS: dict[str, SignalSpec] = {
     "halted_blocks": SignalSpec(
-        "blocks", {"height": "chain"}, (">", ">="), 0, math.inf, "required", "the range a stall is looked for in"
+        "blocks",
+        {"height": "chain"},
+        (">", ">="),
+        0,
+        math.inf,
+        "required",
+        "the range a stall is looked for in",
+        in_blocks=True,
     ),
     "participation": SignalSpec(
         "percent",
@@ -80,6 +88,7 @@ SIGNALS: dict[str, SignalSpec] = {
         math.inf,
         "optional",
         "the range block intervals are averaged over",
+        in_blocks=True,
     ),
     "verification_error_rate": SignalSpec(
         "percent",
@@ -181,7 +190,7 @@ def min_requests(cond: RollbackCondition) -> int | None:
 
 def rollback_problems(rollback: Rollback) -> list[Problem]:
     """Every structural problem of the rollback section, each at the field it is about."""
-    out = list(_target_problems(rollback.target_block_time))
+    out = list(_target_problems(rollback))
     out += _match_problems(rollback)
     out += _identity_problems(rollback.criteria)
     target = _known_target(rollback.target_block_time)
@@ -298,7 +307,17 @@ def _option_problems(cond: RollbackCondition, spec: SignalSpec) -> list[Problem]
     return out
 
 
-def _target_problems(target: str) -> Iterator[Problem]:
+def _target_problems(rollback: Rollback) -> Iterator[Problem]:
+    target = rollback.target_block_time
+    if target is None:
+        # Absent (not a placeholder): the file says there is no block time, so a criterion in blocks
+        # could never be compiled. Said at each such condition, where the mistake is.
+        for n, criterion in enumerate(rollback.criteria):
+            for k, cond in enumerate(criterion.any_of):
+                if SIGNALS[cond.signal].in_blocks:
+                    why = f"signal {cond.signal} is measured in target block times: set rollback.target_block_time"
+                    yield Problem(("criteria", n, "any_of", k, "signal"), why)
+        return
     if find_placeholders(target):
         return
     if not is_duration(target):
@@ -307,8 +326,8 @@ def _target_problems(target: str) -> Iterator[Problem]:
         yield Problem(("target_block_time",), "target_block_time must be longer than 0s")
 
 
-def _known_target(target: str) -> float | None:
-    if find_placeholders(target) or not is_duration(target) or seconds(target) <= 0:
+def _known_target(target: str | None) -> float | None:
+    if target is None or find_placeholders(target) or not is_duration(target) or seconds(target) <= 0:
         return None
     return seconds(target)
 
@@ -361,7 +380,7 @@ def _identity_problems(criteria: Sequence[RollbackCriterion]) -> list[Problem]:
 def unready(rollback: Rollback) -> list[str]:
     """What must still be filled in before the criteria can be compiled (empty: nothing)."""
     out = []
-    if find_placeholders(rollback.target_block_time):
+    if rollback.target_block_time is not None and find_placeholders(rollback.target_block_time):
         out.append(
             f"rollback.target_block_time is not filled in ({rollback.target_block_time}): "
             "block criteria are measured in target block times"

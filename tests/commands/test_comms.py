@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Check, GateRunner
-from tests.helpers import EXAMPLE, copy_example, fresh_flags, item, read_manifest, seed
+from tests.helpers import EXAMPLE, copy_example, copy_frozen_launch, fresh_flags, item, read_manifest, seed
 
 DATE = seed(EXAMPLE.primary[0])  # the example's primary window opens then
 SCHEDULED = f"VirtEngine Mainnet Launch window scheduled for {DATE}. Expected impact: none."
@@ -129,3 +129,18 @@ def test_recording_the_same_drafts_again_changes_nothing(cli: GateRunner, launch
     assert run.code == 0, run.err
     assert "already recorded, unchanged" in run.out
     assert read_manifest(launch) == manifest
+
+
+def test_status_sends_missing_drafts_to_comms_draft(cli: GateRunner, tmp_path: Path) -> None:
+    """Drafts are rendered from the templates, not written by hand: `gate status` says so where they are
+    missing, and following it clears that requirement."""
+    repo = copy_frozen_launch(tmp_path / "repo")
+    groups = cli("status", "--repo", repo, "--format", "json").json()["groups"]
+    [fixes] = [b["fixes"] for g in groups for b in g["blockers"] if b["text"].startswith("P1 F-status-page ")]
+    assert "gate comms draft TEMPLATE… [--var NAME=VALUE …] --record   (Draft status page posts)" in fixes
+    assert not [f for f in fixes if "status-page-drafts" in f]
+    assert cli("schedule", "--primary", "2027-03-02T14:00:00Z", "2027-03-02T18:00:00Z", "--repo", repo).code == 0
+    run = cli("comms", "draft", "scheduled-maintenance", "--var", "IMPACT=none", "--record", "--repo", repo)
+    assert run.code == 0, run.err
+    card = cli("status", "--repo", repo, "--format", "json").json()["card"]
+    assert item(card, "F-status-page")["missing"] == []

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import AT, ATTENDEES, MANIFEST, copy_example, git, read_manifest, snapshot
+from tests.helpers import AT, ATTENDEES, MANIFEST, ROOT, copy_example, git, read_manifest, snapshot
 
 NOTICE_ITEM = "F-customer-notice"  # requires customer-notice-7d (captured) and customer-notice-24h (open)
 
@@ -165,6 +165,26 @@ def test_files_over_50_mb_are_warned_about_and_over_100_mb_need_lfs(repo, cli):
     tracked = cli(*argv)
     assert tracked.code == 0, tracked.err
     assert "warning" not in tracked.out  # LFS stores it: nothing to warn about
+
+
+def test_outside_a_git_work_tree_a_large_file_is_only_warned_about(repo, cli):
+    """Whether LFS would store it cannot be known without git: warned, never refused on a guess."""
+    huge = repo / "evidence/ops/huge-110mb.bin"
+    _sparse(huge, 110 * 1024 * 1024)
+    done = cli("evidence", "add", huge, "--item", "B-operations-sre", "--id", "huge", "--supporting", "--repo", repo)
+    assert done.code == 0, done.err
+    assert done.out.startswith("warning: evidence/ops/huge-110mb.bin is 115343360 bytes: GitHub warns above 50 MB")
+
+
+def test_the_lfs_hint_names_a_page_that_explains_it(repo, cli):
+    git(repo, "init", "-q")
+    huge = repo / "evidence/ops/huge-110mb.bin"
+    _sparse(huge, 110 * 1024 * 1024)
+    refused = cli("evidence", "add", huge, "--item", "B-operations-sre", "--id", "huge", "--supporting", "--repo", repo)
+    assert "see Large evidence in gate's docs/journey.md" in refused.err
+    page = (ROOT / "docs" / "journey.md").read_text(encoding="utf-8")
+    section = page.split("### Large evidence: Git LFS", 1)[1].split("\n## ", 1)[0]
+    assert all(words in section for words in ("50 MB", "100 MB", "git lfs track", "git lfs pull"))
 
 
 def test_written_files_get_the_mode_the_umask_allows(repo, cli):

@@ -10,6 +10,7 @@ is in a protected-branch environment, and the relay holds nothing. The judge's o
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -161,9 +162,16 @@ def test_the_judge_token_cannot_tag_and_the_release_token_cannot_judge(launch):
 
 
 def test_init_writes_the_same_rulesets_and_guide_as_documented_here():
-    written = github_files(ACTION)
+    written = github_files(ACTION, "cosmos-mainnet")  # this repository is that template's launch
     for rel in ("docs/ruleset.json", "docs/ruleset-tags.json", "docs/github-setup.md"):
         assert written[rel] == (ROOT / rel).read_text(), rel
+
+
+def test_a_generic_launch_guards_every_tag_for_the_release_app():
+    """A product's launch repository holds only release tags, whatever they are named: all are guarded."""
+    ruleset = json.loads(github_files(ACTION, "generic")["docs/ruleset-tags.json"])
+    assert ruleset["conditions"]["ref_name"]["include"] == ["refs/tags/*"]
+    assert "`refs/tags/*`" in github_files(ACTION, "generic")["docs/github-setup.md"]
 
 
 @pytest.mark.parametrize("bad", ["acme/gate@v1", "acme/gate@" + "a" * 39, "gate@" + "a" * 40, "acme/gate"])

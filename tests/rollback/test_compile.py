@@ -21,6 +21,7 @@ import yaml
 
 from gate.cli import error_exit
 from gate.errors import UsageError
+from gate.model.checklist import Rollback
 from gate.rollback.compile import (
     EVAL_STEP,
     RollbackConfigError,
@@ -209,6 +210,15 @@ def test_an_unfilled_target_block_time_cannot_be_compiled(target: str) -> None:
         compile_rules(seed_rollback(target=target))
     assert isinstance(err.value, UsageError)
     assert error_exit(err.value) == 2
+
+
+def test_criteria_counted_in_no_blocks_need_no_target_block_time() -> None:
+    """A service that is not a chain has no block time: its criteria compile without one, to exactly
+    the rules they give beside a target (which they never read)."""
+    service = [c for c in SEED_CRITERIA if c["id"] in ("critical-service", "billing-integrity")]
+    without = Rollback.model_validate({"criteria": service})
+    assert without.target_block_time is None
+    assert compile_rules(without) == compile_rules(seed_rollback(criteria=service))
 
 
 def test_an_unfilled_matcher_cannot_be_compiled() -> None:

@@ -164,6 +164,15 @@ INVALID = [
         "rollback.target_block_time: '6 seconds' is not a duration like 6s",
     ),
     Invalid(
+        # A service without blocks may leave the target out; a criterion counted in blocks cannot.
+        "blocks-without-a-target",
+        "  target_block_time: 6s\n",
+        "",
+        "halted_blocks",
+        "rollback.criteria[0].any_of[0].signal: signal halted_blocks is measured in target block times: "
+        "set rollback.target_block_time",
+    ),
+    Invalid(
         "sustained-no-longer-than-averaged",
         "          for: 20m\n",
         "          window: 20m\n          for: 20m\n",
