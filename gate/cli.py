@@ -4,22 +4,27 @@ Only this module knows argparse, prints, and turns results and errors into exit 
 and `_ERROR_EXITS`, the one place). Shared options (`--repo`, `--format`, `--verbose`, `--quiet`) are
 accepted before or after the subcommand: each subparser inherits them from a parent parser whose
 defaults are suppressed, so a value given before the subcommand is not reset by the subparser.
+Only the command argv names is built in full (`parse`): every pre-commit hook runs this.
 """
 
 from __future__ import annotations
 
 import argparse
-import difflib
+import contextlib
 import os
 import sys
-import traceback
-from collections.abc import Callable, Sequence
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, NoReturn
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, cast
 
 from gate import __version__
 from gate.errors import CannotTell, ExternalError, GateError, GateFailed, InputErrors, UsageError
+
+if TYPE_CHECKING:
+    from gate.evidence.hashing import Progress
 
 Handler = Callable[[argparse.Namespace], object]
 # Formats are named here, not imported from gate.report: building the parser must not import the
@@ -45,18 +50,23 @@ _ERROR_EXITS: tuple[tuple[type[GateError], int], ...] = (
 
 
 def exit_code(result: object, *, require_go: bool = False) -> int:
-    """How a command's result ends the process: 0 done, 1 the gate says no, 2 cannot tell or use."""
-    from gate.model.scorecard import Scorecard
-    from gate.report.status import StatusReport
+    """How a command's result ends the process: 0 done, 1 the gate says no, 2 cannot tell or use.
 
-    if isinstance(result, StatusReport):
-        result = result.card
-    if isinstance(result, Scorecard):
-        if result.errors:
-            return 2
-        broken = bool(result.integrity) or (result.recorded_decision is not None and not result.recorded_decision.holds)
-        return 1 if broken or (require_go and result.decision != "GO") else 0
+    Results are told apart by type name: importing the types would load the models and reports for
+    commands that never touch them, such as `gate evidence verify` in a pre-commit hook.
+    """
+    if type(result).__name__ == "StatusReport":
+        result = cast(Any, result).card
+    if type(result).__name__ == "Scorecard":
+        return _scorecard_exit(result, require_go)
     return _RESULT_EXITS.get(type(result).__name__, lambda _: 0)(result)
+
+
+def _scorecard_exit(card: Any, require_go: bool) -> int:
+    if card.errors:
+        return 2
+    broken = bool(card.integrity) or (card.recorded_decision is not None and not card.recorded_decision.holds)
+    return 1 if broken or (require_go and card.decision != "GO") else 0
 
 
 def _failed(flag: str) -> Callable[[Any], int]:
@@ -105,20 +115,79 @@ def _now(args: argparse.Namespace) -> datetime:
     return at or datetime.now(UTC)
 
 
+# ---- progress of long work on a terminal ----------------------------------------------------------------
+
+_METER_FLOOR = 32 * 1024 * 1024  # less is done before a person would read it: drawing would only flicker
+
+
+def human(size: float) -> str:
+    """A byte count as a person reads it: 812 B, 1.5 KiB, 300.0 MiB, 1.0 GiB."""
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    raise AssertionError("unreachable")
+
+
+class _Meter:
+    """Draws `label: 120.0 MiB of 300.0 MiB (40%)` on stderr as bytes are done, from any thread, at most
+    ten times a second (and always at 100%); clears its line when the work ends."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.last = float("-inf")
+        self.drawn = False
+        self.lock = threading.Lock()
+
+    def __call__(self, done: int, total: int) -> None:
+        if total < _METER_FLOOR:
+            return
+        now = time.monotonic()
+        with self.lock:
+            if done < total and now - self.last < 0.1:
+                return
+            self.last, self.drawn = now, True
+            sys.stderr.write(f"\r{self.label}: {human(done)} of {human(total)} ({100 * done // total}%)\033[K")
+            sys.stderr.flush()
+
+    def clear(self) -> None:
+        with self.lock:
+            if self.drawn:
+                sys.stderr.write("\r\033[K")
+                sys.stderr.flush()
+
+
+@contextlib.contextmanager
+def _progress(args: argparse.Namespace, label: str) -> Iterator[Progress | None]:
+    """A progress callback for the core when a person watches a terminal: stderr is a TTY, not in CI,
+    not --quiet; else None, and the core reports to no one."""
+    if args.quiet or os.environ.get("CI") or not sys.stderr.isatty():
+        yield None
+        return
+    meter = _Meter(label)
+    try:
+        yield meter
+    finally:
+        meter.clear()
+
+
 # ---- handlers: arguments -> command -> typed result --------------------------------------------------
 
 
 def cmd_check(args: argparse.Namespace) -> object:
     from gate.commands.check import CheckRequest, run_check
 
-    return run_check(CheckRequest(repo=args.repo, at=args.at))
+    with _progress(args, "hashing evidence") as progress:
+        return run_check(CheckRequest(repo=args.repo, at=args.at, progress=progress))
 
 
 def cmd_status(args: argparse.Namespace) -> object:
     from gate.commands.check import CheckRequest, run_check
     from gate.report.status import status_report
 
-    return status_report(run_check(CheckRequest(repo=args.repo, at=args.at)), every_item=args.all)
+    with _progress(args, "hashing evidence") as progress:
+        card = run_check(CheckRequest(repo=args.repo, at=args.at, progress=progress))
+    return status_report(card, every_item=args.all)
 
 
 def cmd_schema(args: argparse.Namespace) -> object:
@@ -145,9 +214,17 @@ def _confirm(args: argparse.Namespace) -> Callable[[str], bool] | None:
 def cmd_evidence_add(args: argparse.Namespace) -> object:
     from gate.commands.evidence import add
 
-    return add(
-        args.repo, args.paths, args.item, args.id, args.area or [], supporting=args.supporting, confirm=_confirm(args)
-    )
+    with _progress(args, "hashing") as progress:
+        return add(
+            args.repo,
+            args.paths,
+            args.item,
+            args.id,
+            args.area or [],
+            supporting=args.supporting,
+            confirm=_confirm(args),
+            progress=progress,
+        )
 
 
 def cmd_evidence_ls(args: argparse.Namespace) -> object:
@@ -178,23 +255,11 @@ def cmd_evidence_capture(args: argparse.Namespace) -> object:
     return capture(args.repo, argv, args.item, args.id, echoed, supporting=args.supporting, confirm=_confirm(args))
 
 
-def _progress_bar(done: int, total: int) -> None:
-    if total < 64 * 1024 * 1024:
-        return  # short work: a bar would only flicker
-    width = 40
-    filled = width * done // total
-    sys.stderr.write(f"\rverifying [{'#' * filled}{'.' * (width - filled)}] {100 * done // total:3d}%")
-    sys.stderr.flush()
-
-
 def cmd_evidence_verify(args: argparse.Namespace) -> object:
     from gate.evidence.quick import verify_hashes
 
-    show = sys.stderr.isatty() and not os.environ.get("CI") and not args.quiet
-    result = verify_hashes(args.repo, _progress_bar if show else None)
-    if show:
-        sys.stderr.write("\r\033[K")
-    return result
+    with _progress(args, "verifying") as progress:
+        return verify_hashes(args.repo, progress)
 
 
 def _span(pair: list[datetime] | None) -> tuple[datetime, datetime] | None:
@@ -268,7 +333,8 @@ def cmd_packet(args: argparse.Namespace) -> object:
 def cmd_archive(args: argparse.Namespace) -> object:
     from gate.commands.archive import write_archive
 
-    return write_archive(args.repo, args.out)
+    with _progress(args, "archiving") as progress:
+        return write_archive(args.repo, args.out, progress)
 
 
 def cmd_verify(args: argparse.Namespace) -> object:
@@ -466,6 +532,8 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         if "invalid choice:" in message:
+            import difflib
+
             wrong = message.split("invalid choice: ", 1)[1].split(" ", 1)[0].strip("'")
             choices = [a for action in self._actions if action.choices for a in action.choices]
             close = difflib.get_close_matches(wrong, [str(c) for c in choices], n=1)
@@ -493,6 +561,39 @@ def _shared(formats: Sequence[str] = TEXT_JSON, *, repo: bool = True) -> argpars
     return p
 
 
+# Building every command's parser cost tens of milliseconds a run (each help string a gettext lookup
+# that searches the disk for catalogs, each command copying its parent parser), paid by every
+# pre-commit hook: `build_parser(path)` builds in full only the command on `path` (what argv names,
+# see `_named`), and a stub with the name and summary for each other one (enough for `gate --help`
+# and "did you mean"). If argparse picks a stub anyway, `parse` builds everything and parses again.
+_build_only: tuple[str, ...] | None = None
+
+
+class _Unbuilt(argparse.ArgumentParser):
+    """What `_command` hands back for a command it only stubs: options added to it are dropped."""
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> Any:
+        return None
+
+    def _add_action(self, action: Any) -> Any:
+        return action  # from a mutually exclusive group or argument group of an unbuilt command
+
+    def set_defaults(self, **kwargs: Any) -> None:
+        return None
+
+
+_unbuilt: list[_Unbuilt] = []
+
+
+def _wanted(sub: Any, name: str) -> bool:
+    """Whether command `name` of the subparsers `sub` is on the path to build. A group's subparsers
+    are named `<group>_command` (`evidence_command`), the top level's `command`."""
+    if _build_only is None:
+        return True
+    group = () if sub.dest == "command" else (str(sub.dest).removesuffix("_command"),)
+    return _build_only[: len(group) + 1] == (*group, name)
+
+
 def _command(
     sub: Any,
     name: str,
@@ -503,6 +604,11 @@ def _command(
     formats: Sequence[str] = TEXT_JSON,
     launch: bool = True,
 ) -> argparse.ArgumentParser:
+    if not _wanted(sub, name):
+        sub.add_parser(name, help=summary, add_help=False).set_defaults(unbuilt=True)
+        if not _unbuilt:
+            _unbuilt.append(_Unbuilt(add_help=False))
+        return _unbuilt[0]
     p: argparse.ArgumentParser = sub.add_parser(
         name,
         help=summary,
@@ -515,8 +621,52 @@ def _command(
     return p
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Every command and option."""
+def _named(argv: Sequence[str]) -> tuple[str, ...]:
+    """The command and action `argv` names, read as argparse will: its first positional words,
+    skipping the values of shared options. A guess for what to build, checked by `parse`."""
+    named: list[str] = []
+    value_next = False
+    for word in argv:
+        if value_next:
+            value_next = False
+        elif word == "--":
+            break
+        elif word.startswith("-"):
+            # `--repo X`, and argparse's abbreviations of it (`--rep X`); `--repo=X` carries its value.
+            value_next = word.startswith("--") and "=" not in word and any(o.startswith(word) for o in _VALUED)
+        else:
+            named.append(word)
+            if len(named) == 2:
+                break
+    return tuple(named)
+
+
+_VALUED = ("--repo", "--format")  # the shared options that take a value
+
+
+def parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Parse with only the named command built; build everything when argparse chose a stub."""
+    words = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_named(words))
+    args, extra = parser.parse_known_args(words)
+    if getattr(args, "unbuilt", False):
+        return build_parser().parse_args(words)
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
+
+
+def build_parser(path: tuple[str, ...] | None = None) -> argparse.ArgumentParser:
+    """The parser: every command and option, or in full only the command on `path` (the rest stubs)."""
+    global _build_only
+    _build_only = path
+    try:
+        return _build()
+    finally:
+        _build_only = None
+
+
+def _build() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="gate",
         description="Decide whether a launch may go: validate the launch files, verify every hash, score.",
@@ -922,7 +1072,7 @@ def _comms_parsers(sub: Any) -> None:
 
 
 def _launch_root(args: argparse.Namespace) -> Path:
-    from gate.launch import find_root
+    from gate.paths import find_root
 
     start = args.repo if args.repo is not None else Path.cwd()
     return find_root(start, explicit=args.repo is not None, marker=getattr(args, "marker", "checklist.yaml"))
@@ -949,7 +1099,7 @@ def _emit(result: object, args: argparse.Namespace) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; map every outcome to an exit code in this one place."""
-    args = build_parser().parse_args(argv)
+    args = parse(argv)
     args.format = args.format or "text"
     try:
         if args.format not in args.formats:
@@ -970,6 +1120,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as exc:  # a bug: short message, traceback only on request
         if args.verbose:
+            import traceback
+
             traceback.print_exc()
         _err(f"gate: internal error: {type(exc).__name__}: {exc} (run with --verbose for the traceback)")
         return 3

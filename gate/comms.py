@@ -19,6 +19,9 @@ from gate.model.checklist import Checklist, StatusTemplate
 from gate.placeholders import find_placeholders
 from gate.windows import chosen_window
 
+STATUS_ITEM = "F-status-page"
+DRAFTS_ID = "status-page-drafts"  # the requirement `--record` meets unless --id names another
+
 _NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
 

@@ -76,15 +76,32 @@ def evaluate(loaded: Loaded, checks: Checks, at: datetime) -> Evaluation:
 
 def state_digest(loaded: Loaded, readiness: Readiness) -> str:
     """The scorecard digest a decision pins: every item's state and sign-off's standing, and the full
-    content of the checklist, the manifest and every sign-off — the exact state the meeting saw."""
-    core = {
-        "items": [[i.id, i.state] for i in readiness.items],
-        "signoffs": [[s.area, s.status, s.fresh, s.current_digest] for s in readiness.signoffs],
-        "checklist": loaded.checklist.model_dump(mode="json", by_alias=True),
-        "manifest": loaded.manifest.model_dump(mode="json", by_alias=True),
-        "signoff_files": {a: s.model_dump(mode="json") for a, (_, s) in sorted(loaded.signoffs.items())},
-    }
-    return sha256_text(json.dumps(core, sort_keys=True, separators=(",", ":"), ensure_ascii=False))
+    content of the checklist, the manifest and every sign-off — the exact state the meeting saw.
+
+    It is the SHA-256 of the canonical JSON (sorted keys, no spaces) of {checklist, items, manifest,
+    signoff_files, signoffs}; the parts taken from the files are the same at every moment judged, so
+    they are rendered once per launch and only the states are rendered here.
+    """
+    checklist, manifest, signoff_files = loaded.derived(_file_parts)
+    items = _canonical([[i.id, i.state] for i in readiness.items])
+    signoffs = _canonical([[s.area, s.status, s.fresh, s.current_digest] for s in readiness.signoffs])
+    return sha256_text(
+        f'{{"checklist":{checklist},"items":{items},"manifest":{manifest},'
+        f'"signoff_files":{signoff_files},"signoffs":{signoffs}}}'
+    )
+
+
+def _file_parts(loaded: Loaded) -> tuple[str, str, str]:
+    """The checklist, the manifest and the sign-offs as canonical JSON, for `state_digest`."""
+    return (
+        _canonical(loaded.checklist.model_dump(mode="json", by_alias=True)),
+        _canonical(loaded.manifest.model_dump(mode="json", by_alias=True)),
+        _canonical({a: s.model_dump(mode="json") for a, (_, s) in sorted(loaded.signoffs.items())}),
+    )
+
+
+def _canonical(data: object) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def judge_recorded(evaluation: Evaluation) -> RecordedDecision | None:

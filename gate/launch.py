@@ -2,51 +2,62 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
-from gate.errors import InputError, InputErrors, UsageError
+from gate.errors import InputError, InputErrors
+from gate.evidence.hashing import Digest, Progress
 from gate.evidence.integrity import ArtifactCheck, check_artifacts
-from gate.load import CHECKLIST, MANIFEST, Loaded, load_repo
+from gate.load import MANIFEST, Loaded, load_repo
 from gate.paths import check_relative
 from gate.references import check_references
 
 Checks = dict[str, ArtifactCheck]
 
 
-def prepare(repo: Path) -> tuple[Loaded | None, Checks, list[InputError]]:
-    """Load and cross-check every file and hash every artifact; input errors stop evaluation."""
+def _load_checked(repo: Path) -> tuple[Loaded | None, list[InputError]]:
     loaded, errors = load_repo(repo)
     if loaded is None:
+        return None, errors
+    return loaded, errors + check_references(loaded)
+
+
+def prepare(
+    repo: Path, progress: Progress | None = None, known: Mapping[str, Digest] | None = None
+) -> tuple[Loaded | None, Checks, list[InputError]]:
+    """Load and cross-check every file and hash every artifact (but those whose digest is `known`: an
+    archive's files, hashed as they were unpacked); input errors stop evaluation."""
+    loaded, errors = _load_checked(repo)
+    if loaded is None:
         return None, {}, errors
-    errors += check_references(loaded)
-    checks = check_artifacts(repo, loaded.manifest.artifacts)
+    checks = check_artifacts(repo, loaded.manifest.artifacts, progress, known)
     for n, artifact in enumerate(loaded.manifest.artifacts):
         check = checks[artifact.id]
         # Lexically bad paths are already reported by check_references; here only symlink escapes.
         if check.escapes and check.problem and check_relative(artifact.path) is None:
-            errors.append(InputError(loaded.locate(MANIFEST, ("artifacts", n, "path")), check.problem))
+            errors.append(artifact_error(loaded, n, check.problem))
     errors = list(dict.fromkeys(errors))  # two rules may find one mistake: it is reported once
     return (None if errors else loaded), checks, errors
 
 
-def load_valid(repo: Path) -> tuple[Loaded, Checks]:
+def artifact_error(loaded: Loaded, n: int, message: str) -> InputError:
+    """An input error about the path of the manifest's artifact number `n`, at its line."""
+    return InputError(loaded.locate(MANIFEST, ("artifacts", n, "path")), message)
+
+
+def load_valid(repo: Path, progress: Progress | None = None) -> tuple[Loaded, Checks]:
     """The launch for a command that acts on it: raises InputErrors (exit 2) on anything `gate check`
     would reject as unusable, so no command ever writes on top of a broken repository."""
-    loaded, checks, errors = prepare(repo)
+    loaded, checks, errors = prepare(repo, progress)
     if loaded is None:
         raise InputErrors(errors)
     return loaded, checks
 
 
-def find_root(start: Path, *, explicit: bool, marker: str = CHECKLIST) -> Path:
-    """The launch repository: `start` itself when named explicitly (`--repo`), else the nearest folder
-    at or above `start` holding `marker` (checklist.yaml), as git finds its work tree."""
-    if explicit:
-        if (start / marker).is_file():
-            return start
-        raise UsageError(f"{start}: not a launch repository (no {marker} in it)")
-    here = start.resolve()
-    for folder in (here, *here.parents):
-        if (folder / marker).is_file():
-            return Path(".") if folder == Path.cwd().resolve() else folder
-    raise UsageError(f"not a launch repository (no {marker} here or above)")
+def load_unhashed(repo: Path) -> Loaded:
+    """The launch for a command that reads every artifact itself (`gate archive` hashes as it writes):
+    loaded and cross-checked as by `load_valid`, the evidence not yet hashed."""
+    loaded, errors = _load_checked(repo)
+    if loaded is None or errors:
+        raise InputErrors(errors)
+    return loaded

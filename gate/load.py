@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
-
-from pydantic import BaseModel, ValidationError
+from typing import Any, TypeVar, cast
 
 from gate.errors import InputError, Location
 from gate.model import Checklist, Decision, Manifest, Signoff
+from gate.model.base import Model
 from gate.paths import NotAFile, PathEscape, TooBig, read_inside
 from gate.yamlread import MAX_NUMBER_CHARS, Document, YamlProblem, has, parse
 
@@ -23,7 +23,8 @@ DECISIONS = "decisions"
 MAX_YAML_BYTES = 32 * 1024 * 1024
 MAX_JSON_BYTES = 256 * 1024 * 1024
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound=Model)
+T = TypeVar("T")
 
 
 @dataclass
@@ -39,6 +40,22 @@ class Loaded:
     manifest_text: str = ""
     # Files that could not be loaded: cross-file checks skip what they would have said.
     unreadable: set[str] = field(default_factory=set)
+    # What `derived` computed; not an init field, so `dataclasses.replace` (a launch with other
+    # contents) starts empty instead of inheriting facts about files it does not hold.
+    _derived: dict[Callable[[Loaded], object], object] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def derived(self, compute: Callable[[Loaded], T]) -> T:
+        """`compute(self)`, computed once per loaded launch: facts drawn from the files alone, which every
+        evaluation of it shares (`gate check` judges the launch now, and a GO claim again at its time)."""
+        if compute not in self._derived:
+            self._derived[compute] = compute(self)
+        return cast(T, self._derived[compute])
+
+    def source(self, file: str) -> str:
+        """The text `file` was loaded from (each launch file is read once, and validated as read)."""
+        return self.manifest_text if file == MANIFEST else self.documents[file].text
 
     def locate(self, file: str, path: tuple[str | int, ...], *, key: bool = False) -> Location:
         """Where `path` is in `file`; the manifest's positions are computed only when first asked."""
@@ -69,10 +86,10 @@ def read_text(root: Path, rel: str, limit: int) -> str:
 
 def validate(model: type[M], doc: Document) -> tuple[M | None, list[InputError]]:
     """Validate a document against a model; map each pydantic error to its line and column."""
-    try:
-        return model.model_validate(doc.data), []
-    except ValidationError as exc:
-        return None, [_map_error(doc, err) for err in exc.errors(include_url=False)]
+    obj, failure = model.validate_data(doc.data)
+    if failure is not None:
+        return None, [_map_error(doc, err) for err in failure.errors(include_url=False)]
+    return obj, []
 
 
 def _map_error(doc: Document, err: Any) -> InputError:
@@ -151,11 +168,11 @@ def load_manifest(root: Path) -> tuple[str, Manifest | None, list[InputError]]:
             parse(text, MANIFEST)  # reports duplicates (and a non-object top) with their positions
         except YamlProblem as problem:
             return text, None, problem.errors
-    try:
-        return text, Manifest.model_validate(data), []
-    except ValidationError as exc:
+    manifest, failure = Manifest.validate_data(data)
+    if failure is not None:
         doc = _json_positions(text, MANIFEST)
-        return text, None, [_map_error(doc, err) for err in exc.errors(include_url=False)]
+        return text, None, [_map_error(doc, err) for err in failure.errors(include_url=False)]
+    return text, manifest, []
 
 
 def _long_number(text: str) -> InputError:

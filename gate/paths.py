@@ -1,5 +1,5 @@
 """Repository-relative paths that can never leave the repository, and the one way files inside it are
-opened: launch files and evidence alike.
+opened: launch files and evidence alike; and where the launch repository is.
 
 A path is refused when it is absolute, climbs with `..`, is not in its one canonical spelling (`./x`,
 `x//y`, `x/./y`, `x/`), or resolves through a symlink to somewhere outside the repository. A file is
@@ -15,6 +15,8 @@ import os
 import stat
 import threading
 from pathlib import Path
+
+from gate.errors import UsageError
 
 _FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
 
@@ -145,3 +147,17 @@ def resolve_inside(root: Path, path: str) -> Path:
     if target != real_root and real_root not in target.parents:
         raise PathEscape(f"path {path!r} resolves outside the repository (through a symlink)")
     return target
+
+
+def find_root(start: Path, *, explicit: bool, marker: str = "checklist.yaml") -> Path:
+    """The launch repository: `start` itself when named explicitly (`--repo`), else the nearest folder
+    at or above `start` holding `marker` (checklist.yaml), as git finds its work tree."""
+    if explicit:
+        if (start / marker).is_file():
+            return start
+        raise UsageError(f"{start}: not a launch repository (no {marker} in it)")
+    here = start.resolve()
+    for folder in (here, *here.parents):
+        if (folder / marker).is_file():
+            return Path(".") if folder == Path.cwd().resolve() else folder
+    raise UsageError(f"not a launch repository (no {marker} here or above)")

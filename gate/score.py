@@ -40,10 +40,12 @@ class ItemFacts:
     rule_problems: dict[str, list[str]] = field(default_factory=dict)
     artifacts: dict[str, Artifact] = field(default_factory=dict)
     commands: dict[str, Command] = field(default_factory=dict)
+    captured: set[str] = field(default_factory=set)  # every manifest id: built once, asked per item
 
     def __post_init__(self) -> None:
         self.artifacts = {a.id: a for a in self.loaded.manifest.artifacts}
         self.commands = {c.id: c for c in self.loaded.manifest.commands}
+        self.captured = self.artifacts.keys() | self.commands.keys()
 
     @property
     def checklist(self) -> Checklist:
@@ -61,13 +63,18 @@ def all_items(checklist: Checklist) -> Iterator[tuple[str, Item, tuple[str, int]
 def assess(loaded: Loaded, checks: dict[str, ArtifactCheck], at: datetime) -> Readiness:
     """Score every item and sign-off as of `at` and list every reason the launch is not ready."""
     facts = ItemFacts(loaded, checks, at)
-    facts.placeholders, launch_holes = placeholders_by_item(loaded)
-    facts.rule_problems = {name: rule(loaded.checklist) for name, rule in RULES.items()}
+    facts.placeholders, launch_holes = loaded.derived(placeholders_by_item)
+    facts.rule_problems = loaded.derived(rule_problems)
     items = [item_result(facts, section, item, path) for section, item, path in all_items(loaded.checklist)]
     signoffs = [signoff_result(facts, area.id) for area in loaded.checklist.areas]
     totals = _totals(items, MAX_P1_WARNINGS)
     blocking = launch_holes + _item_blocking(items, totals) + _signoff_blocking(signoffs)
     return Readiness(items, signoffs, blocking, totals)
+
+
+def rule_problems(loaded: Loaded) -> dict[str, list[str]]:
+    """What each built-in rule finds in the checklist (the same at every moment judged)."""
+    return {name: rule(loaded.checklist) for name, rule in RULES.items()}
 
 
 def _totals(items: list[ItemResult], limit: int) -> Totals:
@@ -95,8 +102,9 @@ def item_result(facts: ItemFacts, section: str, item: Item, path: tuple[str, int
     """How one item ends, as of facts.at."""
     state, reasons = _judge(facts, item)
     where = facts.loaded.locate(CHECKLIST, path)
-    captured = facts.artifacts.keys() | facts.commands.keys()
-    missing = [Missing(id=r.id, kind=r.kind, description=r.description) for r in item.evidence if r.id not in captured]
+    missing = [
+        Missing(id=r.id, kind=r.kind, description=r.description) for r in item.evidence if r.id not in facts.captured
+    ]
     return ItemResult(
         id=item.id,
         section=section,
@@ -270,8 +278,7 @@ def signoff_result(facts: ItemFacts, area_id: str) -> SignoffResult:
     policy), by a member of its team, and with no open finding of a blocking severity."""
     checklist = facts.checklist
     area = next(a for a in checklist.areas if a.id == area_id)
-    pins = area_pins(checklist, facts.loaded.manifest, area_id)
-    current = area_digest(pins)
+    pins, current = facts.loaded.derived(area_pins_by_area)[area_id]
     file, signoff = facts.loaded.signoffs[area_id]
     where = facts.loaded.locate(file, ("status",))
     changes = _changes(signoff, pins, current)
@@ -301,6 +308,15 @@ def signoff_result(facts: ItemFacts, area_id: str) -> SignoffResult:
         reasons=reasons,
         where=Where(file=where.file, line=where.line, column=where.column),
     )
+
+
+def area_pins_by_area(loaded: Loaded) -> dict[str, tuple[Pinned, str]]:
+    """Each area's pinned parts and area digest as the files stand (the same at every moment judged)."""
+    out = {}
+    for area in loaded.checklist.areas:
+        pins = area_pins(loaded.checklist, loaded.manifest, area.id)
+        out[area.id] = (pins, area_digest(pins))
+    return out
 
 
 def _changes(signoff: Signoff, pins: Pinned, current: str) -> list[str]:

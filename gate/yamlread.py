@@ -10,6 +10,7 @@ Edits are spliced by node position (`gate.edit`); this module only reads.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterator
@@ -67,6 +68,7 @@ class Document:
     data: Any
     positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     key_positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    text: str = ""  # what was parsed: the archive carries exactly the bytes that were validated
 
     def locate(self, path: Path_, *, key: bool = False) -> Location:
         """The closest known position of `path` (walking up to its parent when it is absent)."""
@@ -91,8 +93,32 @@ class YamlProblem(Exception):
 def _compose(text: str) -> Any:
     import yaml
 
-    # libyaml's composer when PyYAML was built with it (the wheels are), else PyYAML's own.
-    return yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return yaml.compose(text, Loader=_loader())
+
+
+@functools.cache
+def _loader() -> Any:
+    """libyaml's composer when PyYAML was built with it (the wheels are), else PyYAML's own; without
+    PyYAML's tag resolution.
+
+    The composer asks the loader to resolve every untagged scalar against YAML 1.1's regular
+    expressions; `_Builder` resolves plain scalars itself (YAML 1.2) and only asks whether a tag is a
+    standard one, so answering with the generic tags saves a regex search per scalar.
+    """
+    import yaml
+
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    generic = {
+        yaml.ScalarNode: f"{_STD_TAG}str",
+        yaml.SequenceNode: f"{_STD_TAG}seq",
+        yaml.MappingNode: f"{_STD_TAG}map",
+    }
+
+    class Loader(base):  # type: ignore[misc, valid-type]
+        def resolve(self, kind: type, value: object, implicit: object) -> str:
+            return generic[kind]
+
+    return Loader
 
 
 def parse(text: str, file: str) -> Document:
@@ -108,12 +134,13 @@ def parse(text: str, file: str) -> Document:
     if root.id != "mapping":
         where = Location(file, root.start_mark.line + 1, root.start_mark.column + 1)
         raise YamlProblem([InputError(where, "the document must be a mapping (key: value) at the top")])
-    _refuse_alias_bombs(root, file)
+    if "&" in text:  # without an anchor there is no alias: nothing can expand (depth is the builder's)
+        _refuse_alias_bombs(root, file)
     builder = _Builder(file)
     data = builder.build(root, ())
     if builder.errors:
         raise YamlProblem(builder.errors)
-    return Document(file, data, builder.positions, builder.key_positions)
+    return Document(file, data, builder.positions, builder.key_positions, text)
 
 
 def _syntax_error(exc: Exception, file: str, text: str) -> InputError:
@@ -186,6 +213,8 @@ class _Builder:
         self.errors.append(InputError(Location(self.file, *self.where(node)), message))
 
     def build(self, node: _Node, path: Path_) -> Any:
+        if len(path) > MAX_DEPTH:
+            raise _problem(node, self.file, f"nesting is deeper than {MAX_DEPTH} levels")
         self.positions[path] = self.where(node)
         tag = str(getattr(node.tag, "value", node.tag) or "")
         if tag and not tag.startswith(_STD_TAG) and tag != "!":

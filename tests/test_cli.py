@@ -3,9 +3,14 @@ its work tree, help that says how to use each command, and `--format json` that 
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import re
 import subprocess
 import sys
+from pathlib import Path
+from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -113,6 +118,61 @@ def test_every_command_has_a_description_an_example_and_the_exit_codes(cli, comm
     assert "--format" in result.out
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--rep", "{repo}", "check", "--format", "json", "--at", AT],  # an abbreviated shared option
+        ["--format=json", "check", "--repo", "{repo}", "--at", AT],
+        ["--repo", "{repo}", "evidence", "verify", "--format", "json"],
+    ],
+    ids=["abbreviated", "option=value", "action"],
+)
+def test_only_the_named_command_is_built_and_it_parses_in_full(tmp_path, cli, argv):
+    from gate.cli import _named
+
+    repo = copy_example(tmp_path)
+    words = [str(repo) if a == "{repo}" else a for a in argv]
+    named = _named(words)
+    parser = build_parser(named)
+    built = [c for c in _commands(parser) if _leaf(parser, c).get_default("handler") is not None]
+    [command] = built  # one command parsed in full: the one argv names (its group, and its action)
+    assert command == named[: len(command)]
+    assert len(_commands(parser)) == len(_commands(build_parser()))  # every command still listed
+    assert cli(*words).code == 0
+
+
+def test_a_command_argparse_picks_past_the_guess_is_built_and_parsed_again(tmp_path, cli, monkeypatch):
+    """Were the guess of which command argv names ever wrong, the stub argparse picked is replaced."""
+    import gate.cli
+
+    monkeypatch.setattr(gate.cli, "_named", lambda _argv: ("archive",))
+    repo = copy_example(tmp_path)
+    result = cli("check", "--repo", repo, "--format", "json", "--at", AT)
+    assert result.code == 0, result.err
+    assert result.json()["decision"] == "GO"
+    assert cli("check", "--repo", repo, "--no-such-option").code == 2
+
+
+def _leaf(parser: Any, command: tuple[str, ...]) -> Any:
+    import argparse
+
+    for name in command:
+        action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        parser = action.choices[name]
+    return parser
+
+
+def test_evidence_verify_never_imports_pydantic(tmp_path):
+    """The pre-commit hash check starts without the models: finding the launch, verifying and ending
+    the process all stay clear of pydantic."""
+    repo = copy_example(tmp_path)
+    probe = f"import sys; from gate.cli import main; main(['evidence', 'verify', '--repo', {str(repo)!r}]);"
+    probe += " print('pydantic' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False, timeout=120)
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.stdout.splitlines()[-1] == "False"
+
+
 def test_shell_completion_covers_the_commands(cli):
     result = cli("completion", "bash")
     assert result.code == 0
@@ -212,3 +272,73 @@ def test_internal_errors_name_verbose_for_the_traceback(tmp_path, cli, monkeypat
     loud = cli("check", "--repo", repo, "--verbose")
     assert loud.code == 3
     assert "Traceback" in loud.err
+
+
+# ---- progress on a terminal ----------------------------------------------------------------------------
+
+SIZE = r"[0-9.]+ (?:B|KiB|MiB|GiB)"
+FRAME = re.compile(rf"\r(?P<label>[a-z ]+): (?P<done>{SIZE}) of (?P<total>{SIZE}) \((?P<pct>\d+)%\)")
+
+
+def _with_big_evidence(tmp_path: Path, register: bool = True) -> Path:
+    """The GO example plus a 96 MiB evidence file (sparse: no disk, little time)."""
+    repo = copy_example(tmp_path)
+    big = repo / "evidence" / "big.bin"
+    with big.open("wb") as fh:
+        fh.truncate(96 * 1024 * 1024)
+    if register:
+        digest = hashlib.sha256()
+        for _ in range(96):
+            digest.update(bytes(1024 * 1024))
+        manifest = json.loads((repo / "evidence-manifest.json").read_text(encoding="utf-8"))
+        manifest["artifacts"].append(
+            {"id": "big", "path": "evidence/big.bin", "sha256": digest.hexdigest(), "size": 96 * 1024 * 1024,
+             "items": [], "areas": [], "captured_at": "2026-11-01T00:00:00Z"}
+        )  # fmt: skip
+        (repo / "evidence-manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return repo
+
+
+def _on_a_terminal(argv: list[str], env: dict[str, str]) -> str:
+    """What `gate ARGV` writes to stderr when stderr is a terminal (a pseudo-terminal here)."""
+    main_fd, term_fd = os.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "gate", *argv], stdout=subprocess.DEVNULL, stderr=term_fd, env=env)
+    os.close(term_fd)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(main_fd, 65536)
+        except OSError:  # EIO: the terminal's other side is closed
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(main_fd)
+    assert proc.wait(timeout=120) in (0, 1), seen
+    return seen.decode()
+
+
+@pytest.mark.parametrize(
+    ("command", "label"),
+    [
+        (["evidence", "verify"], "verifying"),
+        (["check"], "hashing evidence"),
+        (["archive", "{out}"], "archiving"),
+        (["evidence", "add", "evidence/big.bin", "--item", "B-security", "--id", "big", "--supporting"], "hashing"),
+    ],
+    ids=["evidence-verify", "check", "archive", "evidence-add"],
+)
+def test_long_work_shows_its_progress_on_a_terminal(tmp_path, command, label):
+    repo = _with_big_evidence(tmp_path, register=command[0] != "evidence" or command[1] != "add")
+    argv = [str(tmp_path / "out.tar.gz") if a == "{out}" else a for a in command] + ["--repo", str(repo)]
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    shown = _on_a_terminal(argv, env)
+    frames = [m.groupdict() for m in FRAME.finditer(shown)]
+    assert frames, repr(shown)
+    assert {f["label"] for f in frames} == {label}
+    assert re.fullmatch(r"96\.\d MiB", frames[-1]["total"]), frames
+    # Shown while the one large file is read, not only when it is done.
+    assert any(int(f["pct"]) < 100 for f in frames), frames
+    assert shown.endswith("\r\x1b[K")  # the line is cleared when the work ends
+    assert not _on_a_terminal([*argv, "--quiet"], env)
+    assert not _on_a_terminal(argv, {**env, "CI": "true"})

@@ -21,8 +21,7 @@ from typing import Any
 import pytest
 
 from gate.cli import build_parser
-from gate.commands.comms import DRAFTS_ID
-from gate.comms import launch_values
+from gate.comms import DRAFTS_ID, launch_values
 from gate.load import load_yaml
 from gate.model import Checklist
 from tests.conftest import GateRunner

@@ -18,6 +18,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from gate.load import MAX_JSON_BYTES, MAX_YAML_BYTES
+from gate.yamlread import parse
 
 CHECKLIST = "checklist.yaml"
 MANIFEST = "evidence-manifest.json"
@@ -196,6 +197,13 @@ def recursive_alias(repo: Path) -> list[Expected]:
     return [at(SECURITY, text, "&loop", "a YAML alias refers to itself (recursive structure)")]
 
 
+def too_deep(repo: Path) -> list[Expected]:
+    # No anchor in the text, so the alias walk is skipped: the builder still refuses the 65th level.
+    text = write(repo, SECURITY, "area: security\nstatus: pending\nnote: " + "[" * 70 + "]" * 70 + "\n")
+    line = text.splitlines().index("note: " + "[" * 70 + "]" * 70) + 1
+    return [Expected(SECURITY, line, len("note: ") + 65, "nesting is deeper than 64 levels")]
+
+
 def huge_yaml(repo: Path) -> list[Expected]:
     with (repo / SECURITY).open("r+b") as fh:  # sparse: costs no disk and no time
         fh.truncate(MAX_YAML_BYTES + 1)
@@ -270,6 +278,7 @@ CASES: dict[str, Case] = {
     "list-document": list_document,
     "alias-bomb": alias_bomb,
     "recursive-alias": recursive_alias,
+    "too-deep": too_deep,
     "huge-yaml": huge_yaml,
     "huge-manifest": huge_manifest,
     "absolute-path": absolute_path,
@@ -416,6 +425,16 @@ def test_yaml_1_2_words_stay_strings(key: str, word: str, repo_copy: Path, run_g
     card = json.loads(out)
     assert card["launch" if key == "name" else "network"] == word
     assert card["errors"] == []
+
+
+def test_yaml_reads_as_1_2_with_or_without_anchors() -> None:
+    """Plain scalars resolve by YAML 1.2 (`no`, `on` stay strings), `&` in a text is no anchor, and
+    small anchored blocks reused by alias still read; every node keeps its position."""
+    text = "a: no\nb: on\nc: 0x1F\nd: ~\ne: R&D\nf: &x {k: 1}\ng: *x\nh: '3'\n"
+    doc = parse(text, "t.yaml")
+    assert doc.data == {"a": "no", "b": "on", "c": 31, "d": None, "e": "R&D", "f": {"k": 1}, "g": {"k": 1}, "h": "3"}
+    assert str(doc.locate(("g", "k"))) == "t.yaml:6:11"  # an alias is the anchored node itself
+    assert parse(text.replace("&x", "").replace("*x", "{k: 1}"), "t.yaml").data == doc.data
 
 
 def test_a_syntax_error_shows_its_line_with_a_caret(repo_copy: Path, run_gate) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from gate.decision import Evaluation, evaluate, invalid_records, judge_recorded
 from gate.errors import InputError
+from gate.evidence.hashing import Progress
 from gate.launch import prepare
 from gate.load import MANIFEST
 from gate.model.scorecard import (
@@ -27,12 +28,13 @@ class CheckRequest:
 
     repo: Path
     at: datetime | None = None
+    progress: Progress | None = None  # told of the bytes hashed, for a terminal to show
 
 
 def run_check(request: CheckRequest) -> Scorecard:
     """Everything `gate check` reports (`gate.cli.exit_code` says how it ends the process)."""
     at = request.at or datetime.now(UTC)
-    loaded, checks, errors = prepare(request.repo)
+    loaded, checks, errors = prepare(request.repo, request.progress)
     if loaded is None:
         return _unusable(errors, at)
     evaluation = evaluate(loaded, checks, at)

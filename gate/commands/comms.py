@@ -13,35 +13,28 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
-
 from gate.commands.evidence import add, choose_id
-from gate.comms import Draft, find_template, launch_values, parse_vars, render, window_in_force
+from gate.comms import DRAFTS_ID, STATUS_ITEM, Draft, find_template, launch_values, parse_vars, render, window_in_force
 from gate.edit import write_atomic
 from gate.errors import UsageError
 from gate.launch import load_valid
 from gate.load import Loaded
 from gate.model import Item
 from gate.paths import resolve_inside
+from gate.report.output import Output
 from gate.score import all_items
 
-STATUS_ITEM = "F-status-page"
-DRAFTS_ID = "status-page-drafts"  # the requirement `--record` meets unless --id names another
 DRAFTS_DIR = "evidence/comms"
 
 
-class _Out(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class DraftValue(_Out):
+class DraftValue(Output):
     """A variable's value and where it came from (`given` on the command line, or the `launch`'s own)."""
 
     value: str
     source: str
 
 
-class DraftedTemplate(_Out):
+class DraftedTemplate(Output):
     """One template, rendered."""
 
     id: str
@@ -50,7 +43,7 @@ class DraftedTemplate(_Out):
     values: dict[str, DraftValue]
 
 
-class RecordedDrafts(_Out):
+class RecordedDrafts(Output):
     """The drafts file registered as evidence, and the sign-offs its change made stale."""
 
     path: str
@@ -60,7 +53,7 @@ class RecordedDrafts(_Out):
     stale: list[str]
 
 
-class DraftResult(_Out):
+class DraftResult(Output):
     """Every draft rendered, and where they were recorded (with `--record`)."""
 
     window: str

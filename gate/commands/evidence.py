@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -18,7 +19,7 @@ from pydantic import ValidationError
 from gate.edit import dump_json, write_atomic
 from gate.errors import InputErrors, UsageError
 from gate.evidence.digests import area_digest, area_entries, area_pins
-from gate.evidence.hashing import sha256_inside
+from gate.evidence.hashing import Advance, Progress, Tally, sha256_inside
 from gate.launch import load_valid
 from gate.load import MANIFEST, Loaded
 from gate.model import Artifact, Command, Item, Manifest
@@ -141,10 +142,16 @@ def _write_manifest(loaded: Loaded, repo: Path, data: dict[str, Any]) -> list[st
 
 
 def artifact_entry(
-    repo: Path, rel: str, entry_id: str, items: list[str], areas: list[str], kind: str
+    repo: Path,
+    rel: str,
+    entry_id: str,
+    items: list[str],
+    areas: list[str],
+    kind: str,
+    advance: Advance | None = None,
 ) -> dict[str, Any]:
     """A manifest entry for a file, hashed now."""
-    digest = sha256_inside(repo, rel)
+    digest = sha256_inside(repo, rel, advance)
     return {
         "id": entry_id,
         "path": rel,
@@ -185,18 +192,21 @@ def add(
     *,
     supporting: bool = False,
     confirm: Confirm | None = None,
+    progress: Progress | None = None,
 ) -> EvidenceRecorded:
     """Hash and register artifacts for an item; re-adding a changed file updates its entry.
 
     Each file gets its own entry: several files at once each need their own requirement (named after
-    it), and two files may never land on one id."""
-    loaded = load_valid(repo)[0]
+    it), and two files may never land on one id. `progress(done, total)` hears of the bytes hashed:
+    the launch's evidence first, then the new files."""
+    loaded = load_valid(repo, progress)[0]
     item = _item(loaded, item_id)
     if entry_id and len(paths) > 1:
         raise UsageError("--id names one artifact: add the files one at a time")
     data = _manifest_data(repo)
     ids: dict[str, str] = {}
     warnings: list[str] = []
+    advance = Tally(_sizes(repo, paths), progress) if progress else None
     for path in paths:
         rel = relative(repo, path)
         if not (repo / rel).is_file():
@@ -209,8 +219,17 @@ def add(
         if new_id in ids:
             raise UsageError(f"{rel} and {ids[new_id]} would both be {new_id!r}: one id, one file")
         ids[new_id] = rel
-        _upsert(data["artifacts"], artifact_entry(repo, rel, new_id, [item.id], areas, "document"))
+        _upsert(data["artifacts"], artifact_entry(repo, rel, new_id, [item.id], areas, "document", advance))
     return EvidenceRecorded(item.id, list(ids), _write_manifest(loaded, repo, data), warnings=warnings)
+
+
+def _sizes(repo: Path, paths: Sequence[Path]) -> int:
+    """The bytes hashing the new files will read (a path that names no file adds none: it is refused)."""
+    total = 0
+    for path in paths:
+        with contextlib.suppress(UsageError, OSError):
+            total += (repo / relative(repo, path)).stat().st_size
+    return total
 
 
 GITHUB_WARNS = 50 * 1024 * 1024

@@ -11,7 +11,7 @@ from gate.decision import Evaluation, evaluate
 from gate.edit import write_atomic
 from gate.errors import UsageError
 from gate.evidence.digests import sha256_text
-from gate.launch import load_valid
+from gate.launch import Checks, load_valid
 from gate.load import Loaded
 from gate.model import Command
 from gate.model.base import format_time
@@ -23,8 +23,8 @@ SUMS = "SHA256SUMS"
 MANIFEST_SUMS = "MANIFEST.SHA256SUMS"
 
 
-def _evaluation(repo: Path, at: datetime | None) -> Evaluation:
-    loaded, checks = load_valid(repo)
+def _evaluation(repo: Path, at: datetime | None, prepared: tuple[Loaded, Checks] | None) -> Evaluation:
+    loaded, checks = prepared or load_valid(repo)
     return evaluate(loaded, checks, at or packet_time(loaded))
 
 
@@ -54,9 +54,9 @@ def _excerpt(repo: Path, loaded: Loaded, artifact_id: str) -> str:
     return f"```text\n{text}\n```{more}" if text else "(empty)"
 
 
-def render_packet(repo: Path, at: datetime | None = None) -> str:
-    """The launch packet (seed H, I) as Markdown."""
-    evaluation = _evaluation(repo, at)
+def render_packet(repo: Path, at: datetime | None = None, prepared: tuple[Loaded, Checks] | None = None) -> str:
+    """The launch packet (seed H, I) as Markdown; `prepared` when the caller has loaded it already."""
+    evaluation = _evaluation(repo, at, prepared)
     loaded, when = evaluation.loaded, evaluation.at
     launch = loaded.checklist.launch
     out = [

@@ -16,8 +16,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
 from gate.comms import find_template, launch_values, parse_vars, render, window_in_force
 from gate.decision import evaluate
 from gate.edit import dump_record, write_atomic
@@ -27,6 +25,7 @@ from gate.load import DECISIONS
 from gate.model import Decision
 from gate.model.base import format_time
 from gate.model.checklist import Checklist
+from gate.report.output import Output
 from gate.rollback.compile import Matchers, compile_criteria, render_rules, scrape_text
 from gate.rollback.criteria import Family, match_option
 from gate.rollback.watch import CriterionState, WatchResult, watch_once
@@ -34,14 +33,10 @@ from gate.rollback.watch import CriterionState, WatchResult, watch_once
 INCIDENT_TEMPLATE = "incident-update"
 
 
-class _Out(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
 # ---- rules ---------------------------------------------------------------------------------------------
 
 
-class CriterionRules(_Out):
+class CriterionRules(Output):
     """One criterion's alerts and the scrape interval it needs."""
 
     id: str
@@ -52,7 +47,7 @@ class CriterionRules(_Out):
     scrape_interval: str
 
 
-class RulesFile(_Out):
+class RulesFile(Output):
     """The rule file's text, where it was written (None: it is printed), and what each criterion needs."""
 
     text: str

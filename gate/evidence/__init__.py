@@ -1,5 +1,5 @@
 """Evidence: streaming hashes, the integrity of every artifact, and the digests decisions pin.
 
 Nothing is imported here on purpose: `gate.evidence.quick` (the pre-commit path) must not pay for
-pydantic, which `digests` and `integrity` pull in through the models.
+the models, which `digests` and `integrity` pull in.
 """

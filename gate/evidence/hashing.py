@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import mmap
 import os
 import stat
 import threading
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from gate.paths import NotAFile, Opener, PathEscape, TooBig
 
-CHUNK = 1024 * 1024
+CHUNK = 2 * 1024 * 1024  # a huge page: see `buffer`
 SMALL = 1024 * 1024  # files under this are read in one call and hashed in one update
 _local = threading.local()
 
@@ -29,12 +30,35 @@ class Digest:
     size: int
 
 
+# How far long work has come: (bytes done, bytes in all). Called from worker threads, often: the
+# command line draws it on a terminal; the core only reports.
+Progress = Callable[[int, int], None]
+Advance = Callable[[int], None]
+
+
+class Tally:
+    """Counts bytes done (from any thread) towards a total and tells a `Progress` of each step."""
+
+    def __init__(self, total: int, progress: Progress) -> None:
+        self.total = total
+        self.done = 0
+        self.progress = progress
+        self.lock = threading.Lock()
+
+    def __call__(self, n: int) -> None:
+        with self.lock:
+            self.done += n
+            # Files may have grown since the manifest recorded their size: never report past 100%.
+            self.total = max(self.total, self.done)
+            self.progress(self.done, self.total)
+
+
 def sha256_bytes(data: bytes) -> str:
     """The hex SHA-256 of bytes in memory."""
     return hashlib.sha256(data).hexdigest()
 
 
-def sha256_file(path: Path) -> Digest:
+def sha256_file(path: Path, advance: Advance | None = None) -> Digest:
     """Hash a file by streaming through one reused per-thread buffer (flat memory at any size).
 
     For files outside any launch (an archive, a packet given on the command line); a launch's own
@@ -44,16 +68,16 @@ def sha256_file(path: Path) -> Digest:
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise NotAFile(errno.EINVAL, f"{path} is not a regular file")
-        return _digest_fd(fd, SMALL)  # a hint of SMALL always takes the streaming path
+        return _digest_fd(fd, SMALL, advance)  # a hint of SMALL always takes the streaming path
     finally:
         os.close(fd)
 
 
-def sha256_inside(root: Path, rel: str) -> Digest:
+def sha256_inside(root: Path, rel: str, advance: Advance | None = None) -> Digest:
     """Hash the repository file `rel`, confined like every launch file (PathEscape, NotAFile, OSError)."""
     fd = Opener(root).open(rel)
     try:
-        return _digest_fd(fd, SMALL)
+        return _digest_fd(fd, SMALL, advance)
     finally:
         os.close(fd)
 
@@ -63,22 +87,39 @@ def workers() -> int:
     return max(1, min(32, os.cpu_count() or 1))
 
 
-def _digest_fd(fd: int, size_hint: int) -> Digest:
+def buffer() -> memoryview:
+    """This thread's reusable CHUNK-sized read buffer, mapped on its own.
+
+    Not a bytearray: malloc places one of this size in a mapping of its own, unaligned, of small
+    pages, and the kernel's copy of each read into it then cost as much system time as the hashing
+    (1 GiB: 0.55 s of system time against 0.10 s). A mapping of whole huge pages (2 MiB, asked for
+    where the kernel wants it asked) takes the copy at full speed.
+    """
+    buf = getattr(_local, "buf", None)
+    if buf is None:
+        buf = _local.buf = mmap.mmap(-1, CHUNK)
+        if hasattr(mmap, "MADV_HUGEPAGE"):
+            buf.madvise(mmap.MADV_HUGEPAGE)
+    return memoryview(buf)
+
+
+def _digest_fd(fd: int, size_hint: int, advance: Advance | None = None) -> Digest:
     if size_hint < SMALL:
         data = os.read(fd, size_hint + 1)
         if len(data) <= size_hint:  # read it all in one call: one hash update, no buffer loop
+            if advance:
+                advance(len(data))
             return Digest(hashlib.sha256(data).hexdigest(), len(data))
         digest, size = hashlib.sha256(data), len(data)
     else:
         digest, size = hashlib.sha256(), 0
     with open(fd, "rb", buffering=0, closefd=False) as fh:
-        buf = getattr(_local, "buf", None)
-        if buf is None:
-            buf = _local.buf = bytearray(CHUNK)
-        view = memoryview(buf)
+        view = buffer()
         while n := fh.readinto(view):
             digest.update(view[:n])
             size += n
+            if advance:  # per chunk, so one large file moves the progress too
+                advance(n)
     return Digest(digest.hexdigest(), size)
 
 
@@ -125,27 +166,27 @@ def mismatch(sha256: str, size: int, actual: Digest) -> str | None:
     return "; ".join(problems) or None
 
 
-def _one(opener: Opener, rel: str, size_hint: int) -> HashResult:
+def _one(opener: Opener, rel: str, size_hint: int, advance: Advance | None) -> HashResult:
     try:
         fd = opener.open(rel)
     except (PathEscape, OSError) as exc:
         return exc
     try:
-        return _digest_fd(fd, size_hint)
+        return _digest_fd(fd, size_hint, advance)
     except OSError as exc:
         return exc
     finally:
         os.close(fd)
 
 
-def hash_many(
-    root: Path, files: Sequence[tuple[str, int]], progress: Callable[[int], None] | None = None
-) -> list[HashResult]:
+def hash_many(root: Path, files: Sequence[tuple[str, int]], progress: Progress | None = None) -> list[HashResult]:
     """Hash repository-relative files (path, expected size) in parallel; results in input order.
 
     The work is split into one balanced batch per core up front (largest files first), so the only
     per-file cost in Python is the open/read/close itself — no future or queue per file.
+    `progress(done, total)` hears of every chunk read, from the hashing threads.
     """
+    advance = Tally(sum(size for _, size in files), progress) if progress else None
     opener = Opener(root)
     results: list[HashResult | None] = [None] * len(files)
     order = sorted(range(len(files)), key=lambda i: -files[i][1])
@@ -158,9 +199,7 @@ def hash_many(
 
     def run(batch: list[int]) -> None:
         for i in batch:
-            results[i] = _one(opener, *files[i])
-            if progress:
-                progress(files[i][1])
+            results[i] = _one(opener, *files[i], advance)
 
     threads = [threading.Thread(target=run, args=(b,)) for b in batches[1:]]
     for t in threads:

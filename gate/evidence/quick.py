@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from gate.errors import InputErrors
-from gate.evidence.hashing import LFS_HINT, describe, hash_many, lfs_pointer, mismatch
+from gate.evidence.hashing import LFS_HINT, Progress, describe, hash_many, lfs_pointer, mismatch
 from gate.paths import PathEscape
 
 MANIFEST = "evidence-manifest.json"  # as gate.load.MANIFEST; not imported: gate.load pulls in pydantic
@@ -68,23 +66,13 @@ def _strict_entries(repo: Path) -> list[Entry]:
     return [Entry(a.path, a.sha256, a.size) for a in manifest.artifacts]
 
 
-def verify_hashes(repo: Path, progress: Callable[[int, int], None] | None = None) -> HashReport:
+def verify_hashes(repo: Path, progress: Progress | None = None) -> HashReport:
     """Hash every artifact of the manifest in parallel; no checklist, no scoring, no YAML.
 
     `progress(done, total)` is called (from worker threads) as bytes are hashed.
     """
     entries = _entries(repo)
-    total = sum(e.size for e in entries)
-    done = [0]
-    lock = threading.Lock()
-
-    def advance(size: int) -> None:
-        with lock:
-            done[0] += size
-            if progress:
-                progress(done[0], total)
-
-    outcomes = hash_many(repo, [(e.path, e.size) for e in entries], advance if progress else None)
+    outcomes = hash_many(repo, [(e.path, e.size) for e in entries], progress)
     failures = []
     for entry, outcome in zip(entries, outcomes, strict=True):
         if isinstance(outcome, PathEscape):
@@ -96,4 +84,4 @@ def verify_hashes(repo: Path, progress: Callable[[int, int], None] | None = None
             if problem and lfs_pointer(repo, entry.path):
                 problem = LFS_HINT
             failures += [f"{entry.path}: {problem}"] if problem else []
-    return HashReport(len(entries), total, failures)
+    return HashReport(len(entries), sum(e.size for e in entries), failures)

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, SerializerFunctionWrapHandler, StringConstraints, model_serializer, model_validator
-
-from gate.model.base import Duration, Id, Model, PlannedTime, TeamHandle, Text, field_errors
+from gate.model.base import (
+    Duration,
+    Field,
+    Id,
+    Model,
+    PlannedTime,
+    SerializerFunctionWrapHandler,
+    StringConstraints,
+    TeamHandle,
+    Text,
+    field_errors,
+    model_serializer,
+    model_validator,
+)
 from gate.rollback.criteria import rollback_problems
 
 Priority = Literal["P0", "P1", "P2"]

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AllowInfNan, Field, StringConstraints, model_validator
-
-from gate.model.base import Id, Login, Model, Sha256Hex, Text, UtcTime, field_errors
+from gate.model.base import (
+    AllowInfNan,
+    Field,
+    Id,
+    Login,
+    Model,
+    Sha256Hex,
+    StringConstraints,
+    Text,
+    UtcTime,
+    field_errors,
+    model_validator,
+)
 
 
 class Attendee(Model):

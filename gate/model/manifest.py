@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
-
-from gate.model.base import Id, Model, Sha256Hex, Text, UtcTime
+from gate.model.base import Field, Id, Model, Sha256Hex, Text, UtcTime
 
 
 class Artifact(Model):

@@ -5,9 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import ConfigDict, Field
-
-from gate.model.base import Model
+from gate.model.base import ConfigDict, Field, Model
 
 State = Literal["PASS", "WARN", "FAIL", "N/A"]
 Verdict = Literal["GO", "NO-GO"]

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
-
-from gate.model.base import Id, Login, Model, Sha256Hex, Text, UtcTime
+from gate.model.base import Field, Id, Login, Model, Sha256Hex, Text, UtcTime, model_validator
 from gate.model.checklist import Severity
 
 Status = Literal["pending", "approved", "rejected"]

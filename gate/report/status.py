@@ -12,6 +12,7 @@ import re
 import shutil
 from dataclasses import dataclass, field
 
+from gate.comms import DRAFTS_ID, STATUS_ITEM
 from gate.errors import caret
 from gate.model.scorecard import ItemResult, Scorecard, SignoffResult
 
@@ -138,8 +139,6 @@ def blockers(card: Scorecard) -> list[Group]:
 
 
 def _item_blocker(item: ItemResult) -> Blocker:
-    from gate.commands.comms import DRAFTS_ID, STATUS_ITEM
-
     fixes = []
     for need in item.missing:
         if need.id == DRAFTS_ID:

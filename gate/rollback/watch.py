@@ -14,10 +14,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-
 from gate.errors import UsageError
 from gate.model.checklist import Rollback
+from gate.report.output import Output
 from gate.rollback.compile import CompiledCondition, CompiledCriterion, CompiledMetric, Matchers, compile_criteria
 from gate.rollback.criteria import format_seconds
 from gate.rollback.prometheus import Labels, Prometheus
@@ -26,12 +25,7 @@ State = Literal["firing", "pending", "ok", "no_data"]
 WatchVerdict = Literal["ROLLBACK", "HEALTHY", "UNKNOWN"]
 
 
-class _Out(BaseModel):
-    # An infinite value (x/0) is written "Infinity": JSON has no literal for it, and null would hide it.
-    model_config = ConfigDict(extra="forbid", frozen=True, ser_json_inf_nan="strings")
-
-
-class SeriesState(_Out):
+class SeriesState(Output):
     """One series of a condition (one chain): its value now and whether the condition holds."""
 
     labels: dict[str, str]
@@ -40,7 +34,7 @@ class SeriesState(_Out):
     traffic: float | None = None  # requests in the window, for a rate with a floor
 
 
-class ConditionState(_Out):
+class ConditionState(Output):
     """One condition: `firing` (holds, sustained), `pending` (breaches now, not yet long enough),
     `ok`, or `no_data` (nothing, or NaN, came back: cannot tell)."""
 
@@ -58,7 +52,7 @@ class ConditionState(_Out):
     notes: list[str] = []
 
 
-class MissingSignal(_Out):
+class MissingSignal(Output):
     """A series a criterion reads that Prometheus does not have."""
 
     metric: str
@@ -66,7 +60,7 @@ class MissingSignal(_Out):
     required: bool  # False: counted as zero (an errors counter before the first error)
 
 
-class ScrapeCheck(_Out):
+class ScrapeCheck(Output):
     """How often one job scrapes one series a condition reads, against what the condition needs."""
 
     metric: str
@@ -76,7 +70,7 @@ class ScrapeCheck(_Out):
     ok: bool
 
 
-class CriterionState(_Out):
+class CriterionState(Output):
     """One criterion: firing if any condition fires; else no_data if it cannot be judged."""
 
     id: str
@@ -89,7 +83,7 @@ class CriterionState(_Out):
     reasons: list[str] = []
 
 
-class WatchResult(_Out):
+class WatchResult(Output):
     """What Prometheus said about every criterion at one moment, and the verdict."""
 
     prometheus: str

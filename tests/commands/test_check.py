@@ -10,6 +10,7 @@ import json
 import re
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -268,6 +269,29 @@ def test_check_never_imports_pygithub(repo_copy: Path) -> None:
     assert _probe(PROBE.format(argv=["check", "--repo", str(repo_copy)])) == "False"
 
 
+@pytest.mark.parametrize("fmt", ["text", "json", "markdown", "github"])
+def test_check_of_valid_files_never_imports_pydantic(repo_copy: Path, fmt: str) -> None:
+    """Valid files pass the models' quick strict check; pydantic is built only to report errors."""
+    probe = PROBE.replace("'github' in", "'pydantic' in")
+    assert _probe(probe.format(argv=["check", "--repo", str(repo_copy), "--format", fmt])) == "False"
+
+
+def test_check_of_a_broken_file_asks_pydantic_and_says_where(repo_copy: Path) -> None:
+    text = (repo_copy / CHECKLIST).read_text(encoding="utf-8").replace("version: 1", "version: 2", 1)
+    (repo_copy / CHECKLIST).write_text(text, encoding="utf-8")
+    probe = PROBE.replace("'github' in", "'pydantic' in")
+    done = subprocess.run(
+        [sys.executable, "-c", probe.format(argv=["check", "--repo", str(repo_copy)])],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    line = text[: text.index("version: 2")].count("\n") + 1
+    assert f"checklist.yaml:{line}:10: version: Input should be 1" in done.stdout
+    assert done.stdout.splitlines()[-1] == "True"
+
+
 def test_the_import_probe_sees_pygithub_when_it_is_used() -> None:
     """The probe above is not vacuous: using the GitHub adapter does load PyGithub (no request is made)."""
     code = (
@@ -275,3 +299,27 @@ def test_the_import_probe_sees_pygithub_when_it_is_used() -> None:
         "PyGithubClient('acme/launch', None, base_url='http://127.0.0.1:9'); print('github' in sys.modules)"
     )
     assert _probe(code) == "True"
+
+
+def test_facts_computed_once_per_launch_are_not_carried_to_another(tmp_path: Path) -> None:
+    """`gate check` computes what the files alone say once per loaded launch; a launch made from it
+    with other contents (as `evidence add` and `decide` do) is judged on its own contents."""
+    from dataclasses import replace
+
+    from gate.decision import evaluate
+    from gate.launch import load_valid
+    from tests.helpers import AT, copy_example
+
+    loaded, checks = load_valid(copy_example(tmp_path))
+    at = datetime.fromisoformat(AT)
+    before = evaluate(loaded, checks, at)
+    assert before.go, before.blocking
+    assert evaluate(loaded, checks, at).scorecard_sha256 == before.scorecard_sha256
+    kept = [a for a in loaded.manifest.artifacts if a.id != "threat-model"]
+    assert len(kept) == len(loaded.manifest.artifacts) - 1
+    other = replace(loaded, manifest=loaded.manifest.model_copy(update={"artifacts": kept}))
+    after = evaluate(other, checks, at)
+    assert any("'threat-model'" in reason and "not been captured" in reason for reason in after.blocking)
+    stale = [s for s in after.readiness.signoffs if not s.fresh]
+    assert [s.area for s in stale] == ["security"]
+    assert after.scorecard_sha256 != before.scorecard_sha256

@@ -5,8 +5,9 @@
 Each mutation is applied to a private copy of the example (restored after each run), then
 `gate check --require-go --format json --at AT` runs in-process. A run fails on exit code 3 or any
 code outside 0-2, a traceback or "internal error" on stderr, a run longer than `--timeout` seconds, or
-exit 0 with GO after a change to something a GO relies on. Exit status: 0 when every run passed, 1 with
-the failing seeds (each reproducible alone: `--seed N --mutations 1`).
+exit 0 with GO after a change to something a GO relies on, or a changed launch file that the models'
+quick check accepts and pydantic refuses (the quick check may refuse more, never less). Exit status: 0
+when every run passed, 1 with the failing seeds (each reproducible alone: `--seed N --mutations 1`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
+from gate.model import Checklist, Decision, Manifest, Signoff, strict
+from gate.model.base import Model
+from gate.model.twin import pydantic_model
+from gate.yamlread import YamlProblem, parse
 from tests.fuzz.mutate import Mutation, mutate
 from tests.helpers import AT, EXAMPLES
 
@@ -64,6 +69,44 @@ def check_once(repo: Path, timeout: float) -> tuple[int, str, str]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
     return code, out.getvalue(), err.getvalue()
+
+
+# Which model reads which launch file (the quick check and pydantic are asked about each one changed).
+def _model_of(rel: str) -> type[Model] | None:
+    if rel == "checklist.yaml":
+        return Checklist
+    if rel == "evidence-manifest.json":
+        return Manifest
+    folder, _, name = rel.partition("/")
+    if name.endswith(".yaml") and "/" not in name:
+        return {"signoffs": Signoff, "decisions": Decision}.get(folder)
+    return None
+
+
+def quick_check_holes(repo: Path, rel: str) -> str | None:
+    """Why the quick check's answer on the changed file is looser than pydantic's, or None.
+
+    A file that does not parse, or that both refuse or both accept, is fine here; `gate check` judged it.
+    """
+    model = _model_of(rel)
+    path = repo / rel
+    if model is None or path.is_symlink() or not path.is_file():
+        return None
+    try:
+        data = parse(path.read_text(encoding="utf-8"), rel).data
+    except (YamlProblem, UnicodeDecodeError, OSError):
+        return None
+    try:
+        strict.validate(model, data)
+    except Exception:  # refused (or not understood) by the quick check: pydantic decides, as in gate
+        return None
+    import pydantic
+
+    try:
+        pydantic_model(model).model_validate(data)
+    except pydantic.ValidationError as exc:
+        return f"quick check accepts what pydantic refuses: {rel}: {str(exc).splitlines()[0][:200]}"
+    return None
 
 
 def judge(mutation: Mutation, code: int, out: str, err: str) -> str | None:
@@ -109,7 +152,7 @@ def run_seeds(seeds: list[int], timeout: float, source: Path = EXAMPLES / "go") 
             mutation = mutate(repo, random.Random(seed))
             try:
                 code, out, err = check_once(repo, timeout)
-                problem = judge(mutation, code, out, err)
+                problem = judge(mutation, code, out, err) or quick_check_holes(repo, mutation.target)
             except _Hang:
                 problem = f"hang: no answer within {timeout} s"
             except Exception as exc:  # a crash that escaped main() is a failure, not the fuzzer's end
@@ -138,9 +181,11 @@ def main(argv: list[str] | None = None) -> int:
     crashes = sum(f.problem.startswith(("crash", "exit code")) for f in failures)
     hangs = sum(f.problem.startswith("hang") for f in failures)
     false_go = sum(f.problem.startswith("false GO") for f in failures)
+    loose = sum(f.problem.startswith("quick check") for f in failures)
     print(
         f"fuzz: {len(seeds)} mutations of examples/go in {elapsed:.0f} s ({args.jobs} jobs, seeds "
-        f"{seeds[0]}-{seeds[-1]}): {crashes} crashes, {hangs} hangs, {false_go} false GO"
+        f"{seeds[0]}-{seeds[-1]}): {crashes} crashes, {hangs} hangs, {false_go} false GO, "
+        f"{loose} quick-check answers looser than pydantic's"
     )
     return 1 if failures else 0
 

@@ -14,8 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import gate.decision
+from gate.model import strict
 from tests.fuzz.mutate import Mutation, mutate
-from tests.fuzz.run import judge, run_seeds
+from tests.fuzz.run import judge, quick_check_holes, run_seeds
 from tests.helpers import copy_example
 
 CORPUS = json.loads((Path(__file__).parent / "corpus.json").read_text(encoding="utf-8"))
@@ -62,3 +63,17 @@ def test_the_oracle_flags_each_kind_of_failure() -> None:
     assert judge(guarded, 0, '{"decision": "GO"}', "") == "false GO: a guarded change left the launch GO"
     assert judge(guarded, 0, '{"decision": "NO-GO"}', "") is None
     assert judge(Mutation("yaml-line", "x", "y", guarded=False), 0, '{"decision": "GO"}', "") is None
+
+
+def test_the_oracle_flags_a_quick_check_looser_than_pydantic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A checklist with an unknown key: the quick check refuses it as pydantic does (no finding); a quick
+    check that let it through would be reported."""
+    repo = copy_example(tmp_path)
+    checklist = repo / "checklist.yaml"
+    checklist.write_text(checklist.read_text(encoding="utf-8") + "unknown_key: 1\n", encoding="utf-8")
+    assert quick_check_holes(repo, "checklist.yaml") is None
+    monkeypatch.setattr(strict, "validate", lambda model, data: data)
+    found = quick_check_holes(repo, "checklist.yaml")
+    assert found is not None
+    assert found.startswith("quick check accepts what pydantic refuses: checklist.yaml")
+    assert quick_check_holes(repo, "evidence/not-a-launch-file.txt") is None
