@@ -59,6 +59,8 @@ def exit_code(result: object, *, require_go: bool = False) -> int:
         result = cast(Any, result).card
     if type(result).__name__ == "Scorecard":
         return _scorecard_exit(result, require_go)
+    if type(result).__name__ == "AuditReport":
+        return _audit_exit(result, require_go)
     return _RESULT_EXITS.get(type(result).__name__, lambda _: 0)(result)
 
 
@@ -69,6 +71,12 @@ def _scorecard_exit(card: Any, require_go: bool) -> int:
     return 1 if broken or (require_go and card.decision != "GO") else 0
 
 
+def _audit_exit(audit: Any, require_go: bool) -> int:
+    # A NO-GO that holds is a consistent record (0); a script about to deploy asks for GO itself.
+    go = audit.decision is not None and audit.decision.decision == "GO"
+    return 0 if audit.holds and (go or not require_go) else 1
+
+
 def _failed(flag: str) -> Callable[[Any], int]:
     return lambda result: 1 if getattr(result, flag) else 0
 
@@ -76,7 +84,6 @@ def _failed(flag: str) -> Callable[[Any], int]:
 _RESULT_EXITS: dict[str, Callable[[Any], int]] = {
     "HashReport": _failed("failures"),
     "EvidenceRecorded": _failed("command_exit"),
-    "AuditReport": lambda r: 0 if r.holds else 1,
     "SchemaSync": _failed("stale"),
     "LintReport": _failed("problems"),
     "ApprovalsReport": lambda r: 0 if r.satisfied else 1,
@@ -612,7 +619,7 @@ def _command(
     p: argparse.ArgumentParser = sub.add_parser(
         name,
         help=summary,
-        description=summary[0].upper() + summary[1:] + ".",
+        description=summary[0].upper() + summary[1:] + ("" if summary.endswith(("?", ".", "!")) else "."),
         epilog=f"example:\n  {example}\n\n{EXIT_CODES}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[_shared(formats, repo=launch)],
@@ -904,11 +911,12 @@ def _audit_parsers(sub: Any) -> None:
         "verify",
         cmd_verify,
         "offline: does the decision recorded in an archive or at a git tag still hold?",
-        "gate verify launch.tar.gz   |   gate verify --tag mainnet-v1.0.0",
+        "gate verify launch.tar.gz   |   gate verify --tag mainnet-v1.0.0 --require-go",
         launch=False,
     )
     ve.add_argument("archive", type=Path, nargs="?", default=None)
     ve.add_argument("--tag", default=None, help="verify the launch as committed at this git tag")
+    ve.add_argument("--require-go", action="store_true", help="exit 1 unless the recorded decision holds and is GO")
     ve.add_argument(
         "--max-size", type=int, default=8 * 1024**3, metavar="BYTES", help="refuse an archive expanding to more"
     )

@@ -680,6 +680,10 @@ def test_verify_tag_sees_a_no_go_hidden_from_git_archive(hidden_no_go, cli):
     assert f"NO-GO recorded in {no_go}" in result.out
     assert "HOLDS: GO" not in result.out
     assert "Traceback" not in result.err
+    # A NO-GO that holds is a consistent record (0); a script about to deploy asks for GO and gets 1.
+    assert result.code == 0
+    required = cli("verify", "--tag", TAG, "--repo", repo, "--require-go")
+    assert (required.code, required.out) == (1, result.out)
 
 
 def test_release_refuses_a_no_go_hidden_from_git_archive(hidden_no_go, cli, tmp_path):

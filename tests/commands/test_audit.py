@@ -463,6 +463,7 @@ def test_unreadable_archive_is_an_input_error(tmp_path, go_archive, run_gate, ki
 def test_archive_without_a_decision_does_not_hold(tmp_path, nogo, run_gate):
     code, out, _ = run_gate("verify", archive(run_gate, nogo, tmp_path / "nogo.tar.gz"))
     assert code == 1
+    assert run_gate("verify", tmp_path / "nogo.tar.gz", "--require-go")[0] == 1
     assert "no decision is recorded" in out
     assert out.endswith("DOES NOT HOLD: no decision\n")
 
@@ -530,6 +531,7 @@ def tagged(go: Path) -> Path:
 
 def test_verify_tag_holds(tagged, run_gate):
     assert run_gate("verify", "--tag", TAG, "--repo", tagged) == (0, HOLDS_GO + "\n", "")
+    assert run_gate("verify", "--tag", TAG, "--repo", tagged, "--require-go") == (0, HOLDS_GO + "\n", "")
 
 
 def test_tag_verifies_what_was_released_not_what_came_after(tagged, run_gate):
