@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -209,6 +210,16 @@ def _misnamed(folder: str, name: str, names: list[str]) -> str:
     return f"{folder}/ holds only <name>.yaml files (lower-case .yaml, one spelling per file){shadow}"
 
 
+# Records taken at the same moment: the stricter one is in force (last), whatever the files are named,
+# so a NO-GO copied from a GO and given the GO's time never hides behind a name that sorts first.
+_STRICTNESS = {"GO": 0, "NO-GO": 1, "ROLLBACK": 2}
+
+
+def _taken_order(record: tuple[str, Decision]) -> tuple[datetime, int, str]:
+    file, decision = record
+    return decision.decided_at, _STRICTNESS.get(decision.decision, len(_STRICTNESS)), file
+
+
 def load_repo(root: Path) -> tuple[Loaded | None, list[InputError]]:
     """Load checklist, sign-offs, manifest and decisions; every error of every file, at once.
 
@@ -233,7 +244,7 @@ def load_repo(root: Path) -> tuple[Loaded | None, list[InputError]]:
         checklist=checklist,
         manifest=manifest,
         signoffs=by_area,
-        decisions=sorted(decisions, key=lambda fd: (fd[1].decided_at, fd[0])),
+        decisions=sorted(decisions, key=_taken_order),
         documents=documents,
         manifest_text=manifest_text,
         unreadable={e.location.file for e in errors},

@@ -154,6 +154,24 @@ def test_a_later_no_go_is_in_force(tmp_path, cli):
     assert text.out.endswith(f"Decision: NO-GO (as of {AT_TIME:%Y-%m-%d %H:%M} UTC)\n")
 
 
+@pytest.mark.parametrize("name", ["0-no-go.yaml", "zz-no-go.yaml"])
+def test_a_no_go_taken_at_the_same_moment_as_the_go_is_in_force(tmp_path, cli, name):
+    """The GO's file copied and flipped, keeping its time: whatever the file is called, the stricter
+    record of one moment is in force (a name sorting first must not hide it)."""
+    repo = copy_example(tmp_path)
+    [go] = sorted((repo / "decisions").glob("*.yaml"))
+    (repo / "decisions" / name).write_text(
+        go.read_text(encoding="utf-8").replace("decision: GO", "decision: NO-GO"), encoding="utf-8"
+    )
+
+    code, card = judge(cli, repo, AT_TIME, "--require-go")
+
+    assert code == 1
+    assert card["decision"] == "NO-GO"
+    assert card["recorded_decision"]["file"] == f"decisions/{name}"
+    assert card["recorded_decision"]["decision"] == "NO-GO"
+
+
 def test_no_go_on_a_green_scorecard_is_no_go(tmp_path, cli):
     repo = copy_example(tmp_path, decisions=False)
     recorded = decide(cli, repo, "NO-GO", EXAMPLE.decided_at)
