@@ -110,6 +110,17 @@ def _time(text: str) -> datetime:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _seconds(text: str) -> float:
+    """A number of seconds for a timeout or an interval: finite, above zero, at most a day."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value <= 86_400:  # also refuses nan and inf, which compare false
+        raise argparse.ArgumentTypeError(f"{text} is not a number of seconds above 0 and at most 86400")
+    return value
+
+
 def _attendee(text: str) -> tuple[str, str]:
     role, sep, login = text.partition("=")
     if not sep or not role or not login:
@@ -1049,8 +1060,8 @@ def _rollback_parsers(sub: Any) -> None:
     )
     rw.add_argument("--prometheus", required=True, metavar="URL")
     rw.add_argument("--once", action="store_true", help="one evaluation, then exit")
-    rw.add_argument("--interval", type=float, default=30.0, metavar="S", help="seconds between evaluations")
-    rw.add_argument("--timeout", type=float, default=5.0)
+    rw.add_argument("--interval", type=_seconds, default=30.0, metavar="S", help="seconds between evaluations")
+    rw.add_argument("--timeout", type=_seconds, default=5.0, metavar="S", help="seconds each request may take")
     rw.add_argument("--at", type=_time, default=None, help="evaluate at this moment (implies --once)")
     rw.add_argument("--match", action="append", default=[], metavar="FAMILY:LABEL=VALUE", help=MATCH_HELP)
     rw.add_argument("--record", action="store_true", help="on ROLLBACK, write the decision record into decisions/")

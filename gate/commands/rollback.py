@@ -19,7 +19,7 @@ from typing import Any
 from gate.comms import find_template, launch_values, parse_vars, render, window_in_force
 from gate.decision import evaluate
 from gate.edit import dump_record, write_atomic
-from gate.errors import UsageError
+from gate.errors import GateError, UsageError
 from gate.launch import load_valid
 from gate.load import DECISIONS
 from gate.model import Decision
@@ -140,7 +140,14 @@ class Watcher:
         result = watch_once(req.prometheus, self.checklist.rollback, at=req.at, timeout=req.timeout, match=self.match)
         if not req.record or result.verdict != "ROLLBACK":
             return result
-        return result.model_copy(update={"recorded": self._record(result), "status_update": self.status_update()})
+        update = {"status_update": self.status_update()}
+        try:
+            update["recorded"] = self._record(result)
+        except GateError as exc:
+            # The chain fired: that verdict and the incident update must reach the launch room even when
+            # the record cannot be written (a launch file broken meanwhile, a record already there).
+            update["not_recorded"] = str(exc)
+        return result.model_copy(update=update)
 
     def _record(self, result: WatchResult) -> str:
         loaded, checks = load_valid(self.request.repo)  # the state as it is now, not when the watch began

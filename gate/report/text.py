@@ -163,6 +163,9 @@ def _watch(result: WatchResult) -> str:
     lines.append(f"verdict: {result.verdict}")
     if result.recorded:
         lines.append(f"recorded: {result.recorded} (ROLLBACK: `gate check` is NO-GO from now on)")
+    if result.not_recorded:
+        lines.append(f"NOT RECORDED: {result.not_recorded}")
+        lines.append(f"  fix that, then: gate rollback watch --record --at {result.at:%Y-%m-%dT%H:%M:%SZ} …")
     if result.status_update:
         lines += ["status update draft:", f"  {result.status_update}"]
     return "\n".join(lines) + "\n"

@@ -41,6 +41,10 @@ _DURATION = re.compile(r"^([0-9]+)([smh])$")
 _METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
 _LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 _SECONDS = {"s": 1, "m": 60, "h": 3600}
+# Criteria judge minutes and hours of a launch; a week bounds every duration (and keeps each one inside
+# what Prometheus parses: a duration past its range makes the whole rule file fail to load).
+MAX_DURATION_SECONDS = 7 * 24 * 3600
+_MAX_DIGITS = 12
 
 
 @dataclass(frozen=True)
@@ -142,11 +146,24 @@ def is_duration(text: str) -> bool:
 
 
 def seconds(duration: str) -> float:
-    """`10m` -> 600.0 (the text must be a duration: the model has checked it)."""
+    """`10m` -> 600.0 (the text must be a duration: the model has checked it). Infinite for a number
+    of more digits than any duration needs: `int()` of thousands of digits is refused and `float()`
+    of hundreds overflows; the validator then says it is too long, at its line and column."""
     match = _DURATION.match(duration)
     if match is None:
         raise ValueError(f"{duration!r} is not a duration like 10m")
-    return float(int(match.group(1)) * _SECONDS[match.group(2)])
+    digits, unit = match.groups()
+    if len(digits.lstrip("0")) > _MAX_DIGITS:
+        return math.inf
+    return float(int(digits) * _SECONDS[unit])
+
+
+def _too_long(name: str, value: str) -> Problem | None:
+    """A duration past the longest a launch's rollback watch judges (a week), or None."""
+    if seconds(value) <= MAX_DURATION_SECONDS:
+        return None
+    shown = value if len(value) <= 24 else f"{value[:20]}…{value[-1]}"
+    return Problem((name,), f"{name} {shown} is longer than {format_seconds(MAX_DURATION_SECONDS)} (7 days)")
 
 
 def format_seconds(value: float) -> str:
@@ -222,6 +239,12 @@ def _measure_problems(cond: RollbackCondition, spec: SignalSpec) -> list[Problem
         out.append(Problem(("threshold",), f"threshold must be a finite number, not {cond.threshold}"))
     elif not spec.low <= cond.threshold <= spec.high:
         out.append(Problem(("threshold",), f"{cond.threshold} is not {_range_text(spec)}"))
+    elif (cond.comparison == ">" and cond.threshold >= spec.high) or (
+        cond.comparison == "<" and cond.threshold <= spec.low
+    ):
+        # Silent forever: no value of the signal is past it, so the criterion could never fire.
+        edge = f"{cond.comparison} {cond.threshold:g}"
+        out.append(Problem(("threshold",), f"signal {cond.signal} is never {edge}: this criterion could never fire"))
     return out
 
 
@@ -258,6 +281,8 @@ def _duration_problems(cond: RollbackCondition, spec: SignalSpec, target: float 
         value = cond.sustained_for if name == "for" else getattr(cond, name)
         if value is not None and seconds(value) <= 0:
             out.append(Problem((name,), f"{name} must be longer than 0s"))
+        elif value is not None and (long := _too_long(name, value)):
+            out.append(long)
     if out:
         return out
     if spec.window == "required" and cond.window is None:
@@ -324,12 +349,15 @@ def _target_problems(rollback: Rollback) -> Iterator[Problem]:
         yield Problem(("target_block_time",), f"{target!r} is not a duration like 6s")
     elif seconds(target) <= 0:
         yield Problem(("target_block_time",), "target_block_time must be longer than 0s")
+    elif long := _too_long("target_block_time", target):
+        yield long
 
 
 def _known_target(target: str | None) -> float | None:
-    if target is None or find_placeholders(target) or not is_duration(target) or seconds(target) <= 0:
+    if target is None or find_placeholders(target) or not is_duration(target):
         return None
-    return seconds(target)
+    value = seconds(target)
+    return value if 0 < value <= MAX_DURATION_SECONDS else None
 
 
 def _match_problems(rollback: Rollback) -> list[Problem]:

@@ -93,6 +93,7 @@ class WatchResult(Output):
     reasons: list[str] = []
     recorded: str | None = None  # the ROLLBACK decision record written (`watch --record`)
     status_update: str | None = None  # the incident-update status draft rendered with it
+    not_recorded: str | None = None  # why a ROLLBACK asked to be recorded could not be (the verdict stands)
 
     @property
     def firing(self) -> list[str]:

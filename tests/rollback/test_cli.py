@@ -91,6 +91,16 @@ def test_a_match_that_does_not_name_its_family_is_refused(cli: GateRunner, launc
 # ---- watch ---------------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("option", ["--timeout", "--interval"])
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "0", "1e400", "86401", "soon"])
+def test_watch_refuses_seconds_that_are_no_wait(cli: GateRunner, launch: Path, option: str, value: str) -> None:
+    """NaN, infinite, negative or absurd waits were handed to the socket and crashed (exit 3)."""
+    run = cli("rollback", "watch", "--repo", launch, "--prometheus", "http://127.0.0.1:9", "--once", option, value)
+    assert run.code == 2
+    assert f"argument {option}: " in run.err
+    assert "Traceback" not in run.err
+
+
 @pytest.mark.prometheus
 def test_watch_of_a_healthy_chain_exits_0(cli: GateRunner, launch: Path, prometheus: Prometheus) -> None:
     run = _watch(cli, launch, prometheus, "healthy", SPAN)
@@ -155,6 +165,33 @@ def test_a_rollback_is_recorded_and_holds_the_launch_at_no_go(
     assert "rollback criterion consensus-failure fired" in reason
     assert prometheus.url in reason
     assert cli("check", "--repo", launch, "--require-go", "--at", after).code == 1
+
+
+@pytest.mark.prometheus
+def test_a_rollback_that_cannot_be_recorded_is_still_a_rollback(
+    cli: GateRunner, launch: Path, prometheus: Prometheus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A launch file broken while the watch ran (a tired edit at the moment the chain halts): the record
+    cannot be written, but the ROLLBACK verdict, the incident update and exit 1 still come out, with
+    why nothing was recorded. It used to be exit 2, "cannot tell", and a halt nobody heard of."""
+    import gate.commands.rollback
+    from gate.rollback.watch import watch_once as real
+
+    def then_break_the_checklist(*args: Any, **kwargs: Any) -> Any:
+        result = real(*args, **kwargs)
+        with (launch / "checklist.yaml").open("a", encoding="utf-8") as fh:
+            fh.write("bogus: 1\n")
+        return result
+
+    monkeypatch.setattr(gate.commands.rollback, "watch_once", then_break_the_checklist)
+    run = _watch(cli, launch, prometheus, "halt", ONSET + 120, "--record", "--var", "TIME=30 minutes")
+    assert run.code == 1, run.out + run.err
+    assert "verdict: ROLLBACK" in run.out
+    assert "NOT RECORDED: checklist.yaml:" in run.out
+    assert "bogus" in run.out
+    assert INCIDENT in run.out
+    assert _records(launch) == []
+    assert "Traceback" not in run.err
 
 
 @pytest.mark.prometheus

@@ -108,6 +108,51 @@ INVALID = [
         "rollback.criteria[0].any_of[0].window: window must be longer than 0s",
     ),
     Invalid(
+        "duration-past-a-week",
+        HALT,
+        HALT.replace("window: 10m", "window: 169h"),
+        "169h",
+        "rollback.criteria[0].any_of[0].window: window 169h is longer than 168h (7 days)",
+    ),
+    Invalid(
+        # 400 digits: float() of it overflows (it crashed with exit 3); past any bound Prometheus parses.
+        "duration-of-400-digits",
+        HALT,
+        HALT.replace("window: 10m", f"window: {'9' * 400}m"),
+        f"{'9' * 400}m",
+        "rollback.criteria[0].any_of[0].window: window 99999999999999999999…m is longer than 168h (7 days)",
+    ),
+    Invalid(
+        # 5,000 digits: int() refuses it (Python's digit limit), which was reported at `rollback` itself.
+        "duration-of-5000-digits",
+        "          for: 20m\n",
+        f"          for: {'9' * 5000}m\n",
+        f"{'9' * 5000}m",
+        "rollback.criteria[2].any_of[0].for: for 99999999999999999999…m is longer than 168h (7 days)",
+    ),
+    Invalid(
+        "target-block-time-past-a-week",
+        "  target_block_time: 6s\n",
+        f"  target_block_time: {'9' * 400}s\n",
+        f"{'9' * 400}s",
+        "rollback.target_block_time: target_block_time 99999999999999999999…s is longer than 168h (7 days)",
+    ),
+    Invalid(
+        "a-percentage-never-above-100",
+        "          threshold: 2\n          unit: percent\n          window: 15m\n",
+        "          threshold: 100\n          unit: percent\n          window: 15m\n",
+        "100\n          unit: percent\n          window: 15m",
+        "rollback.criteria[3].any_of[0].threshold: signal verification_error_rate is never > 100: this criterion "
+        "could never fire",
+    ),
+    Invalid(
+        "a-percentage-never-below-0",
+        PARTICIPATION,
+        "          threshold: 0\n          unit: percent\n",
+        "0\n          unit: percent\n          # CometBFT",
+        "rollback.criteria[1].any_of[0].threshold: signal participation is never < 0: this criterion could never fire",
+    ),
+    Invalid(
         "window-shorter-than-the-stall",
         HALT,
         HALT.replace("window: 10m", "window: 20s"),
