@@ -361,7 +361,7 @@ def cmd_verify(args: argparse.Namespace) -> object:
     if (args.archive is None) == (args.tag is None):
         raise UsageError("give an ARCHIVE or --tag TAG")
     if args.tag:
-        return verify_tag(_launch_root(args), args.tag)
+        return verify_tag(_launch_root(args), args.tag, Limits(max_bytes=args.max_size))
     return verify_archive(args.archive, Limits(max_bytes=args.max_size))
 
 
@@ -929,7 +929,11 @@ def _audit_parsers(sub: Any) -> None:
     ve.add_argument("--tag", default=None, help="verify the launch as committed at this git tag")
     ve.add_argument("--require-go", action="store_true", help="exit 1 unless the recorded decision holds and is GO")
     ve.add_argument(
-        "--max-size", type=int, default=8 * 1024**3, metavar="BYTES", help="refuse an archive expanding to more"
+        "--max-size",
+        type=int,
+        default=8 * 1024**3,
+        metavar="BYTES",
+        help="refuse an archive (or a tag's files) holding more",
     )
     ve.add_argument("--repo", type=Path, default=argparse.SUPPRESS, help="launch repository holding the tag")
 

@@ -67,23 +67,35 @@ def commit_time(repo: Path, sha: str) -> datetime:
 # ---- a commit's tree, as files -------------------------------------------------------------------------
 
 
+MAX_TREE_BYTES = 8 * 1024**3  # as an archive's default bound (`gate verify --max-size`)
+MAX_TREE_FILES = 100_000
+
+
 @contextmanager
-def export_tree(repo: Path, rev: str) -> Iterator[Path]:
+def export_tree(repo: Path, rev: str, max_bytes: int = MAX_TREE_BYTES) -> Iterator[Path]:
     """The launch folder (`repo`, which may be a subfolder of the git work tree) exactly as committed in
-    `rev`, written from its tree objects into a temporary folder."""
+    `rev`, written from its tree objects into a temporary folder — refused, before anything is written,
+    when it holds more than `max_bytes` or MAX_TREE_FILES files (a commit is input like any other)."""
     commit = resolve_commit(repo, rev)
     prefix = git_out(repo, "rev-parse", "--show-prefix").rstrip("/")
     treeish = f"{commit}:{prefix}" if prefix else commit
     entries = _tree_entries(repo, treeish)
+    total = sum(size for *_, size in entries)
+    if len(entries) > MAX_TREE_FILES:
+        raise GateFailed(f"{rev}: refused: more than {MAX_TREE_FILES} files (the limit)")
+    if total > max_bytes:
+        raise GateFailed(
+            f"{rev}: refused: its files hold {total} bytes, more than {max_bytes} (the limit; see --max-size)"
+        )
     with tempfile.TemporaryDirectory(prefix="gate-tree-") as tmp:
         _write_entries(repo, entries, Path(tmp))
         yield Path(tmp)
 
 
-def _tree_entries(repo: Path, treeish: str) -> list[tuple[str, str, str]]:
-    """(mode, object id, path) of every blob under `treeish`; submodules and odd paths are refused."""
+def _tree_entries(repo: Path, treeish: str) -> list[tuple[str, str, str, int]]:
+    """(mode, object id, path, size) of every blob under `treeish`; submodules and odd paths are refused."""
     done = subprocess.run(
-        ["git", "-C", str(repo), "ls-tree", "-r", "-z", "--full-tree", treeish], capture_output=True, check=False
+        ["git", "-C", str(repo), "ls-tree", "-r", "-z", "-l", "--full-tree", treeish], capture_output=True, check=False
     )
     if done.returncode:
         raise UsageError(f"git ls-tree {treeish}: {done.stderr.decode(errors='replace').strip()}")
@@ -92,18 +104,18 @@ def _tree_entries(repo: Path, treeish: str) -> list[tuple[str, str, str]]:
         if not record:
             continue
         meta, _, raw_path = record.partition(b"\t")
-        mode, kind, oid = meta.decode().split(" ")
+        mode, kind, oid, size = meta.decode().split()  # the size is right-aligned: split on any run
         path = raw_path.decode("utf-8", errors="surrogateescape")
         parts = PurePosixPath(path).parts
         if path.startswith("/") or ".." in parts or not parts:
             raise GateFailed(f"{treeish}: the commit holds a path that would leave the folder: {path!r}")
         if kind != "blob" or mode not in (*_MODE_FILE, _MODE_LINK):
             raise GateFailed(f"{treeish}: {path} is a {kind} (mode {mode}): only files and links are judged")
-        out.append((mode, oid, path))
+        out.append((mode, oid, path, int(size)))
     return out
 
 
-def _write_entries(repo: Path, entries: list[tuple[str, str, str]], dest: Path) -> None:
+def _write_entries(repo: Path, entries: list[tuple[str, str, str, int]], dest: Path) -> None:
     proc = subprocess.Popen(
         ["git", "-C", str(repo), "cat-file", "--batch"],
         stdin=subprocess.PIPE,
@@ -113,7 +125,7 @@ def _write_entries(repo: Path, entries: list[tuple[str, str, str]], dest: Path) 
     assert proc.stdin is not None
     assert proc.stdout is not None
     try:
-        for mode, oid, path in entries:
+        for mode, oid, path, _size in entries:
             proc.stdin.write(f"{oid}\n".encode())
             proc.stdin.flush()
             _write_blob(proc.stdout, mode, path, dest)

@@ -193,7 +193,7 @@ def verify_archive(archive: Path, limits: Limits | None = None) -> AuditReport:
         raise UsageError(f"{archive}: not a readable archive ({exc})") from None
 
 
-def verify_tag(repo: Path, tag: str) -> AuditReport:
+def verify_tag(repo: Path, tag: str, limits: Limits | None = None) -> AuditReport:
     """Verify the launch as committed at a git tag, offline: the commit's tree objects, as committed."""
-    with export_tree(repo, f"refs/tags/{tag}") as tree:
+    with export_tree(repo, f"refs/tags/{tag}", (limits or Limits()).max_bytes) as tree:
         return verify_folder(tree)

@@ -552,6 +552,23 @@ def test_uncommitted_changes_do_not_touch_the_tag(tagged, run_gate):
     assert run_gate("verify", "--tag", TAG, "--repo", tagged)[0] == 0
 
 
+def test_a_tag_holding_more_than_max_size_is_refused_before_anything_is_written(tagged, run_gate, scratch):
+    """A commit is input like any other: megabytes of zeros pack to almost nothing in git, and used to be
+    written out whole whatever --max-size said."""
+    with (tagged / "evidence" / "zeros.bin").open("wb") as fh:
+        fh.truncate(20 * 1024 * 1024)
+    git(tagged, "add", "-A")
+    git(tagged, "commit", "-q", "-m", "a large file")
+    git(tagged, "tag", "-a", "big", "-m", "big")
+    code, out, err = run_gate("verify", "--tag", "big", "--repo", tagged, "--max-size", "1000000")
+    assert code == 1
+    assert "refs/tags/big: refused: its files hold" in err
+    assert "more than 1000000 (the limit; see --max-size)" in err
+    assert "HOLDS" not in out
+    assert list((scratch / "tmp").iterdir()) == []  # nothing was written out
+    assert run_gate("verify", "--tag", TAG, "--repo", tagged, "--max-size", "1000000")[0] == 0  # the release is small
+
+
 def test_unknown_tag_is_an_input_error(tagged, run_gate):
     code, _, err = run_gate("verify", "--tag", "no-such-tag", "--repo", tagged)
     assert code == 2
