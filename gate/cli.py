@@ -431,15 +431,14 @@ def cmd_comment(args: argparse.Namespace) -> object:
 
 
 def cmd_release(args: argparse.Namespace) -> object:
-    from gate.github.event import pushed_commit
     from gate.github.release import ReleaseRequest, release
 
-    # A push names its commit; a re-run by workflow_dispatch releases the checked-out protected branch.
-    pushed = os.environ.get("GITHUB_EVENT_NAME") == "push" and os.environ.get("GITHUB_EVENT_PATH")
-    sha = args.sha or (pushed_commit() if pushed else None)
+    # Without --sha: the checked-out protected branch as it is now (HEAD), for a push and a re-run
+    # alike. Runs queue; main may have moved past the pushed commit by the time one starts, and the
+    # decision it brought is released from main as it stands (or not at all, saying why).
     request = ReleaseRequest(
         repo=args.repo,
-        sha=sha,
+        sha=args.sha,
         remote=args.remote,
         client=_client(args) if args.github else None,
         github=args.github,

@@ -350,6 +350,7 @@ def _lower_p0(repo: Path, cli) -> None:
 
 
 TREASURY = "      - {id: treasury-controls, kind: record, description: Treasury controls}\n"
+BLOCKING_FINDINGS = "  blocking_findings: [critical, high]\n"
 SECURITY_ROSTER = '  "@virtengine/security":\n    - sec-lead-ana\n    - sec-eng-omar\n'
 
 
@@ -405,6 +406,24 @@ def test_weakening_the_rules_stales_exactly_that_area(tmp_path, cli, weaken, are
     assert card["recorded_decision"]["holds"] is False
     assert card["blocking"][0].startswith(f"{GO_DECISION} does not hold: ")
     assert judge(cli, repo, AT_TIME, "--require-go")[0] == 1
+
+
+def test_loosening_which_findings_block_stales_every_area(tmp_path, cli):
+    """`blocking_findings` is every area's policy: a lead's open high finding that silently stops
+    blocking after the approval would be a weakened rule no approver saw."""
+    repo = copy_example(tmp_path)
+    replace_once(repo / CHECKLIST, BLOCKING_FINDINGS, "  blocking_findings: [critical]\n")
+
+    code, card = judge(cli, repo)
+
+    assert card["errors"] == []
+    assert fresh_flags(card) == dict.fromkeys(ALL_FRESH, False)
+    for area in ALL_FRESH:
+        changes = signoff_of(card, area)["changes"]
+        assert len(changes) == 1
+        assert changes[0].startswith("policy scoring changed (")
+    assert code == 1
+    assert card["decision"] == "NO-GO"
 
 
 def test_well_formed_na_is_n_a_yet_stales_its_area(tmp_path, cli):

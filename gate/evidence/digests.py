@@ -47,9 +47,10 @@ def area_entries(checklist: Checklist, manifest: Manifest, area: str) -> list[Ar
 def area_pins(checklist: Checklist, manifest: Manifest, area: str) -> Pinned:
     """What an approval of `area` is given for, part by part (see `Pinned`).
 
-    Policy: the area's own definition with its team's roster, each of its items whole (priority,
-    required evidence, N/A, mitigation, wording), and the parts of the checklist its items' rules judge
-    (windows, freeze, rollback criteria, channels…): lowering a P0 or adding an N/A changes a part.
+    Policy: the area's own definition with its team's roster, the scoring rules (which findings block),
+    each of its items whole (priority, required evidence, N/A, mitigation, wording), and the parts of the
+    checklist its items' rules judge (windows, freeze, rollback criteria, channels…): lowering a P0 or
+    adding an N/A changes a part.
     Evidence: each entry serving the area, a file by its SHA-256, a captured command by the digest of
     its record (argv, exit code, times, outputs).
     """
@@ -57,6 +58,9 @@ def area_pins(checklist: Checklist, manifest: Manifest, area: str) -> Pinned:
     team = definition.team.lower()
     roster = sorted(m.lower() for t, ms in checklist.roster.items() if t.lower() == team for m in ms)
     policy = {"area": _digest({"area": definition.model_dump(mode="json"), "roster": roster})}
+    # Which open findings block GO is every area's policy: a lead's open high finding that stops
+    # blocking (blocking_findings loosened) after the approval makes the approval stale.
+    policy["scoring"] = _digest(checklist.scoring.model_dump(mode="json", by_alias=True))
     rules = set()
     for item in [*checklist.prerequisites, *checklist.items]:
         if item.area == area:

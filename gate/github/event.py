@@ -32,16 +32,6 @@ def pull_request_number(path: str | None = None) -> int:
     return number
 
 
-def pushed_commit(path: str | None = None) -> str:
-    """The commit a `push` event moved the branch to (`after`)."""
-    sha = _payload(path).get("after")
-    if not isinstance(sha, str) or len(sha) != 40:
-        raise UsageError("the event payload has no pushed commit (expected a push event)")
-    if set(sha) == {"0"}:
-        raise UsageError("the push deleted the branch: there is no commit to release")
-    return sha
-
-
 def repository(path: str | None = None) -> str:
     """`owner/name`: $GITHUB_REPOSITORY, else the payload's repository.full_name."""
     named = os.environ.get("GITHUB_REPOSITORY")

@@ -17,8 +17,7 @@ from typing import Any
 
 import pytest
 
-from gate.errors import UsageError
-from gate.github.event import pull_request_number, pushed_commit, repository
+from gate.github.event import pull_request_number, repository
 from gate.report.scorecard import STICKY_MARKER
 from tests.github.state import CommitRecord, State, fake_sha
 from tests.helpers import AT, DATA, FROZEN_LAUNCH, ROOT
@@ -449,24 +448,6 @@ def test_approvals_run_from_the_event_payload_alone(run_gate, gh, tmp_path, monk
 
     assert (code, err) == (0, "")
     assert out.startswith(f"PR #{pr['number']} by @{pr['user']['login']} at {pr['head']['sha'][:12]}")
-
-
-def test_pushed_commit_reads_after_from_each_push_payload(tmp_path):
-    pushes = [p for p in payloads("push.json") if not p["deleted"]]
-    assert pushes
-    for payload in pushes:
-        assert pushed_commit(str(event_file(tmp_path, payload))) == payload["after"]
-
-
-def test_a_branch_deletion_push_names_no_commit(tmp_path):
-    [deletion, *_] = [p for p in payloads("push.json") if p["deleted"]]
-    with pytest.raises(UsageError):
-        pushed_commit(str(event_file(tmp_path, deletion)))
-
-
-def test_a_pull_request_payload_is_no_push(tmp_path):
-    with pytest.raises(UsageError, match="no pushed commit"):
-        pushed_commit(str(event_file(tmp_path, payloads("pull_request.json")[0])))
 
 
 # -- the sticky comment --------------------------------------------------------------------------------

@@ -448,20 +448,31 @@ def test_a_persistent_api_failure_fails_closed(run_gate, github_env, cli_sleeps,
         assert github_env.count(path, "POST") == 1  # a create that may have happened is not repeated
 
 
-def test_the_push_payload_names_the_commit(run_gate, github_env, launch, tmp_path, monkeypatch):
+def test_a_push_releases_main_as_it_is_when_main_has_moved_on(run_gate, github_env, launch, tmp_path, monkeypatch):
+    """Release runs queue: by the time one starts, main may be past the commit its push named. It
+    releases the checked-out branch as it stands (it used to insist on the pushed commit and go red:
+    "the working tree is at X, not at Y")."""
     repo, sha = launch
     decision_pr(github_env.state, sha)
     push = json.loads((ROOT / "tests/data/webhooks/push.json").read_text())[0]
     push["after"] = sha
     event = tmp_path / "event.json"
     event.write_text(json.dumps(push))
+    monkeypatch.setenv("GITHUB_EVENT_NAME", "push")
     monkeypatch.setenv("GITHUB_EVENT_PATH", str(event))
+    (repo / "NOTES.md").write_text("the war room's notes, committed after the decision\n")
+    git(repo, "add", "NOTES.md")
+    git(repo, "commit", "-q", "-m", "notes")
+    head = git(repo, "rev-parse", "HEAD").strip()
+    assert head != sha
+    github_env.state.add_commit(head)  # pushed to main on GitHub too
 
     code, out, err = run_gate("release", "--at", AT, "--repo", repo, "--github", "acme/launch")
 
-    assert (code, err) == (0, "")
-    assert out.startswith(f"gate: GO at {sha[:12]}")
-    assert created_tag(github_env.state).object_sha == sha
+    assert (code, err) == (0, ""), err
+    assert out.startswith(f"gate: GO at {head[:12]}")
+    assert f"decision PR #{PR}: quorum re-verified as merged" in out
+    assert created_tag(github_env.state).object_sha == head
 
 
 def test_packet_without_github_is_a_usage_error(run_gate, launch, tmp_path):
