@@ -16,12 +16,19 @@ from fnmatch import fnmatchcase
 
 from gate.model import Checklist
 
+# Everything that decides what the privileged jobs install and run: their workflows, the judge's code,
+# and every file `pip install .` reads or runs while building it (a root setup.py runs as code, in the
+# release job, before its token is minted).
 MACHINERY = (
     ".github/**",
     "gate/**",
+    "gate*/**",
     "requirements*.lock",
     "requirements/**",
     "pyproject.toml",
+    "setup.py",
+    "setup.cfg",
+    "MANIFEST.in",
     "action.yml",
     "action.yaml",
     "CODEOWNERS",

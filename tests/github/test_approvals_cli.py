@@ -223,6 +223,37 @@ def test_a_pr_cannot_grant_itself_approval_by_changing_its_rules(run_gate, gh):
     assert "a recorded approver who is a member of @virtengine/security (@mallory is not)" in out
 
 
+@pytest.mark.parametrize(
+    "machinery",
+    [
+        ".github/workflows/gate.yml",
+        "gate/cli.py",
+        "gate_tools/__init__.py",
+        "requirements.lock",
+        "requirements-dev.lock",
+        "pyproject.toml",
+        "setup.py",
+        "setup.cfg",
+        "MANIFEST.in",
+        "action.yml",
+        "CODEOWNERS",
+    ],
+)
+def test_nothing_the_privileged_jobs_install_or_run_may_change_beside_a_verdict(run_gate, gh, machinery):
+    """Each kind of machinery, alone beside a sign-off: a root setup.py, say, runs as code when the
+    release job installs the judge, before that job's token is minted."""
+    pull = gh.pull(40, [machinery, "signoffs/security.yaml"], author="eve")
+    gh.state.add_file(pull.head_sha, machinery, "# changed\n")
+    gh.state.add_file(pull.head_sha, "signoffs/security.yaml", SIGNOFF)
+    gh.state.add_review(40, "sec-lead-ana")
+    gh.state.add_review(40, "rm-rosa")
+
+    code, out, _ = run_gate(*gh.args("--pr", "40"))
+
+    assert code == 1
+    assert f"separation of duties: this changes the judging machinery ({machinery})" in out
+
+
 def test_a_pr_whose_base_is_not_the_protected_branch_is_refused(run_gate, gh):
     """H1: green against branch `x`, then retargeted to main (`edited` re-ran nothing): refused on x."""
     signoff_pr(gh, pull={"base_ref": "x"})

@@ -118,6 +118,26 @@ def test_privileged_workflows_run_nothing_of_the_pull_request(launch):
     assert seen == 2  # gate.yml here and in the init repository
 
 
+def test_python_never_imports_from_a_checkout_in_a_job_that_holds_a_token(launch, tmp_path):
+    """`python3 -m venv` run in a checkout imports a venv.py found there first: every python started by
+    a workflow or the gate action is isolated (-I), and the action installs away from the checkout."""
+    shells = [(path.name, step.get("run", "")) for path, doc in workflows(launch) for step in steps(doc)]
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    shells += [("action.yml", s["run"]) for s in action["runs"]["steps"] if "run" in s]
+    started = [(name, m) for name, run in shells for m in re.findall(r"\bpython3?( [^\n]*)", run)]
+    assert len(started) >= 3
+    for name, args in started:
+        assert args.startswith(" -I "), f"{name}: python{args} is not isolated"
+    [install] = [s for s in action["runs"]["steps"] if s.get("id") == "install"]
+    assert install["working-directory"] == "${{ runner.temp }}"
+    # And isolation is what stops it: a venv.py in the current folder runs without -I, never with it.
+    (tmp_path / "venv.py").write_text("raise SystemExit('imported from the checkout')\n")
+    shadowed = subprocess.run(["python3", "-m", "venv", "--help"], cwd=tmp_path, capture_output=True, text=True)
+    assert "imported from the checkout" in shadowed.stderr
+    isolated = subprocess.run(["python3", "-I", "-m", "venv", "--help"], cwd=tmp_path, capture_output=True, text=True)
+    assert isolated.returncode == 0, isolated.stderr
+
+
 def test_every_action_is_pinned_by_commit(launch):
     for path, doc in workflows(launch):
         for step in steps(doc):
