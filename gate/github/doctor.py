@@ -157,6 +157,8 @@ def _bypass(facts: Facts, branch: str) -> list[Finding]:
     out = []
     applying = {r.ruleset_id for r in facts.rules if r.ruleset_id is not None}
     for ruleset in facts.rulesets:
+        if ruleset.id in applying and not ruleset.bypass_known:
+            out.append(Finding(branch, _unknown_bypass(ruleset)))
         if ruleset.id in applying and ruleset.bypass:
             who = ", ".join(f"{b.actor_type} {b.actor_id}" for b in ruleset.bypass)
             out.append(
@@ -174,6 +176,8 @@ def _tags(rulesets: Iterable[Ruleset], pattern: str, app: int | None) -> list[Fi
         if r.target == "tag"
         and r.enforcement == "active"
         and any(fnmatchcase(pattern, p) or p == pattern for p in r.include)
+        # An exclude that covers the pattern (or any tag it names) takes it out of the ruleset.
+        and not any(fnmatchcase(pattern, p) or fnmatchcase(p, pattern) or p == pattern for p in r.exclude)
     ]
     if not guarding:
         return [
@@ -184,6 +188,7 @@ def _tags(rulesets: Iterable[Ruleset], pattern: str, app: int | None) -> list[Fi
     out = []
     kinds = {rule.type for r in guarding for rule in r.rules}
     out += [Finding("tags", f"{pattern}: no {k} rule") for k in ("creation", "update", "deletion") if k not in kinds]
+    out += [Finding("tags", _unknown_bypass(r)) for r in guarding if not r.bypass_known]
     apps = [b for r in guarding for b in r.bypass if b.actor_type == "Integration"]
     for r in guarding:
         others = [b for b in r.bypass if b.actor_type != "Integration" or (app is not None and b.actor_id != app)]
@@ -195,6 +200,13 @@ def _tags(rulesets: Iterable[Ruleset], pattern: str, app: int | None) -> list[Fi
     if not apps:
         out.append(Finding("tags", f"no App may create {pattern}: the release cannot tag"))
     return out
+
+
+def _unknown_bypass(ruleset: Ruleset) -> str:
+    return (
+        f"ruleset {ruleset.name!r}: who may bypass it cannot be read with this token (GitHub shows"
+        " bypass_actors only to those who can edit rulesets): run the doctor with a repository admin's token"
+    )
 
 
 def _environment(environments: Sequence[Environment], name: str, branch: str) -> list[Finding]:

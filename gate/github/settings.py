@@ -65,6 +65,9 @@ class Ruleset:
     exclude: tuple[str, ...] = ()
     bypass: tuple[BypassActor, ...] = ()
     rules: tuple[Rule, ...] = ()
+    # GitHub shows `bypass_actors` only to those who may edit the ruleset: absent, nobody can say who
+    # bypasses it, which is not the same as nobody.
+    bypass_known: bool = True
 
 
 @dataclass(frozen=True)
@@ -185,6 +188,7 @@ def ruleset(data: Json) -> Ruleset:
         exclude=tuple(str(x) for x in ref_name.get("exclude") or []),
         bypass=bypass,
         rules=tuple(rule(r) for r in data.get("rules") or []),
+        bypass_known=isinstance(data.get("bypass_actors"), list),
     )
 
 

@@ -116,6 +116,18 @@ def edit_rule(state: State, kind: str, **parameters: Any) -> None:
             lambda s: s.environments[0][1].append(payloads.branch_policy("release/*")),
             "environment gate: is not restricted to the branch main alone",
         ),
+        (
+            lambda s: s.rulesets[1]["conditions"]["ref_name"].update(exclude=["refs/tags/mainnet-v1*"]),
+            "tags: no active tag ruleset covers refs/tags/mainnet-*",
+        ),
+        (
+            lambda s: s.rulesets[0].pop("bypass_actors"),
+            "main: ruleset 'gate: main': who may bypass it cannot be read with this token",
+        ),
+        (
+            lambda s: s.rulesets[1].pop("bypass_actors"),
+            "tags: ruleset 'gate: mainnet tags': who may bypass it cannot be read with this token",
+        ),
         (lambda s: s.labels.remove("critical-fix"), "labels: the label 'critical-fix' does not exist"),
         (
             lambda s: s.codeowners_errors.append(
@@ -140,6 +152,9 @@ def edit_rule(state: State, kind: str, **parameters: Any) -> None:
         "bypass",
         "tag-bypass",
         "env-branches",
+        "tag-exclude",
+        "bypass-unreadable",
+        "tag-bypass-unreadable",
         "label",
         "codeowners",
     ],
