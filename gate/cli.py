@@ -1100,21 +1100,37 @@ def _launch_root(args: argparse.Namespace) -> Path:
     return find_root(start, explicit=args.repo is not None, marker=getattr(args, "marker", "checklist.yaml"))
 
 
+def _scorecard(result: object) -> Any:
+    """The scorecard a result is or carries (`gate status`'s view holds one); None for other results."""
+    if type(result).__name__ == "StatusReport":
+        result = cast(Any, result).card
+    return result if type(result).__name__ == "Scorecard" else None
+
+
 def _emit(result: object, args: argparse.Namespace) -> None:
     if result is None:
+        return
+    # --quiet prints only what fails: nothing when all is well, but a NO-GO (exit 0: consistent) is not
+    # well — as text its verdict line and blockers, in another format the whole result.
+    card = _scorecard(result)
+    quiet = args.quiet and exit_code(result, require_go=getattr(args, "require_go", False)) == 0
+    if quiet and (card is None or card.decision != "NO-GO"):
         return
     from gate.report import render
     from gate.report.safe import terminal
 
-    text = render(result, args.format)
+    if quiet and args.format == "text":
+        from gate.report.status import quiet as quiet_text
+
+        text = quiet_text(card)
+    else:
+        text = render(result, args.format)
     if args.format in ("text", "github"):
         text = terminal(text)  # what launch files say is shown, never obeyed by the terminal
     if args.format == "text":
         from gate.report.colour import colour, wanted
 
         text = colour(text) if wanted(sys.stdout.isatty()) else text
-    if args.quiet and exit_code(result, require_go=getattr(args, "require_go", False)) == 0:
-        return
     sys.stdout.write(text)
     sys.stdout.flush()
 

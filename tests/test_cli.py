@@ -258,6 +258,24 @@ def test_quiet_prints_nothing_when_all_is_well(tmp_path, cli):
     assert "vuln-scan.txt" in loud.out
 
 
+@pytest.mark.parametrize("command", ["status", "check"])
+def test_quiet_still_prints_a_no_go_and_its_blockers(tmp_path, cli, command):
+    """A NO-GO in progress exits 0 (consistent), but it is what fails: --quiet keeps the verdict line,
+    the count and each blocker, and drops the rest; a GO stays silent."""
+    repo = copy_example(tmp_path, "no-go")
+    loud = cli(command, "--repo", repo, "--at", AT).out.splitlines()
+    blockers = [line.strip() for line in loud if line.lstrip().startswith("✗ ")]
+    quiet = cli(command, "--repo", repo, "--at", AT, "--quiet")
+    assert quiet.code == 0, quiet.err
+    lines = quiet.out.splitlines()
+    assert lines[0] == loud[0]
+    assert lines[0].startswith("NO-GO — VirtEngine Mainnet Launch (example, not ready)")
+    assert lines[1] == f"{len(blockers)} blocking:"
+    assert len(blockers) == len(cli("check", "--repo", repo, "--at", AT, "--format", "json").json()["blocking"])
+    assert lines[2:] == [f"  {b}" for b in blockers]
+    assert cli(command, "--repo", copy_example(tmp_path, "go"), "--at", AT, "--quiet").out == ""
+
+
 def test_internal_errors_name_verbose_for_the_traceback(tmp_path, cli, monkeypatch):
     import gate.commands.check
 

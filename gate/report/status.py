@@ -95,6 +95,13 @@ def status(report: StatusReport, width: int | None = None) -> str:
     return "\n".join(_fit(line, width) for line in out) + "\n"
 
 
+def quiet(card: Scorecard) -> str:
+    """`--quiet` on a NO-GO: only what fails — the verdict line, how many blockers and each one (no
+    countdown, fixes or warnings)."""
+    found = [b for group in blockers(card) for b in group.blockers]
+    return "\n".join([top(card)[0], f"{len(found)} blocking:", *(f"  {BLOCK} {b.text}" for b in found)]) + "\n"
+
+
 def _why(item: ItemResult) -> str:
     """Why an item warns: what does not pass, and its mitigation (a P2's own note left out)."""
     reasons = [r for r in item.reasons if r != "P2: tracked, does not block"]

@@ -269,6 +269,19 @@ def test_packet_without_a_decision_says_so(nogo, run_gate):
     assert "Blocking:" in section(text, "## Scorecard")
 
 
+def test_packet_at_a_moment_shows_only_the_decision_in_force_then(go, run_gate):
+    """Before the GO was taken the packet has no meeting to show; from then on it shows the GO's."""
+    before = packet(run_gate, go, "--at", iso(EXAMPLE.decided_at - timedelta(hours=1)))
+    assert "no go/no-go decision recorded" in section(before, "## Scorecard")
+    assert section(before, "## Go/no-go meeting record").strip() == "No decision recorded yet."
+    assert GO_DECISION not in before
+    after = packet(run_gate, go, "--at", iso(EXAMPLE.decided_at + timedelta(hours=1)))
+    meeting = section(after, "## Go/no-go meeting record")
+    assert f"- record: `{GO_DECISION}` — **GO**, window primary, release tag {TAG}" in meeting
+    assert f"decided {DECIDED_AT}" in meeting
+    assert "no go/no-go decision recorded" not in after
+
+
 @pytest.mark.parametrize("name", ["go", "no-go"])
 def test_packet_is_deterministic(tmp_path, run_gate, name):
     repo = copy_example(tmp_path, name)

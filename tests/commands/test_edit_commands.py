@@ -18,11 +18,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.helpers import (
+    AREAS,
     AT,
     ATTENDEES,
     EXAMPLE,
+    GO_DECISION,
     MANIFEST,
     Run,
     copy_example,
@@ -737,6 +740,92 @@ def test_decide_go_without_a_window_is_a_usage_error(tmp_path, cli):
     assert result.code == 2
     assert "window" in result.err
     assert "internal error" not in result.err
+
+
+def _record_name(at: str, verdict: str) -> str:
+    """Where `gate decide --at AT` writes: decisions/<date>T<HHMMSS>-<verdict>.yaml."""
+    return f"decisions/{at[:10]}T{at[11:13]}{at[14:16]}{at[17:19]}-{verdict}.yaml"
+
+
+def _dry_run_record(out: str, name: str) -> str:
+    """The record `gate decide --dry-run` shows, after its one header line naming the file."""
+    header, record = out.split("\n", 1)
+    assert header == f"# {name} (dry run: not written)"
+    return record
+
+
+def test_decide_dry_run_shows_the_record_and_writes_nothing(tmp_path, cli, check):
+    repo = copy_example(tmp_path, decisions=False)
+    before = snapshot(repo)
+    result = _decide(cli, repo, "--decision", "GO", "--window", "primary", "--dry-run")
+    assert result.code == 0, result.err
+    name = _record_name(AT, "go")
+    shown = yaml.safe_load(_dry_run_record(result.out, name))
+    assert (shown["decision"], shown["window"], shown["decided_at"]) == ("GO", "primary", AT)
+    attendees = [dict(zip(("role", "login"), a.split("=", 1), strict=True)) for a in ATTENDEES]
+    assert shown["meeting"]["attendees"] == attendees
+    _, card = check(repo)  # the state the record would be taken on
+    assert (shown["scorecard_sha256"], shown["manifest_sha256"]) == (card["scorecard_sha256"], card["manifest_sha256"])
+    assert snapshot(repo) == before
+    assert list((repo / "decisions").glob("*")) == []
+    # What it showed is exactly what the real run writes.
+    assert _decide(cli, repo, "--decision", "GO", "--window", "primary").code == 0
+    assert (repo / name).read_text(encoding="utf-8") == _dry_run_record(result.out, name)
+
+
+def test_decide_keeps_the_note_in_the_meeting_record(tmp_path, cli):
+    repo = copy_example(tmp_path, "no-go")
+    note = "Re-run the dispute workflow test after the escrow fix; owner fin-lead-dora"
+    shown = _decide(cli, repo, "--decision", "NO-GO", "--note", note, "--dry-run")
+    assert shown.code == 0, shown.err
+    assert yaml.safe_load(_dry_run_record(shown.out, _record_name(AT, "no-go")))["meeting"]["notes"] == note
+    result = _decide(cli, repo, "--decision", "NO-GO", "--note", note)
+    assert result.code == 0, result.err
+    written = yaml.safe_load((repo / _record_name(AT, "no-go")).read_text(encoding="utf-8"))
+    assert written["meeting"]["notes"] == note
+
+
+def test_two_decisions_in_the_same_second_never_overwrite(tmp_path, cli):
+    """The record is named to the second: a second decision within it gets its own file."""
+    repo = copy_example(tmp_path, decisions=False)
+    first = _decide(cli, repo, "--decision", "GO", "--window", "primary", "--note", "first", "--at", AT[:-1] + ".2Z")
+    second = _decide(cli, repo, "--decision", "GO", "--window", "backup", "--note", "second", "--at", AT[:-1] + ".7Z")
+    assert (first.code, second.code) == (0, 0), first.err + second.err
+    name = _record_name(AT, "go")
+    other = name.replace("-go.yaml", "-go-2.yaml")
+    assert first.out == f"{name}: GO\n"
+    assert second.out == f"{other}: GO\n"
+    assert sorted(p.name for p in (repo / "decisions").iterdir()) == sorted([Path(name).name, Path(other).name])
+    kept = {n: yaml.safe_load((repo / n).read_text(encoding="utf-8")) for n in (name, other)}
+    assert (kept[name]["window"], kept[name]["meeting"]["notes"]) == ("primary", "first")
+    assert (kept[other]["window"], kept[other]["meeting"]["notes"]) == ("backup", "second")
+
+
+def test_decide_refuses_a_go_dated_before_the_signoffs_it_relies_on(tmp_path, cli):
+    repo = copy_example(tmp_path, decisions=False)
+    signed = {
+        area: utc(yaml.safe_load((repo / f"signoffs/{area}.yaml").read_text(encoding="utf-8"))["at"]) for area in AREAS
+    }
+    area, last = max(signed.items(), key=lambda kv: kv[1])
+    early = last - timedelta(minutes=1)
+    before = snapshot(repo)
+    result = _decide(cli, repo, "--decision", "GO", "--window", "primary", "--at", iso(early))
+    assert result.code == 1
+    assert "refusing to record GO: the gate computes NO-GO" in result.err
+    relies = f"before the {area} sign-off it relies on ({last:%Y-%m-%d %H:%M} UTC)"
+    assert f"dated {early:%Y-%m-%d %H:%M} UTC, {relies}" in result.err
+    assert snapshot(repo) == before
+
+
+@pytest.mark.parametrize("minutes", [0, -60])
+def test_decide_refuses_a_decision_not_after_the_latest_record(tmp_path, cli, minutes):
+    repo = copy_example(tmp_path)
+    before = snapshot(repo)
+    at = iso(EXAMPLE.decided_at + timedelta(minutes=minutes))
+    result = _decide(cli, repo, "--decision", "NO-GO", "--at", at)
+    assert result.code == 2
+    assert f"{GO_DECISION} was decided at {iso(EXAMPLE.decided_at)}: a new decision must come after it" in result.err
+    assert snapshot(repo) == before
 
 
 # ---- gate evidence verify ----------------------------------------------------------------------------
