@@ -992,7 +992,7 @@ def _github_parsers(sub: Any) -> None:
         "who owns each path (the last matching rule wins)",
         "gate codeowners owners signoffs/security.yaml",
     )
-    owners.add_argument("paths", nargs="+", metavar="PATH")
+    owners.add_argument("paths", nargs="+", metavar="PATH", help="relative to the current folder, as git reads it")
     owners.add_argument("--file", type=Path, default=None, help="this CODEOWNERS file instead of the repository's")
     lint = _command(
         co,

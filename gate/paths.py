@@ -149,6 +149,29 @@ def resolve_inside(root: Path, path: str) -> Path:
     return target
 
 
+def from_here(root: Path, path: str) -> str:
+    """`path` as given on the command line, as a path relative to the repository `root`.
+
+    Relative paths are taken from the current folder, as git takes them, so `../../signoffs/x.yaml`
+    from `evidence/security` names `signoffs/x.yaml`. From outside the repository (`--repo` naming it
+    from elsewhere) the current folder is no part of the launch, so they are taken from its root.
+    The path need not exist (who would own a new file?). PathEscape when it leaves the repository.
+    """
+    real_root = os.path.realpath(root)
+    here = os.getcwd()
+    inside = here == real_root or here.startswith(real_root + os.sep)
+    full = os.path.normpath(os.path.join(here if inside else real_root, path))
+    rel = os.path.relpath(full, real_root)
+    if rel == ".." or rel.startswith(".." + os.sep):
+        # Lexically outside, yet maybe inside through a symlink (an absolute path by another route).
+        rel = os.path.relpath(os.path.realpath(full), real_root)
+    if rel == ".." or rel.startswith(".." + os.sep):
+        raise PathEscape(f"{path} is outside the repository {root}")
+    if rel == ".":
+        raise PathEscape(f"{path} is the repository itself: name a file or folder in it")
+    return rel.replace(os.sep, "/")
+
+
 def find_root(start: Path, *, explicit: bool, marker: str = "checklist.yaml") -> Path:
     """The launch repository: `start` itself when named explicitly (`--repo`), else the nearest folder
     at or above `start` holding `marker` (checklist.yaml), as git finds its work tree."""

@@ -34,7 +34,7 @@ from gate.errors import GateFailed, InputErrors
 from gate.evidence.digests import sha256sums
 from gate.evidence.hashing import LFS_HINT, Progress, Tally, describe, lfs_pointer, sha256_bytes, workers
 from gate.evidence.integrity import as_recorded
-from gate.launch import artifact_error, load_unhashed
+from gate.launch import artifact_error, load_unhashed, refuse_launch_file
 from gate.load import CHECKLIST, DECISIONS, MANIFEST, SIGNOFFS, Loaded
 from gate.model import Artifact
 from gate.paths import Opener, PathEscape, read_inside
@@ -81,8 +81,10 @@ class ArchiveWritten:
 
 def write_archive(repo: Path, out: Path, progress: Progress | None = None) -> ArchiveWritten:
     """Write the archive of the launch at `repo` to `out`, atomically; `progress(done, total)` hears of
-    the bytes archived. Refused (GateFailed), with nothing written, when evidence does not match."""
+    the bytes archived. Refused, with nothing written, when evidence does not match (GateFailed) or `out`
+    is one of the launch's own files (UsageError)."""
     loaded = load_unhashed(repo)
+    refuse_launch_file(repo, loaded, out, writing="the archive", elsewhere="(another OUT.tar.gz)")
     _refuse_unmatched(repo, loaded)
     members = plan(repo, loaded)
     advance = Tally(sum(m.size for m in members), progress) if progress else None

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from gate.errors import UsageError
 from gate.github.codeowners import LOCATIONS, Codeowners, Problem, find_codeowners
+from gate.paths import from_here
 
 
 @dataclass(frozen=True)
@@ -53,13 +54,14 @@ def read_codeowners(repo: Path, path: Path | None = None) -> tuple[str, Codeowne
 
 
 def owners(repo: Path, paths: list[str], codeowners_file: Path | None = None) -> OwnersReport:
-    """Who owns each path, as GitHub decides it (the last matching rule wins)."""
+    """Who owns each path (relative to the current folder, see `from_here`), as GitHub decides it
+    (the last matching rule wins)."""
     name, co = read_codeowners(repo, codeowners_file)
     matches = []
     for path in paths:
         try:
-            match = co.match(path)
-        except ValueError as exc:
+            match = co.match(from_here(repo, path))
+        except ValueError as exc:  # PathEscape is one
             raise UsageError(str(exc)) from None
         matches.append(PathOwners(match.path, list(match.owners), match.rule.line if match.rule else None))
     return OwnersReport(name, matches)

@@ -17,7 +17,7 @@ from gate.commands.evidence import add, choose_id
 from gate.comms import DRAFTS_ID, STATUS_ITEM, Draft, find_template, launch_values, parse_vars, render, window_in_force
 from gate.edit import write_atomic
 from gate.errors import UsageError
-from gate.launch import load_valid
+from gate.launch import load_valid, refuse_launch_file
 from gate.load import Loaded
 from gate.model import Item
 from gate.paths import resolve_inside
@@ -136,6 +136,10 @@ def _record(request: DraftRequest, loaded: Loaded, drafts: Sequence[Draft]) -> R
         path = resolve_inside(request.repo, rel)
     except ValueError as exc:
         raise UsageError(f"{rel}: {exc}") from None
+    # Only drafts this item recorded may be replaced (with --replace): an --id naming other evidence
+    # would write the drafts over it.
+    own = entry_id if known and item.id in known.items else None
+    refuse_launch_file(request.repo, loaded, path, writing="the drafts", elsewhere="with another --id", replacing=own)
     text = drafts_markdown(drafts)
     old = path.read_bytes() if path.is_file() else None
     changed = old != text.encode("utf-8")

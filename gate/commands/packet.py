@@ -11,7 +11,7 @@ from gate.decision import Evaluation, evaluate
 from gate.edit import write_atomic
 from gate.errors import UsageError
 from gate.evidence.digests import sha256_text
-from gate.launch import Checks, load_valid
+from gate.launch import Checks, load_valid, refuse_launch_file
 from gate.load import Loaded
 from gate.model import Command
 from gate.model.base import format_time
@@ -157,8 +157,8 @@ class PacketWritten:
 
 def write_packet(repo: Path, out: Path | None, at: datetime | None) -> PacketWritten:
     """Write the packet to `out` (any path; relative to the current folder), else where checklist.yaml
-    says (relative to the repository). A registered artifact is never overwritten: that would change
-    the evidence under a decision and stale its area."""
+    says (relative to the repository). A launch file or registered artifact is never overwritten: that
+    would change the launch, or the evidence under a decision and stale its area."""
     loaded, _ = load_valid(repo)
     if out is None:
         try:
@@ -167,14 +167,7 @@ def write_packet(repo: Path, out: Path | None, at: datetime | None) -> PacketWri
             raise UsageError(f"packet.location: {exc}") from None
     else:
         target = out.resolve()
-    registered = {(repo.resolve() / a.path).resolve(): a for a in loaded.manifest.artifacts}
-    artifact = registered.get(target.resolve())
-    if artifact is not None:
-        raise UsageError(
-            f"{artifact.path} is registered evidence ({artifact.id}): writing the packet there would change it"
-            " and stale its area. Write it elsewhere with --out FILE; to register a new version as evidence,"
-            f" then run `gate evidence add FILE --id {artifact.id} --item …`"
-        )
+    refuse_launch_file(repo, loaded, target, writing="the packet", elsewhere="with --out FILE")
     text = render_packet(repo, at)
     write_atomic(target, text)
     shown = target.relative_to(repo.resolve()).as_posix() if target.is_relative_to(repo.resolve()) else str(target)

@@ -20,7 +20,7 @@ from gate.comms import find_template, launch_values, parse_vars, render, window_
 from gate.decision import evaluate
 from gate.edit import dump_record, write_atomic
 from gate.errors import GateError, UsageError
-from gate.launch import load_valid
+from gate.launch import load_valid, refuse_launch_file
 from gate.load import DECISIONS
 from gate.model import Decision
 from gate.model.base import format_time
@@ -78,7 +78,10 @@ def parse_match(options: Sequence[str]) -> dict[Family, dict[str, str]]:
 
 def rules(request: RulesRequest) -> RulesFile:
     """The rule file for the launch's criteria; written to `request.out` when given."""
-    rollback = load_valid(request.repo)[0].checklist.rollback
+    loaded = load_valid(request.repo)[0]
+    if request.out is not None:
+        refuse_launch_file(request.repo, loaded, request.out, writing="the rules", elsewhere="with --out FILE")
+    rollback = loaded.checklist.rollback
     match = parse_match(request.match)
     text = render_rules(rollback, match=match)
     if request.out is not None:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.helpers import ROOT
+from tests.helpers import ROOT, copy_example
 
 CODEOWNERS = (ROOT / ".github" / "CODEOWNERS").read_text()
 AREA_TEAMS = ["@virtengine/security", "@virtengine/compliance", "@virtengine/sre", "@virtengine/finance"]
@@ -147,3 +147,51 @@ def test_lint_reports_every_problem_at_once(run_gate, repo_copy):
     finance = line_of(CODEOWNERS, "/signoffs/finance-billing.yaml")
     expected = [(end + 1, 1), (end + 2, 10), (end + 3, 6), (end + 4, 14), (finance, 1)]
     assert [line.split(": ", 1)[0] for line in lines[:-1]] == [f"CODEOWNERS:{n}:{c}" for n, c in expected]
+
+
+# ---- paths on the command line are relative to the current folder, as git reads them ----------------
+
+
+@pytest.fixture
+def in_security_evidence(tmp_path, monkeypatch):
+    """A copy of examples/go with the project's CODEOWNERS, the current folder its evidence/security."""
+    launch = copy_example(tmp_path)
+    (launch / ".github").mkdir()
+    (launch / ".github" / "CODEOWNERS").write_text(CODEOWNERS)
+    monkeypatch.chdir(launch / "evidence" / "security")
+    return launch
+
+
+def test_owners_of_paths_named_from_a_subfolder(run_gate, in_security_evidence):
+    paths = ("../../signoffs/security.yaml", "threat-model.md", str(in_security_evidence / "checklist.yaml"))
+    code, out, err = run_gate("codeowners", "owners", *paths, "--format", "json")
+
+    assert code == 0, err
+    assert json.loads(out)["paths"] == [
+        {
+            "path": "signoffs/security.yaml",
+            "owners": ["@virtengine/security"],
+            "line": line_of(CODEOWNERS, "/signoffs/security.yaml"),
+        },
+        {
+            "path": "evidence/security/threat-model.md",
+            "owners": ["@virtengine/release-managers"],
+            "line": line_of(CODEOWNERS, "/evidence/"),
+        },
+        {"path": "checklist.yaml", "owners": ["@virtengine/release-managers"], "line": line_of(CODEOWNERS, "*")},
+    ]
+
+
+@pytest.mark.parametrize("path", ["../../../elsewhere.yaml", "/etc/passwd"])
+def test_owners_refuses_a_path_outside_the_repository(run_gate, in_security_evidence, path):
+    code, out, err = run_gate("codeowners", "owners", path)
+
+    assert (code, out) == (2, "")
+    assert f"{path} is outside the repository" in err
+
+
+def test_lint_reads_the_file_named_from_a_subfolder(run_gate, in_security_evidence):
+    code, out, err = run_gate("codeowners", "lint", "../../.github/CODEOWNERS")
+
+    assert code == 0, err
+    assert out == "../../.github/CODEOWNERS: 0 problem(s)\n"
