@@ -136,9 +136,11 @@ def refuse_launch_file(
     repo: Path, loaded: Loaded, out: Path, *, writing: str, elsewhere: str, replacing: str | None = None
 ) -> None:
     """UsageError (before anything is written) when writing `writing` to `out` would replace one of the
-    launch's own files: every command that writes where it is told asks this first."""
+    launch's own files, or is a folder: every command that writes where it is told asks this first."""
     found = launch_file(repo, loaded, out, replacing=replacing)
     if found is None:
+        if out.is_dir():
+            raise UsageError(f"{out} is a folder: name the file to write {writing} to")
         return
     if found.artifact_id is None:
         raise UsageError(f"{found}: writing {writing} there would change the launch. Write it elsewhere {elsewhere}")

@@ -105,3 +105,12 @@ def test_ordinary_outputs_are_still_written(cli: GateRunner, launch: Path, tmp_p
     run = cli(*COMMANDS[command]("./my-output"))  # inside the launch, but none of its own files
     assert run.code == 0, run.err
     assert (launch / "my-output").read_bytes() == outside.read_bytes()
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_a_folder_as_the_output_is_a_usage_error(cli: GateRunner, launch: Path, tmp_path: Path, command: str) -> None:
+    """`gate archive .` was an internal error (exit 3); a folder is named where a file is wanted."""
+    run = cli(*COMMANDS[command]("."))
+    assert run.code == 2, run.err
+    assert " is a folder: name the file to write " in run.err
+    assert "Traceback" not in run.err
