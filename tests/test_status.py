@@ -12,7 +12,7 @@ import sys
 
 from jsonschema import Draft202012Validator
 
-from tests.helpers import AT, ROOT, copy_example
+from tests.helpers import AT, FROZEN_LAUNCH, ROOT, copy_example
 
 
 def test_the_verdict_and_countdown_come_first(tmp_path, cli):
@@ -104,3 +104,19 @@ def test_lines_fit_the_terminal(tmp_path):
     env = {**os.environ, "NO_COLOR": "1"}
     out = _on_a_terminal(["status", "--repo", str(repo), "--at", AT], env, columns=80)
     assert max(len(line) for line in out.replace("\r", "").splitlines()) <= 80
+
+
+def test_fix_commands_are_never_cut_to_fit(tmp_path):
+    """On a narrow terminal a long fix goes on over lines ending in ` \\` (what a shell reads as one
+    command), never cut off with an ellipsis: every command of the wide view is in the narrow one."""
+    env = {**os.environ, "NO_COLOR": "1"}
+    argv = ["status", "--repo", str(FROZEN_LAUNCH)]  # a launch just begun: dozens of fixes
+    wide = _on_a_terminal(argv, env, columns=400).replace("\r", "")
+    narrow = _on_a_terminal(argv, env, columns=60).replace("\r", "")
+    assert max(len(line) for line in narrow.splitlines() if " " in line.strip()) <= 60
+    joined = " ".join(narrow.replace(" \\\n", " ").split())
+    fixes = [line.split("→ ", 1)[1].split("   (")[0] for line in wide.splitlines() if "→ " in line]
+    commands = ["gate " + f.rpartition(": gate ")[2] if ": gate " in f else f for f in fixes]
+    assert len([c for c in commands if len(c) > 60]) >= 5  # long enough to need more than one line
+    for command in commands:
+        assert " ".join(command.split()) in joined, command

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import textwrap
 from dataclasses import dataclass, field
 
 from gate.comms import DRAFTS_ID, STATUS_ITEM
@@ -75,7 +76,8 @@ def status(report: StatusReport, width: int | None = None) -> str:
         for group in groups:
             out += ["", f"  {group.title}"]
             for blocker in group.blockers:
-                out += [f"    {BLOCK} {blocker.text}", *(f"      {FIX} {fix}" for fix in blocker.fixes)]
+                out.append(f"    {BLOCK} {blocker.text}")
+                out += [line for fix in blocker.fixes for line in fix_lines(f"      {FIX} ", fix, width)]
         out.append("")
     warned = [i for i in card.items if i.state == "WARN"]
     if warned:
@@ -110,6 +112,41 @@ def _why(item: ItemResult) -> str:
 
 def terminal_width() -> int:
     return shutil.get_terminal_size((120, 24)).columns
+
+
+def fix_lines(prefix: str, fix: str, width: int | None) -> list[str]:
+    """A fix as lines that fit `width` with its command never cut (a cut command fixes nothing): words
+    of a sentence before the command wrap; the command goes on over lines ending in ` \\`, as a shell
+    reads it; what it is for (the text in parentheses after it) goes last, shortened if it must be."""
+    if width is None or len(prefix) + len(fix) <= width:
+        return [prefix + fix]
+    indent = " " * len(prefix)
+    body, sep, note = fix.partition("   (")
+    sentence, colon, command = body.rpartition(": gate ")
+    lines = textwrap.wrap(sentence + ":", width, initial_indent=prefix, subsequent_indent=indent) if colon else []
+    line, fresh = (indent if lines else prefix), True
+    for word in _option_words("gate " + command if colon else body):
+        if not fresh and len(line) + 1 + len(word) + 2 > width:
+            lines.append(line + " \\")
+            line = f"{indent}  {word}"
+        else:
+            line = line + word if fresh else f"{line} {word}"
+        fresh = False
+    lines.append(line)
+    if sep:
+        lines.append(_fit(f"{indent}  ({note}", width))
+    return lines
+
+
+def _option_words(command: str) -> list[str]:
+    """The command's words, each `--option` kept with its value so a line never ends between them."""
+    out: list[str] = []
+    for word in command.split(" "):
+        if out and out[-1].startswith("--") and " " not in out[-1] and not word.startswith("-"):
+            out[-1] += " " + word
+        else:
+            out.append(word)
+    return out
 
 
 def _fit(line: str, width: int | None) -> str:
