@@ -120,12 +120,16 @@ def _checks(facts: Facts, branch: str, app: int | None) -> list[Finding]:
                     " workflow of a pull request can post a check of that name",
                 )
             )
-    strict = any(r.strict for r in facts.rules if r.type == "required_status_checks") or bool(
-        facts.protection and facts.protection.strict
-    )
-    if not strict and not any(r.type == "merge_queue" for r in facts.rules):
+    if not any(r.type == "merge_queue" for r in facts.rules):
+        # Up-to-date branches are not enough: a verdict given before the freeze, or before a review was
+        # dismissed, stays green until something re-runs it, and the clock's schedule can be late or
+        # disabled. The queue judges every merge on its own commit at the moment it merges.
         out.append(
-            Finding(branch, "neither a merge queue nor up-to-date branches: what merges was not what was judged")
+            Finding(
+                branch,
+                "no merge queue: a verdict given earlier (before the freeze began, before a review was"
+                " dismissed) can merge without a fresh one",
+            )
         )
     return out
 

@@ -117,6 +117,12 @@ def edit_rule(state: State, kind: str, **parameters: Any) -> None:
             "environment gate: is not restricted to the branch main alone",
         ),
         (
+            lambda s: s.rulesets[0]["rules"].remove(
+                next(r for r in s.rulesets[0]["rules"] if r["type"] == "merge_queue")
+            ),
+            "main: no merge queue: a verdict given earlier (before the freeze began",
+        ),
+        (
             lambda s: s.rulesets[1]["conditions"]["ref_name"].update(exclude=["refs/tags/mainnet-v1*"]),
             "tags: no active tag ruleset covers refs/tags/mainnet-*",
         ),
@@ -152,6 +158,7 @@ def edit_rule(state: State, kind: str, **parameters: Any) -> None:
         "bypass",
         "tag-bypass",
         "env-branches",
+        "merge-queue",
         "tag-exclude",
         "bypass-unreadable",
         "tag-bypass-unreadable",
