@@ -753,7 +753,7 @@ def _launch_parsers(sub: Any) -> None:
         default="generic",
         help="generic: a product or service launch (default); cosmos-mainnet: a Cosmos SDK chain's mainnet",
     )
-    it.add_argument("--org", default="my-org", help="GitHub organisation owning the area teams")
+    it.add_argument("--org", required=True, help="GitHub organisation owning the area teams (their CODEOWNERS)")
     it.add_argument(
         "--gate-action",
         default=None,

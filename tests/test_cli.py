@@ -233,7 +233,7 @@ def test_json_of_the_recording_commands_matches_their_schemas(tmp_path, cli):
 
 
 def test_json_of_init_and_owners_matches_their_schemas(tmp_path, cli):
-    made = cli("init", tmp_path / "new", "--name", "New", "--network", "testnet", "--format", "json")
+    made = cli("init", tmp_path / "new", "--name", "New", "--network", "testnet", "--org", "acme", "--format", "json")
     assert made.code == 0, made.err
     _assert_matches("init", made.out)
     owners = cli("codeowners", "owners", "decisions/x.yaml", "--repo", ROOT, "--format", "json")

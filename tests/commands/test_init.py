@@ -129,7 +129,7 @@ def test_init_twice_is_refused_and_changes_nothing(launch, run_gate):
     signoff = launch / "signoffs/security.yaml"
     signoff.write_text(signoff.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
     before = {rel: (launch / rel).read_bytes() for rel in files_under(launch)}
-    code, out, err = run_gate("init", launch, "--name", "Other", "--network", "devnet")
+    code, out, err = run_gate("init", launch, "--name", "Other", "--network", "devnet", "--org", "other")
     assert code == 2
     assert "already holds a launch" in err
     assert out == ""
@@ -145,9 +145,14 @@ def test_invalid_org_is_refused(tmp_path, run_gate, org):
     assert not target.exists()
 
 
-def test_name_and_network_are_required(tmp_path, run_gate):
-    assert run_gate("init", tmp_path / "x", "--network", NETWORK)[0] == 2
-    assert run_gate("init", tmp_path / "x", "--name", NAME)[0] == 2
+def test_name_network_and_org_are_required(tmp_path, run_gate):
+    """Without --org the teams were @my-org/…: CODEOWNERS naming teams that do not exist, which no
+    check reported."""
+    assert run_gate("init", tmp_path / "x", "--network", NETWORK, "--org", ORG)[0] == 2
+    assert run_gate("init", tmp_path / "x", "--name", NAME, "--org", ORG)[0] == 2
+    code, _, err = run_gate("init", tmp_path / "x", "--name", NAME, "--network", NETWORK)
+    assert code == 2
+    assert "--org" in err
     assert not (tmp_path / "x").exists()
 
 
@@ -307,7 +312,7 @@ def test_init_works_from_any_folder(tmp_path, run_gate, monkeypatch):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
-    code, _, err = run_gate("init", "../launch", "--name", NAME, "--network", NETWORK)
+    code, _, err = run_gate("init", "../launch", "--name", NAME, "--network", NETWORK, "--org", ORG)
     assert (code, err) == (0, "")
     assert checklist(tmp_path / "launch").launch.name == NAME
     assert run_gate("check", "--repo", tmp_path / "launch")[0] == 0
@@ -350,7 +355,9 @@ def test_the_wheel_carries_the_templates_and_init_runs_from_it(tmp_path):
 
     assert python("-c", "import gate; print(gate.__file__)").stdout.startswith(str(tmp_path / "site"))
     for template in TEMPLATES:
-        done = python("-m", "gate", "init", template, "--name", NAME, "--network", NETWORK, "--template", template)
+        done = python(
+            "-m", "gate", "init", template, "--name", NAME, "--network", NETWORK, "--org", ORG, "--template", template
+        )
         assert done.returncode == 0, done.stderr
         assert f"template: {template}" in done.stdout
         assert (run / template / "checklist.yaml").is_file()
