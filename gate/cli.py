@@ -578,6 +578,20 @@ def _shared(formats: Sequence[str] = TEXT_JSON, *, repo: bool = True) -> argpars
     return p
 
 
+def _group(sub: Any, name: str, summary: str, example: str) -> argparse.ArgumentParser:
+    """A command group (`gate evidence ACTION`): its help shows an example and the exit codes, and the
+    shared options are taken between the group and its action too (`gate evidence --repo X ls`)."""
+    group: argparse.ArgumentParser = sub.add_parser(
+        name,
+        help=summary,
+        description=summary[0].upper() + summary[1:] + ".",
+        epilog=f"example:\n  {example}\n\n{EXIT_CODES}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[_shared()],
+    )
+    return group
+
+
 # Building every command's parser cost tens of milliseconds a run (each help string a gettext lookup
 # that searches the disk for catalogs, each command copying its parent parser), paid by every
 # pre-commit hook: `build_parser(path)` builds in full only the command on `path` (what argv names,
@@ -811,7 +825,12 @@ def _plan_parsers(sub: Any) -> None:
 
 
 def _evidence_parsers(sub: Any) -> None:
-    group = sub.add_parser("evidence", help="add, capture and verify evidence", description="Evidence commands.")
+    group = _group(
+        sub,
+        "evidence",
+        "add, capture and verify evidence",
+        "gate evidence add report.pdf --item B-security --id vuln-scan   |   gate evidence ls --stale",
+    )
     ev = group.add_subparsers(dest="evidence_command", required=True, metavar="ACTION", parser_class=_Parser)
     add = _command(
         ev,
@@ -983,7 +1002,12 @@ def _github_parsers(sub: Any) -> None:
     rl.add_argument("--archive", type=Path, default=None, metavar="FILE", help="its digest goes in the release")
     rl.add_argument("--at", type=_time, default=None, help="judge as of this UTC time (default: now; rehearsals)")
     _github_app_parsers(sub, github_options)
-    group = sub.add_parser("codeowners", help="who owns a path; lint CODEOWNERS as GitHub reads it")
+    group = _group(
+        sub,
+        "codeowners",
+        "who owns a path; lint CODEOWNERS as GitHub reads it",
+        "gate codeowners owners signoffs/security.yaml   |   gate codeowners lint",
+    )
     co = group.add_subparsers(dest="codeowners_command", required=True, metavar="ACTION", parser_class=_Parser)
     owners = _command(
         co,
@@ -1005,7 +1029,12 @@ def _github_parsers(sub: Any) -> None:
 
 
 def _github_app_parsers(sub: Any, github_options: Callable[[argparse.ArgumentParser], None]) -> None:
-    group = sub.add_parser("github", help="the verdicts GitHub requires, and the settings they rely on")
+    group = _group(
+        sub,
+        "github",
+        "the verdicts GitHub requires, and the settings they rely on",
+        "gate github doctor --github acme/launch",
+    )
     gh = group.add_subparsers(dest="github_command", required=True, metavar="ACTION", parser_class=_Parser)
     ju = _command(
         gh,
@@ -1043,7 +1072,12 @@ MATCH_HELP = "a label matcher for one metric family (chain: CometBFT's; applicat
 
 
 def _rollback_parsers(sub: Any) -> None:
-    group = sub.add_parser("rollback", help="rollback criteria as Prometheus rules; watch them live")
+    group = _group(
+        sub,
+        "rollback",
+        "rollback criteria as Prometheus rules; watch them live",
+        "gate rollback rules --out launch-rollback.yml   |   gate rollback watch --prometheus http://127.0.0.1:9090",
+    )
     rb = group.add_subparsers(dest="rollback_command", required=True, metavar="ACTION", parser_class=_Parser)
     rr = _command(
         rb,
@@ -1073,7 +1107,12 @@ def _rollback_parsers(sub: Any) -> None:
 
 
 def _comms_parsers(sub: Any) -> None:
-    group = sub.add_parser("comms", help="status-page drafts from the checklist's templates")
+    group = _group(
+        sub,
+        "comms",
+        "status-page drafts from the checklist's templates",
+        "gate comms draft scheduled-maintenance --var 'IMPACT=read-only for 30 minutes'",
+    )
     cm = group.add_subparsers(dest="comms_command", required=True, metavar="ACTION", parser_class=_Parser)
     dr = _command(
         cm,

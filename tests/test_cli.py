@@ -360,3 +360,19 @@ def test_long_work_shows_its_progress_on_a_terminal(tmp_path, command, label):
     assert shown.endswith("\r\x1b[K")  # the line is cleared when the work ends
     assert not _on_a_terminal([*argv, "--quiet"], env)
     assert not _on_a_terminal(argv, {**env, "CI": "true"})
+
+
+@pytest.mark.parametrize("group", ["evidence", "codeowners", "github", "rollback", "comms"])
+def test_a_group_takes_the_shared_options_and_its_help_shows_an_example_and_the_exit_codes(cli, group):
+    shown = cli(group, "--help")
+    assert shown.code == 0
+    assert "example:\n  gate " + group in shown.out
+    assert "exit codes:" in shown.out
+    assert "--repo" in shown.out
+
+
+def test_shared_options_between_a_group_and_its_action(cli, tmp_path):
+    repo = copy_example(tmp_path)
+    listed = cli("evidence", "--repo", repo, "--format", "json", "ls", "--item", "B-security")
+    assert listed.code == 0, listed.err
+    assert json.loads(listed.out)["entries"][0]["id"] == "threat-model"

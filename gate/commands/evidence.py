@@ -176,7 +176,7 @@ def relative(repo: Path, path: Path) -> str:
     try:
         rel = absolute.resolve().relative_to(repo.resolve()).as_posix()
     except ValueError:
-        raise UsageError(f"{path} is not inside the repository {repo}") from None
+        raise UsageError(f"{path} is not inside the launch repository ({repo.resolve()})") from None
     problem = check_relative(rel)
     if problem:
         raise UsageError(f"{path}: {problem}")
