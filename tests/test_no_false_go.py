@@ -371,6 +371,8 @@ def _add_mitigation(repo: Path, cli) -> None:
 
 def _change_team(repo: Path, cli) -> None:
     replace_once(repo / CHECKLIST, 'team: "@virtengine/compliance"\n', 'team: "@virtengine/legal"\n')
+    # The roster moves with it: a roster under a team nothing names is an input error.
+    replace_once(repo / CHECKLIST, '  "@virtengine/compliance":\n', '  "@virtengine/legal":\n')
 
 
 def _change_roster(repo: Path, cli) -> None:
