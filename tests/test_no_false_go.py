@@ -11,8 +11,9 @@ Threat -> test (each on a copy of examples/go, asserting the exit code and the t
 - a record without quorum (GO or NO-GO, in force or not, one person for two roles) ->
   test_a_record_without_its_quorum_is_not_a_decision, test_decide_refuses_one_person_for_two_roles,
   test_an_invalid_record_makes_the_verdict_no_go
-- `signoffs/<area>.yml` and other spellings shadowing a sign-off or a decision ->
-  test_one_spelling_per_launch_file
+- `signoffs/<area>.yml` and other spellings shadowing a sign-off or a decision, or a hidden one
+  (`decisions/.nogo.yaml`) going unread -> test_one_spelling_per_launch_file, test_a_hidden_no_go_is_named_not_skipped,
+  test_an_empty_gitkeep_is_the_one_other_file_allowed
 - weakening an area's rules after approval (P0 -> P2, a dropped requirement, an N/A, a mitigation, the
   team, the roster) -> test_weakening_the_rules_stales_exactly_that_area; the control that a change no
   area approves stales nothing -> test_a_change_no_area_approves_stales_nothing_but_breaks_the_go; and
@@ -325,7 +326,22 @@ SPELLINGS = {
     "second-signoff-for-an-area": (_second_security_signoff, SECURITY),
     "decision-yml": (lambda r: _copy(r, GO_DECISION, "decisions/x.yml"), None),
     "decision-upper-case-extension": (lambda r: _copy(r, GO_DECISION, "decisions/x.YAML"), None),
+    # Hidden files: nobody sees them in a listing, and the gate skipped them (a committed NO-GO unread).
+    "hidden-decision": (lambda r: _copy(r, GO_DECISION, "decisions/.nogo.yaml"), None),
+    "hidden-signoff": (lambda r: _copy(r, SECURITY, "signoffs/.security.yaml"), None),
+    "gitkeep-with-content": (lambda r: _write(r, "decisions/.gitkeep", "decision: NO-GO\n"), None),
+    "gitkeep-folder": (lambda r: _mkdir(r, "signoffs/.gitkeep"), None),
 }
+
+
+def _write(repo: Path, rel: str, text: str) -> str:
+    (repo / rel).write_text(text, encoding="utf-8")
+    return rel
+
+
+def _mkdir(repo: Path, rel: str) -> str:
+    (repo / rel).mkdir()
+    return rel
 
 
 @pytest.mark.parametrize("case", list(SPELLINGS))
@@ -340,6 +356,24 @@ def test_one_spelling_per_launch_file(tmp_path, cli, case):
     if other:
         assert other in line.split(": ", 1)[1]  # both files named
     assert "Traceback" not in result.err
+
+
+def test_an_empty_gitkeep_is_the_one_other_file_allowed(tmp_path, cli):
+    """`gate init` keeps decisions/ in git with an empty .gitkeep: that stays quiet."""
+    repo = copy_example(tmp_path)
+    for folder in ("decisions", "signoffs"):
+        (repo / folder / ".gitkeep").write_bytes(b"")
+    result = cli("check", "--repo", repo, "--at", AT, "--require-go")
+    assert result.code == 0, result.out
+
+
+def test_a_hidden_no_go_is_named_not_skipped(tmp_path, cli):
+    repo = copy_example(tmp_path)
+    stray = write_record(repo, ".nogo", "NO-GO", EXAMPLE.decided_at + timedelta(minutes=5))
+    result = cli("check", "--repo", repo, "--at", AT, "--require-go")
+    assert result.code == 2
+    assert f"{stray}:1:1: decisions/ holds only <name>.yaml files" in result.out
+    assert "a hidden file would go unread (only an empty .gitkeep may be there)" in result.out
 
 
 # ---- 3. weakening the rules after approval -----------------------------------------------------------
