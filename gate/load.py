@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -207,7 +208,17 @@ def _misnamed(folder: str, name: str, names: list[str]) -> str:
     stem = name.rsplit(".", 1)[0]
     twin = next((n for n in names if n != name and n.lower() == f"{stem.lower()}.yaml"), None)
     shadow = f": it would stand beside {folder}/{twin}" if twin else ""
-    return f"{folder}/ holds only <name>.yaml files (lower-case .yaml, one spelling per file){shadow}"
+    hidden = ": a hidden file would go unread (only an empty .gitkeep may be there)" if name.startswith(".") else ""
+    return f"{folder}/ holds only <name>.yaml files (lower-case .yaml, one spelling per file){shadow}{hidden}"
+
+
+def _keeps_folder(path: Path) -> bool:
+    """An empty `.gitkeep` (as `gate init` writes in decisions/): it keeps the folder in git, and says nothing."""
+    try:
+        info = path.lstat()
+    except OSError:
+        return False
+    return path.name == ".gitkeep" and stat.S_ISREG(info.st_mode) and info.st_size == 0
 
 
 # Records taken at the same moment: the stricter one is in force (last), whatever the files are named,
@@ -275,18 +286,19 @@ def _load_dir(
     documents: dict[str, Document],
     errors: list[InputError],
 ) -> list[tuple[str, M]]:
-    """Every `FOLDER/*.yaml`; any other entry (`.yml`, `.YAML`, a folder, a link out) is an error, so no
-    file can sit beside the canonical ones unread — or shadow them."""
+    """Every `FOLDER/<name>.yaml`; any other entry (`.yml`, `.YAML`, a folder, a link out, a hidden file
+    such as `.nogo.yaml`) is an error, so no file can sit beside the canonical ones unread — or shadow
+    them. Only an empty `.gitkeep` may be there too."""
     out: list[tuple[str, M]] = []
     base = root / folder
     if not base.is_dir():
         return out
     names = sorted(p.name for p in base.iterdir())
     for name in names:
-        if name.startswith("."):
-            continue  # .gitkeep and editors' own files are not launch files
+        if _keeps_folder(base / name):
+            continue
         rel = f"{folder}/{name}"
-        if not name.endswith(".yaml"):
+        if name.startswith(".") or not name.endswith(".yaml"):
             errors.append(InputError(Location(rel), _misnamed(folder, name, names)))
             continue
         doc, obj, errs = load_yaml(root, rel, model)

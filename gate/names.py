@@ -8,12 +8,15 @@ from collections.abc import Iterable
 from gate.errors import UsageError
 from gate.load import Loaded
 from gate.model.base import LOGIN
+from gate.placeholders import names_nobody
 
 
 def check_login(login: str, flag: str) -> None:
-    """Refuse what is not a GitHub login, naming the option it came from."""
+    """Refuse what is not a person's GitHub login (a placeholder neither), naming the option it came from."""
     if not LOGIN.match(login):
         raise UsageError(f"{flag} {login!r} is not a GitHub login")
+    if names_nobody(login):
+        raise UsageError(f"{flag} {login!r} is a placeholder, not a person: give the GitHub login of who it is")
 
 
 def check_roles(loaded: Loaded, roles: Iterable[str], flag: str) -> None:

@@ -15,7 +15,7 @@ from gate.model.base import LOGIN, parse_time
 from gate.model.checklist import MAX_P1_WARNINGS, Checklist
 from gate.model.scorecard import ItemResult, Missing, SignoffResult, State, Totals, Where
 from gate.model.signoff import Pinned
-from gate.placeholders import find_placeholders
+from gate.placeholders import find_placeholders, names_nobody
 from gate.rules import CHANNEL_RULES, RULE_SOURCES, RULES
 
 
@@ -146,7 +146,7 @@ def _na_gaps(checklist: Checklist, item: Item) -> list[str]:
     if not na.justification.strip() or find_placeholders(na.justification):
         gaps.append("it has no justification")
     who = na.accepted_by.strip().removeprefix("@")
-    if not who or find_placeholders(who) or not LOGIN.match(who):
+    if not who or names_nobody(who) or not LOGIN.match(who):
         gaps.append(f"who accepted it is not a GitHub login ({na.accepted_by!r})")
     else:
         team = next(a.team for a in checklist.areas if a.id == item.area)

@@ -11,8 +11,9 @@ Threat -> test (each on a copy of examples/go, asserting the exit code and the t
 - a record without quorum (GO or NO-GO, in force or not, one person for two roles) ->
   test_a_record_without_its_quorum_is_not_a_decision, test_decide_refuses_one_person_for_two_roles,
   test_an_invalid_record_makes_the_verdict_no_go
-- `signoffs/<area>.yml` and other spellings shadowing a sign-off or a decision ->
-  test_one_spelling_per_launch_file
+- `signoffs/<area>.yml` and other spellings shadowing a sign-off or a decision, or a hidden one
+  (`decisions/.nogo.yaml`) going unread -> test_one_spelling_per_launch_file, test_a_hidden_no_go_is_named_not_skipped,
+  test_an_empty_gitkeep_is_the_one_other_file_allowed
 - weakening an area's rules after approval (P0 -> P2, a dropped requirement, an N/A, a mitigation, the
   team, the roster) -> test_weakening_the_rules_stales_exactly_that_area; the control that a change no
   area approves stales nothing -> test_a_change_no_area_approves_stales_nothing_but_breaks_the_go; and
@@ -26,6 +27,10 @@ Threat -> test (each on a copy of examples/go, asserting the exit code and the t
   test_verify_tag_sees_a_no_go_hidden_from_git_archive, test_release_refuses_a_no_go_hidden_from_git_archive
 - N/A accepted by a placeholder or by someone off the area's roster -> test_na_accepted_by_a_placeholder_fails,
   test_na_accepted_by_someone_off_the_roster_fails, test_na_command_refuses_who_cannot_accept
+- `tbd`, `nobody` and other placeholders in any case as a person where no roster checks the team ->
+  test_na_command_refuses_a_placeholder_where_no_roster_would,
+  test_a_placeholder_approver_is_an_input_error_at_its_place,
+  test_a_placeholder_attendee_is_an_input_error_at_its_place, test_signoff_and_decide_refuse_a_placeholder_for_a_person
 - P0 C-rollback-criteria passing with a threshold or unit `gate rollback rules` refuses (NaN, infinity) ->
   test_a_rollback_criterion_the_compiler_refuses_is_an_input_error,
   test_a_rollback_criterion_the_compiler_refuses_never_gives_go
@@ -321,7 +326,22 @@ SPELLINGS = {
     "second-signoff-for-an-area": (_second_security_signoff, SECURITY),
     "decision-yml": (lambda r: _copy(r, GO_DECISION, "decisions/x.yml"), None),
     "decision-upper-case-extension": (lambda r: _copy(r, GO_DECISION, "decisions/x.YAML"), None),
+    # Hidden files: nobody sees them in a listing, and the gate skipped them (a committed NO-GO unread).
+    "hidden-decision": (lambda r: _copy(r, GO_DECISION, "decisions/.nogo.yaml"), None),
+    "hidden-signoff": (lambda r: _copy(r, SECURITY, "signoffs/.security.yaml"), None),
+    "gitkeep-with-content": (lambda r: _write(r, "decisions/.gitkeep", "decision: NO-GO\n"), None),
+    "gitkeep-folder": (lambda r: _mkdir(r, "signoffs/.gitkeep"), None),
 }
+
+
+def _write(repo: Path, rel: str, text: str) -> str:
+    (repo / rel).write_text(text, encoding="utf-8")
+    return rel
+
+
+def _mkdir(repo: Path, rel: str) -> str:
+    (repo / rel).mkdir()
+    return rel
 
 
 @pytest.mark.parametrize("case", list(SPELLINGS))
@@ -336,6 +356,24 @@ def test_one_spelling_per_launch_file(tmp_path, cli, case):
     if other:
         assert other in line.split(": ", 1)[1]  # both files named
     assert "Traceback" not in result.err
+
+
+def test_an_empty_gitkeep_is_the_one_other_file_allowed(tmp_path, cli):
+    """`gate init` keeps decisions/ in git with an empty .gitkeep: that stays quiet."""
+    repo = copy_example(tmp_path)
+    for folder in ("decisions", "signoffs"):
+        (repo / folder / ".gitkeep").write_bytes(b"")
+    result = cli("check", "--repo", repo, "--at", AT, "--require-go")
+    assert result.code == 0, result.out
+
+
+def test_a_hidden_no_go_is_named_not_skipped(tmp_path, cli):
+    repo = copy_example(tmp_path)
+    stray = write_record(repo, ".nogo", "NO-GO", EXAMPLE.decided_at + timedelta(minutes=5))
+    result = cli("check", "--repo", repo, "--at", AT, "--require-go")
+    assert result.code == 2
+    assert f"{stray}:1:1: decisions/ holds only <name>.yaml files" in result.out
+    assert "a hidden file would go unread (only an empty .gitkeep may be there)" in result.out
 
 
 # ---- 3. weakening the rules after approval -----------------------------------------------------------
@@ -372,6 +410,8 @@ def _add_mitigation(repo: Path, cli) -> None:
 
 def _change_team(repo: Path, cli) -> None:
     replace_once(repo / CHECKLIST, 'team: "@virtengine/compliance"\n', 'team: "@virtengine/legal"\n')
+    # The roster moves with it: a roster under a team nothing names is an input error.
+    replace_once(repo / CHECKLIST, '  "@virtengine/compliance":\n', '  "@virtengine/legal":\n')
 
 
 def _change_roster(repo: Path, cli) -> None:
@@ -756,7 +796,7 @@ def na_result(cli, repo: Path) -> dict[str, Any]:
     return item(card, "D-upgrade-runbook")
 
 
-@pytest.mark.parametrize("who", ["TBD", "@TBD", "TODO", "FIXME", "YYYY"])
+@pytest.mark.parametrize("who", ["TBD", "@TBD", "TODO", "FIXME", "YYYY", "tbd", "@Tba", "nobody", "Unknown", "n-a"])
 def test_na_accepted_by_a_placeholder_fails(tmp_path, cli, who):
     """With no roster for the team, only the placeholder rule can tell a name from a blank to fill in."""
     repo = copy_example(tmp_path, decisions=False)
@@ -797,6 +837,63 @@ def test_na_command_refuses_who_cannot_accept(tmp_path, cli, who):
     refused = cli("na", "D-upgrade-runbook", "--repo", repo, "--justification", "no upgrade", "--accepted-by", who)
     assert refused.code == 2
     assert "--accepted-by" in refused.err
+    assert snapshot(repo) == before
+
+
+# Placeholders in any case, and words that name nobody: none of them is a person who can accept or approve.
+NOBODY = ["tbd", "@TbD", "todo", "tba", "none", "nobody", "unknown", "someone", "n-a", "XXX"]
+
+
+@pytest.mark.parametrize("who", NOBODY)
+def test_na_command_refuses_a_placeholder_where_no_roster_would(tmp_path, cli, who):
+    """The SRE team has no roster here: only the placeholder rule stands between `tbd` and an N/A."""
+    repo = copy_example(tmp_path, decisions=False)
+    replace_once(repo / CHECKLIST, SRE_ROSTER, "")
+    before = snapshot(repo)
+    refused = cli("na", "D-upgrade-runbook", "--repo", repo, "--justification", "x", "--accepted-by", who)
+    assert refused.code == 2
+    assert f"--accepted-by {who.removeprefix('@')!r} is a placeholder, not a person" in refused.err
+    assert snapshot(repo) == before
+
+
+@pytest.mark.parametrize("who", ["tbd", "Nobody", "someone"])
+def test_a_placeholder_approver_is_an_input_error_at_its_place(tmp_path, cli, who):
+    repo = copy_example(tmp_path, decisions=False)
+    replace_once(repo / CHECKLIST, SECURITY_ROSTER, "")
+    replace_once(repo / SECURITY, "approver: sec-lead-ana\n", f"approver: {who}\n")
+    line = (repo / SECURITY).read_text(encoding="utf-8").splitlines().index(f"approver: {who}") + 1
+    code, card = judge(cli, repo)
+    assert code == 2
+    assert [(e["file"], e["line"], e["column"]) for e in card["errors"]] == [(SECURITY, line, 11)]
+    why = "is a placeholder, not a person: give the GitHub login of who it is"
+    assert card["errors"][0]["message"] == f"approver: {who!r} {why}"
+
+
+def test_a_placeholder_attendee_is_an_input_error_at_its_place(tmp_path, cli):
+    repo = copy_example(tmp_path, decisions=False)
+    attendees = [(r, "unknown" if r == "finance-lead" else u) for r, u in PEOPLE]
+    rel = write_record(repo, "2026-12-02T160000-go", "GO", EXAMPLE.decided_at, attendees=attendees, fields={})
+    text = (repo / rel).read_text(encoding="utf-8").splitlines()
+    line = text.index("  - role: finance-lead") + 2
+    code, card = judge(cli, repo)
+    assert code == 2
+    assert [(e["file"], e["line"], e["column"]) for e in card["errors"]] == [(rel, line, 12)]
+    assert "meeting.attendees[3].login: 'unknown' is a placeholder, not a person" in card["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("who", ["tbd", "TODO", "nobody"])
+def test_signoff_and_decide_refuse_a_placeholder_for_a_person(tmp_path, cli, who):
+    repo = copy_example(tmp_path, decisions=False)
+    for team in (SECURITY_ROSTER, SRE_ROSTER):
+        replace_once(repo / CHECKLIST, team, "")
+    before = snapshot(repo)
+    signoff = cli("signoff", "security", "--repo", repo, "--approve", "--by", who, "--at", AT)
+    assert signoff.code == 2
+    assert f"--by {who!r} is a placeholder, not a person" in signoff.err
+    attendees = tuple(f"{a.split('=')[0]}={who}" if a.startswith("ops-lead=") else a for a in ATTENDEES)
+    decided = decide(cli, repo, "NO-GO", EXAMPLE.decided_at, attendees)
+    assert decided.code == 2
+    assert f"--attendee {who!r} is a placeholder, not a person" in decided.err
     assert snapshot(repo) == before
 
 

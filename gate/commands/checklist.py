@@ -22,7 +22,7 @@ from gate.launch import load_valid
 from gate.load import CHECKLIST, Loaded, load_yaml
 from gate.model import Checklist
 from gate.model.base import LOGIN
-from gate.names import check_roles, did_you_mean
+from gate.names import check_login, check_roles, did_you_mean
 from gate.placeholders import find_placeholders
 from gate.score import all_items
 
@@ -119,8 +119,7 @@ def not_applicable(repo: Path, item_id: str, justification: str, accepted_by: st
     loaded, _ = load_valid(repo)
     path, item = _item_path(loaded, item_id)
     who = accepted_by.removeprefix("@")
-    if not LOGIN.match(who) or find_placeholders(who):
-        raise UsageError(f"--accepted-by {accepted_by!r} is not a GitHub login")
+    check_login(who, "--accepted-by")
     team = next(a.team for a in loaded.checklist.areas if a.id == item.area)
     members = [m.lower() for t, ms in loaded.checklist.roster.items() if t.lower() == team.lower() for m in ms]
     if members and who.lower() not in members:

@@ -66,13 +66,14 @@ def choose_id(
     confirm: Confirm | None = None,
 ) -> str:
     """The manifest id for new evidence, never guessed: `--id` naming one of the item's requirements (or
-    an entry already registered, or any new id with `--supporting`); else the requirement whose id the
-    file is named after; else the item's only open requirement, if the person confirms it."""
+    an entry already registered for the item, or a new id with `--supporting`); else the requirement
+    whose id the file is named after; else the item's only open requirement, if the person confirms it."""
     wanted = {r.id: r for r in item.evidence}
     known = {a.id for a in loaded.manifest.artifacts} | {c.id for c in loaded.manifest.commands}
     if explicit:
         if not ID.match(explicit):
             raise UsageError(f"--id {explicit!r} is not an id (letters, digits, '.', '_', '-'; no '/')")
+        _check_owned(loaded, item, explicit, f"--id {explicit!r}")
         if explicit in wanted or explicit in known or supporting:
             return explicit
         hint = did_you_mean(explicit, list(wanted))
@@ -92,6 +93,38 @@ def choose_id(
         return open_[0].id
     listed = "; ".join(f"{r.id} ({r.description})" for r in open_) or "none left open"
     raise UsageError(f"which requirement of {item.id} is {name}? give --id (open: {listed})")
+
+
+def _owners(loaded: Loaded, entry_id: str) -> set[str]:
+    """The items an evidence id belongs to: those that require it, and those its manifest entry serves."""
+    out = {i.id for _, i, _ in all_items(loaded.checklist) if any(r.id == entry_id for r in i.evidence)}
+    entries: list[Artifact | Command] = [*loaded.manifest.artifacts, *loaded.manifest.commands]
+    return out | {i for e in entries if e.id == entry_id for i in e.items}
+
+
+def _check_owned(loaded: Loaded, item: Item, entry_id: str, what: str) -> None:
+    """Refuse to file evidence for `item` under an id another item owns: the upsert would replace that
+    item's file and hash (or add `item` to what it serves), and its sign-off would vouch for the wrong
+    bytes. An id of the item's own, or one nobody has registered yet, may be used."""
+    if any(r.id == entry_id for r in item.evidence):
+        return
+    belongs = _owners(loaded, entry_id)
+    entries: list[Artifact | Command] = [*loaded.manifest.artifacts, *loaded.manifest.commands]
+    if item.id in belongs or not (belongs or any(e.id == entry_id for e in entries)):
+        return
+    ids = [r.id for r in item.evidence]
+    raise UsageError(
+        f"{what} is not evidence of {item.id}{did_you_mean(entry_id, ids)}: {_whose(loaded, entry_id, belongs)} "
+        f"(requirements of {item.id}: {', '.join(ids) or 'none'}; evidence beyond them needs --supporting "
+        "and a new id)"
+    )
+
+
+def _whose(loaded: Loaded, entry_id: str, belongs: set[str]) -> str:
+    if belongs:
+        return f"it belongs to {', '.join(sorted(belongs))}"
+    output = next((c.id for c in loaded.manifest.commands if entry_id in (c.stdout, c.stderr)), None)
+    return f"it is the output of the captured command {output}" if output else "it is registered for no item"
 
 
 def _manifest_data(repo: Path) -> dict[str, Any]:
@@ -215,6 +248,8 @@ def add(
         known = next((a for a in loaded.manifest.artifacts if a.path == rel), None)
         if known and entry_id and entry_id != known.id:
             raise UsageError(f"{rel} is already registered as {known.id!r}: one file, one manifest entry")
+        if known:
+            _check_owned(loaded, item, known.id, f"{rel} (registered as {known.id!r})")
         new_id = known.id if known else choose_id(loaded, item, rel, entry_id, supporting=supporting, confirm=confirm)
         if new_id in ids:
             raise UsageError(f"{rel} and {ids[new_id]} would both be {new_id!r}: one id, one file")

@@ -27,7 +27,7 @@ from gate.model.declare import (
     model_serializer,
     model_validator,
 )
-from gate.placeholders import find_placeholders
+from gate.placeholders import find_placeholders, names_nobody
 
 if TYPE_CHECKING:
     import pydantic
@@ -160,6 +160,17 @@ Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 LOGIN_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$"
 Login = Annotated[str, StringConstraints(pattern=LOGIN_PATTERN)]
 LOGIN = re.compile(LOGIN_PATTERN)
+
+
+def _a_person(login: str) -> str:
+    if names_nobody(login):
+        raise ValueError(f"{login!r} is a placeholder, not a person: give the GitHub login of who it is")
+    return login
+
+
+# Who approved, or attended: `TBD`, `tbd` or `nobody` matches the login pattern, and with no roster for
+# the team nothing else would tell it from a person.
+Person = Annotated[str, StringConstraints(pattern=LOGIN_PATTERN), AfterValidator(_a_person)]
 TeamHandle = Annotated[str, StringConstraints(pattern=r"^@[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$")]
 Duration = Annotated[str, StringConstraints(pattern=r"^[0-9]+[smh]$")]
 

@@ -372,3 +372,24 @@ class Checklist(Model):
     packet: Packet
     meeting: Meeting
     items: list[SectionItem]
+
+    @model_validator(mode="after")
+    def _roster_of_named_teams(self) -> Checklist:
+        # A roster under a team nothing names (a typo, or a team renamed since) checks nobody, and leaves
+        # the team meant without one: its logins then go unchecked offline. Teams compare in any case,
+        # as GitHub's do and as `roster_of` reads them. A team only CODEOWNERS names is declared as a
+        # role's team, so checklist.yaml alone says which teams exist (an archive holds no CODEOWNERS).
+        teams = sorted({a.team for a in self.areas} | {r.team for r in self.roles.values() if r.team})
+        named = {t.lower() for t in teams}
+        stray = [t for t in self.roster if t.lower() not in named]
+        if stray:
+            from gate.names import did_you_mean  # not at import: gate.names reads launches, built on these models
+
+            def why(team: str) -> str:
+                return (
+                    f"no area or role has this team{did_you_mean(team, teams)}, so its roster would check "
+                    f"nobody (teams: {', '.join(teams)}; a team only CODEOWNERS names needs a role with `team:`)"
+                )
+
+            raise field_errors("Checklist", [(("roster", t, "[key]"), why(t)) for t in stray])
+        return self

@@ -8,8 +8,8 @@ from gate.model.base import (
     AllowInfNan,
     Field,
     Id,
-    Login,
     Model,
+    Person,
     Sha256Hex,
     StringConstraints,
     Text,
@@ -23,7 +23,7 @@ class Attendee(Model):
     """Who attended the go/no-go meeting, by role."""
 
     role: Id
-    login: Login
+    login: Person
     name: Text | None = None
 
 

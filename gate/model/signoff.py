@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from gate.model.base import Field, Id, Login, Model, Sha256Hex, Text, UtcTime, model_validator
+from gate.model.base import Field, Id, Model, Person, Sha256Hex, Text, UtcTime, model_validator
 from gate.model.checklist import Severity
 
 Status = Literal["pending", "approved", "rejected"]
@@ -35,7 +35,7 @@ class Signoff(Model):
 
     area: Id
     status: Status
-    approver: Login | None = None
+    approver: Person | None = None
     at: UtcTime | None = None
     pull_request: int | None = Field(default=None, ge=1)
     area_digest: Sha256Hex | None = None

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import GateRunner
-from tests.helpers import EXAMPLE, copy_example, copy_frozen_launch, iso, item, seed, snapshot
+from tests.helpers import AT, EXAMPLE, copy_example, copy_frozen_launch, iso, item, replace_once, seed, snapshot
 
 CHECKLIST = "checklist.yaml"
 
@@ -86,6 +86,32 @@ def test_set_roster_and_a_channel(launch, cli):
     assert "value: https://meet.example/war-room}" in text
     bad = cli("set", "roster.@virtengine/security", "not a login", "--repo", launch)
     assert bad.code == 2
+
+
+def test_set_refuses_a_roster_for_a_team_nothing_names(tmp_path, cli):
+    """A mistyped team would take the roster and leave the real team with none: refused, nothing written."""
+    repo = copy_example(tmp_path, decisions=False)
+    before = snapshot(repo)
+    result = cli("set", "roster.@virtengine/securty", "sec-lead-ana", "--repo", repo)
+    assert result.code == 2
+    assert "roster.@virtengine/securty: no area or role has this team" in result.err
+    assert "(did you mean '@virtengine/security'?)" in result.err
+    assert snapshot(repo) == before
+    role_team = cli("set", "roster.@VirtEngine/Release-Managers", "rm-rosa,rm-sam", "--repo", repo)
+    assert role_team.code == 0, role_team.err  # a role's team, in any case, is a team the checklist names
+
+
+def test_check_reports_every_roster_team_nothing_names_at_its_key(tmp_path, cli):
+    repo = copy_example(tmp_path)
+    replace_once(repo / CHECKLIST, '  "@virtengine/sre":\n', '  "@virtengine/ser":\n')
+    replace_once(repo / CHECKLIST, '  "@virtengine/finance":\n', '  "@acme/finance":\n')
+    lines = (repo / CHECKLIST).read_text(encoding="utf-8").splitlines()
+    result = cli("check", "--repo", repo, "--at", AT)
+    assert result.code == 2
+    sre, finance = (lines.index(f'  "{team}":') + 1 for team in ("@virtengine/ser", "@acme/finance"))
+    assert f"checklist.yaml:{sre}:3: roster.@virtengine/ser: no area or role has this team" in result.out
+    assert "(did you mean '@virtengine/sre'?)" in result.out
+    assert f"checklist.yaml:{finance}:3: roster.@acme/finance: no area or role has this team" in result.out
 
 
 def test_mitigate_and_na_stale_exactly_the_area_that_approved_the_policy(tmp_path, cli):

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Check, GateRunner
-from tests.helpers import EXAMPLE, copy_example, copy_frozen_launch, fresh_flags, item, read_manifest, seed
+from tests.helpers import EXAMPLE, copy_example, copy_frozen_launch, fresh_flags, item, read_manifest, seed, snapshot
 
 DATE = seed(EXAMPLE.primary[0])  # the example's primary window opens then
 SCHEDULED = f"VirtEngine Mainnet Launch window scheduled for {DATE}. Expected impact: none."
@@ -119,6 +119,16 @@ def test_record_never_replaces_registered_drafts_silently(cli: GateRunner, launc
     assert "Expected impact: minor." in (launch / REGISTERED).read_text(encoding="utf-8")
     _, card = check(launch)
     assert fresh_flags(card)["product-release"] is False
+
+
+def test_record_never_files_drafts_under_another_item_s_id(cli: GateRunner, launch: Path) -> None:
+    """--replace replaces this item's drafts, never Security's threat model named by --id."""
+    before = snapshot(launch)
+    args = ("comms", "draft", "scheduled-maintenance", "--repo", launch, "--record", "--replace")
+    run = cli(*args, "--var", "IMPACT=minor", "--id", "threat-model")
+    assert run.code == 2
+    assert "--id 'threat-model' is not evidence of F-status-page: it belongs to B-security" in run.err
+    assert snapshot(launch) == before
 
 
 def test_recording_the_same_drafts_again_changes_nothing(cli: GateRunner, launch: Path) -> None:

@@ -45,6 +45,7 @@ from tests.helpers import (
     Run,
     copy_example,
     read_manifest,
+    replace_once,
     snapshot,
 )
 
@@ -384,12 +385,13 @@ def test_set_roster_of_a_team_already_listed(tmp_path, cli):
 
 
 def test_set_roster_of_a_new_team(tmp_path, cli):
-    """The control: a team not yet listed is added to the same flow mapping."""
+    """The control: a team the checklist names but the roster does not list yet is added to the mapping."""
     repo = copy_example(tmp_path, decisions=False)
-    result = cli("set", "roster.@virtengine/legal", "lex-lead", "--repo", repo)
+    replace_once(repo / CHECKLIST, '  "@virtengine/release-managers":\n    - rm-rosa\n', "")
+    result = cli("set", "roster.@virtengine/release-managers", "rm-sam", "--repo", repo)
     assert result.code == 0, result.err
     data = yaml.safe_load((repo / CHECKLIST).read_text(encoding="utf-8"))
-    assert data["roster"]["@virtengine/legal"] == ["lex-lead"]
+    assert data["roster"]["@virtengine/release-managers"] == ["rm-sam"]
     assert data["roster"]["@virtengine/security"] == ["sec-lead-ana", "sec-eng-omar"]
 
 

@@ -8,10 +8,11 @@ import os
 import stat
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.helpers import AT, ATTENDEES, MANIFEST, ROOT, copy_example, git, read_manifest, snapshot
+from tests.helpers import AT, ATTENDEES, MANIFEST, ROOT, copy_example, git, read_manifest, sha256sum, snapshot
 
 NOTICE_ITEM = "F-customer-notice"  # requires customer-notice-7d (captured) and customer-notice-24h (open)
 
@@ -84,6 +85,85 @@ def test_an_unknown_id_is_refused_with_a_suggestion(repo, cli):
         "evidence", "add", rel, "--item", "B-security", "--id", "extra-scan", "--supporting", "--repo", repo
     )
     assert supporting.code == 0, supporting.err
+
+
+def _serving(cli, repo: Path, entry_id: str) -> dict[str, Any]:
+    listed = cli("evidence", "ls", "--repo", repo, "--format", "json").json()["entries"]
+    entry: dict[str, Any] = next(e for e in listed if e["id"] == entry_id)
+    return entry
+
+
+@pytest.mark.parametrize("supporting", [(), ("--supporting",)], ids=["requirement", "supporting"])
+def test_an_id_of_another_item_never_takes_its_evidence_over(repo, cli, supporting):
+    """Security's threat model stays Security's: a lunch order filed under its id for another item is
+    refused, --supporting or not, and nothing is written."""
+    lunch = _write(repo, "evidence/product/lunch.txt", "2x pizza\n")
+    before = snapshot(repo)
+    refused = cli("evidence", "add", lunch, "--item", NOTICE_ITEM, "--id", "threat-model", *supporting, "--repo", repo)
+    assert refused.code == 2
+    assert "--id 'threat-model' is not evidence of F-customer-notice: it belongs to B-security" in refused.err
+    assert "requirements of F-customer-notice: customer-notice-7d, customer-notice-24h" in refused.err
+    assert snapshot(repo) == before
+    threat = _serving(cli, repo, "threat-model")
+    assert (threat["path"], threat["items"]) == ("evidence/security/threat-model.md", ["B-security"])
+
+
+def test_an_id_of_another_item_is_refused_with_a_suggestion_of_its_own(repo, cli):
+    rel = _write(repo, "evidence/product/e2e.txt")
+    result = cli("evidence", "add", rel, "--item", "prereq-6B", "--id", "provider-e2e-report", "--repo", repo)
+    assert result.code == 2
+    assert "--id 'provider-e2e-report' is not evidence of prereq-6B (did you mean 'veid-e2e-report'?)" in result.err
+    assert "it belongs to prereq-6C" in result.err
+
+
+def test_a_registered_file_is_not_filed_under_another_item_either(repo, cli):
+    before = snapshot(repo)
+    result = cli("evidence", "add", "evidence/security/threat-model.md", "--item", NOTICE_ITEM, "--repo", repo)
+    assert result.code == 2
+    assert "evidence/security/threat-model.md (registered as 'threat-model') is not evidence of F-customer-notice" in (
+        result.err
+    )
+    assert snapshot(repo) == before
+
+
+def test_a_command_output_s_id_is_refused(repo, cli):
+    rel = _write(repo, "evidence/security/audit.txt")
+    result = cli("evidence", "add", rel, "--item", "B-security", "--id", "dependency-audit.stdout", "--repo", repo)
+    assert result.code == 2
+    assert "(did you mean 'dependency-audit'?): it is the output of the captured command dependency-audit" in (
+        result.err
+    )
+
+
+def test_evidence_is_updated_under_the_id_of_its_own_item(repo, cli):
+    """Re-registering is how evidence is updated: an item's own requirement, its supporting evidence,
+    and a requirement two items share, each under the item it belongs to."""
+    threat = repo / "evidence/security/threat-model.md"
+    threat.write_text(threat.read_text(encoding="utf-8") + "\nRevised.\n", encoding="utf-8")
+    again = cli("evidence", "add", threat, "--item", "B-security", "--id", "threat-model", "--repo", repo)
+    assert again.code == 0, again.err
+    assert _serving(cli, repo, "threat-model")["sha256"] == sha256sum(threat)
+    extra = _write(repo, "evidence/security/extra-scan.txt")
+    args = ("evidence", "add", extra, "--id", "extra-scan", "--repo", repo)
+    assert cli(*args, "--item", "B-security", "--supporting").code == 0
+    _write(repo, extra, "report, revised\n")
+    assert cli(*args, "--item", "B-security").code == 0
+    taken = cli(*args, "--item", NOTICE_ITEM, "--supporting")
+    assert taken.code == 2
+    assert "it belongs to B-security" in taken.err
+    shared = _write(repo, "evidence/ops/restore-drill.txt")
+    drill = ("--item", "D-backup-restore-drill", "--id", "backup-restore-test")
+    both = cli("evidence", "add", shared, *drill, "--repo", repo)
+    assert both.code == 0, both.err  # B-operations-sre and D-backup-restore-drill both require it
+
+
+def test_capture_never_takes_another_item_s_id(repo, cli):
+    before = snapshot(repo)
+    args = ("evidence", "capture", "--repo", repo, "--item", NOTICE_ITEM, "--id", "threat-model", "--", "true")
+    result = cli(*args)
+    assert result.code == 2
+    assert "--id 'threat-model' is not evidence of F-customer-notice: it belongs to B-security" in result.err
+    assert snapshot(repo) == before
 
 
 def test_an_unknown_item_is_refused_with_a_suggestion(repo, cli):

@@ -22,9 +22,11 @@ from tests.helpers import AT, DATA, EXAMPLE, EXAMPLES, GO_DECISION, ROOT, iso
 
 LEADS = ["sec-lead-ana", "comp-lead-ben", "ops-lead-chen", "fin-lead-dora", "prod-lead-eli"]
 CHECKLIST = (EXAMPLES / "go" / "checklist.yaml").read_text()
-RULES = CHECKLIST.replace(
-    '  "@virtengine/release-managers":\n    - rm-rosa\n',
-    '  "@virtengine/release-managers":\n    - rm-rosa\n  "@virtengine/tools":\n    - tool-dev-tim\n',
+ROSTERED = '  "@virtengine/release-managers":\n    - rm-rosa\n'
+MANAGER = '  release-manager: {title: Release Manager, team: "@virtengine/release-managers"}\n'
+# A team only CODEOWNERS names gets its roster through a role that names it.
+RULES = CHECKLIST.replace(ROSTERED, ROSTERED + '  "@virtengine/tools":\n    - tool-dev-tim\n').replace(
+    MANAGER, MANAGER + '  tools-developer: {title: Tools Developer, team: "@virtengine/tools"}\n'
 )
 assert RULES != CHECKLIST
 CODEOWNERS = (ROOT / ".github" / "CODEOWNERS").read_text() + "/chain/ @virtengine/tools\n"
