@@ -15,8 +15,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from gate.edit import Edit, edit_yaml
-from gate.errors import UsageError
+from gate.edit import Edit, edit_yaml, write_atomic
+from gate.errors import GateError, UsageError
 from gate.evidence.digests import area_digest, area_pins
 from gate.launch import load_valid
 from gate.load import CHECKLIST, Loaded, load_yaml
@@ -243,8 +243,15 @@ def _edit(repo: Path, edits: list[Edit], loaded: Loaded | None = None) -> Checkl
     old = before.documents[CHECKLIST].data
     from gate.yamlread import lookup
 
+    original = (repo / CHECKLIST).read_bytes().decode("utf-8")
     edit_yaml(repo / CHECKLIST, edits, Checklist, file=CHECKLIST)
-    after, _ = load_valid(repo)
+    try:
+        after, _ = load_valid(repo)
+    except GateError:
+        # The file validates alone but not with the rest of the launch (a role no team has, an owner
+        # the checklist does not define): put it back as it was, so a refused edit changes nothing.
+        write_atomic(repo / CHECKLIST, original)
+        raise
     new = after.documents[CHECKLIST].data
     changes = [f"{_dotted(e.path)}: {_shown(lookup(old, e.path))} -> {_shown(lookup(new, e.path))}" for e in edits]
     return ChecklistEdited(CHECKLIST, changes, _newly_stale(before, after))

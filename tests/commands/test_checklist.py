@@ -101,6 +101,17 @@ def test_set_refuses_a_roster_for_a_team_nothing_names(tmp_path, cli):
     assert role_team.code == 0, role_team.err  # a role's team, in any case, is a team the checklist names
 
 
+def test_an_edit_the_rest_of_the_launch_refuses_leaves_the_file_as_it_was(tmp_path, cli):
+    """The checklist alone validates with an owner no role defines; the launch does not. It was left
+    written although the command exited 2."""
+    repo = copy_example(tmp_path, decisions=False)
+    before = snapshot(repo)
+    result = cli("set", "items.0.owner", "nobodyrole", "--repo", repo)
+    assert result.code == 2
+    assert "unknown role 'nobodyrole'" in result.err
+    assert snapshot(repo) == before
+
+
 def test_check_reports_every_roster_team_nothing_names_at_its_key(tmp_path, cli):
     repo = copy_example(tmp_path)
     replace_once(repo / CHECKLIST, '  "@virtengine/sre":\n', '  "@virtengine/ser":\n')
