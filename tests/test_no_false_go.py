@@ -650,7 +650,11 @@ def test_open_findings_block_go_by_severity(tmp_path, cli, severity, status, blo
     if blocking == "high-by-default":  # without the key, the default: critical and high
         replace_once(repo / CHECKLIST, "  blocking_findings: [critical, high]\n", "")
     elif blocking:
+        # A launch that chose it: every area approves under it (changing it afterwards stales them all).
         set_blocking_findings(repo, blocking)
+        for stale in judge(cli, repo)[1]["signoffs"]:
+            again = ("signoff", stale["area"], "--approve", "--by", stale["approver"], "--repo", repo)
+            assert cli(*again, "--at", iso(EXAMPLE.decided_at)).code == 0
 
     _, card = judge(cli, repo)
     security = signoff_of(card, "security")
