@@ -138,6 +138,19 @@ def test_python_never_imports_from_a_checkout_in_a_job_that_holds_a_token(launch
     assert isolated.returncode == 0, isolated.stderr
 
 
+def test_judge_runs_for_one_head_commit_never_overlap(launch):
+    """A pull request event and a relayed review of the same head share one concurrency group, never
+    cancelled: two judges of one commit in parallel could leave the older reading's verdict last."""
+    judged = [(path, doc) for path, doc in workflows(launch) if "pull_request_target" in triggers(doc)]
+    assert len(judged) == 2  # here and in the init repository
+    for path, doc in judged:
+        group = doc["concurrency"]["group"]
+        assert "github.event.pull_request.head.sha" in group, path.name
+        assert "github.event.workflow_run.head_sha" in group, path.name
+        assert "pull_request.number" not in group, path.name
+        assert doc["concurrency"]["cancel-in-progress"] is False, path.name
+
+
 def test_every_action_is_pinned_by_commit(launch):
     for path, doc in workflows(launch):
         for step in steps(doc):
