@@ -383,15 +383,16 @@ def cmd_codeowners_lint(args: argparse.Namespace) -> object:
     return lint(args.repo, args.file)
 
 
-def _client(args: argparse.Namespace) -> Any:
+def _client(args: argparse.Namespace, app: tuple[int, str] | None = None) -> Any:
     """The API client, with the job's token: `$GATE_GITHUB_TOKEN` (a gate App token minted for the job),
-    else `$GITHUB_TOKEN`. There is no long-lived token: each workflow job mints its own."""
+    else `$GITHUB_TOKEN`. There is no long-lived token: each workflow job mints its own. `app` (id,
+    private key) lets it also speak as the App itself, for what GitHub shows only to the App."""
     from gate.github.client import PyGithubClient
     from gate.github.event import repository
 
     token = os.environ.get("GATE_GITHUB_TOKEN") or os.environ.get("GITHUB_TOKEN")
     base = os.environ.get("GITHUB_API_URL", "https://api.github.com")
-    return PyGithubClient(args.github or repository(), token, base_url=base)
+    return PyGithubClient(args.github or repository(), token, base_url=base, app=app)
 
 
 def _membership(args: argparse.Namespace) -> Any:
@@ -485,7 +486,23 @@ def cmd_github_doctor(args: argparse.Namespace) -> object:
         tag_pattern=args.tags,
         labels=tuple(args.label),
     )
-    return doctor(_client(args), expected)
+    if args.app_key is None:
+        return doctor(_client(args), expected)
+    if args.app_id is None:
+        raise UsageError("--app-key signs as the gate App: give its --app-id too")
+    return doctor(_client(args, app=(args.app_id, _read_key(args.app_key))), expected)
+
+
+def _read_key(path: Path) -> str:
+    """The App's private key (PEM): a few kilobytes, read bounded."""
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(65_537)
+    except OSError as exc:
+        raise UsageError(f"--app-key {path}: cannot read it ({exc.strerror})") from None
+    if len(data) > 65_536 or b"PRIVATE KEY" not in data:
+        raise UsageError(f"--app-key {path}: not a private key in PEM form (-----BEGIN … PRIVATE KEY-----)")
+    return data.decode("ascii", errors="replace")
 
 
 def cmd_rollback_rules(args: argparse.Namespace) -> object:
@@ -1061,6 +1078,13 @@ def _github_app_parsers(sub: Any, github_options: Callable[[argparse.ArgumentPar
     )
     github_options(do)
     do.add_argument("--app-id", type=int, default=None, help="the gate App (default: the token's installation)")
+    do.add_argument(
+        "--app-key",
+        type=Path,
+        default=None,
+        metavar="PEM",
+        help="the gate App's private key: its installation's permissions are shown only to the App itself",
+    )
     do.add_argument("--release-app-id", type=int, default=None, help="the only App that may create release tags")
     do.add_argument("--tags", default="refs/tags/mainnet-*", help="the release tags' pattern")
     do.add_argument(

@@ -34,7 +34,11 @@ def doctor(client: SettingsClient, expected: Expected, codeowners_ref: str | Non
         protection=read(f"the protection of {branch}", lambda: client.branch_protection(branch), None),
         environments=tuple(read("the environments", client.environments, [])),
         labels=read("the labels", client.labels, frozenset()),
-        installation=read("the App installation", client.installation, None),
+        installation=read(
+            "the App installation (GitHub shows it only to the App itself: --app-id with --app-key)",
+            client.installation,
+            None,
+        ),
         codeowners_errors=tuple(
             read("GitHub's CODEOWNERS errors", lambda: client.codeowners_errors(codeowners_ref or branch), [])
         ),

@@ -234,11 +234,15 @@ class PyGithubClient:
         timeout: float = 10,
         retries: int = 3,
         sleep: Callable[[float], None] = time.sleep,
+        app: tuple[int, str] | None = None,
     ) -> None:
         owner, _, name = repo.partition("/")
         if not owner or not name or "/" in name:
             raise UsageError(f"not a GitHub repository (owner/name): {repo!r}")
         self._gh = _connect(token, base_url, timeout)
+        # The App itself (its id and private key, as PEM): GitHub answers who an installation is, and
+        # with which permissions, only to the App's own signed JWT, never to a token.
+        self._app_gh = _connect_app(app, base_url, timeout) if app else None
         self._root = f"/repos/{quote(owner)}/{quote(name)}"
         self._retries = max(0, retries)
         self._sleep = sleep
@@ -248,6 +252,8 @@ class PyGithubClient:
     def close(self) -> None:
         """Close the HTTP connections (the client is not used afterwards)."""
         self._gh.close()
+        if self._app_gh is not None:
+            self._app_gh.close()
 
     # -- reads ---------------------------------------------------------------------------------
 
@@ -471,8 +477,14 @@ class PyGithubClient:
 
     def installation(self) -> settings.Installation:
         """The App installation on this repository: its app id, slug and permissions."""
-        data = self._get("read the App installation", f"{self._root}/installation")
-        return self._parse("read the App installation", lambda: settings.installation(data))
+        what = "read the App installation"
+        if self._app_gh is None:
+            data = self._get(what, f"{self._root}/installation")
+        else:
+            app_gh = self._app_gh
+            url = f"{self._root}/installation"
+            data = self._run(what, lambda: app_gh.requester.requestJsonAndCheck("GET", url)[1])
+        return self._parse(what, lambda: settings.installation(data))
 
     def codeowners_errors(self, ref: str) -> list[settings.CodeownersError]:
         """GitHub's own errors in CODEOWNERS at `ref`."""
@@ -582,6 +594,28 @@ def _connect(token: str | None, base_url: str, timeout: float) -> Github:
         timeout=max(1, math.ceil(timeout)),
         user_agent=f"gate/{__version__}",
         per_page=PER_PAGE,
+        retry=None,
+        seconds_between_requests=None,
+        seconds_between_writes=None,
+    )
+
+
+def _connect_app(app: tuple[int, str], base_url: str, timeout: float) -> Github:
+    """A PyGithub instance speaking as the App (a JWT signed with its key, renewed as it expires)."""
+    import github
+    import jwt
+
+    app_id, private_key = app
+    try:
+        auth = github.Auth.AppAuth(app_id, private_key)
+        auth.create_jwt()  # a key that cannot sign is the user's mistake, said now
+    except (ValueError, TypeError, jwt.PyJWTError) as exc:
+        raise UsageError(f"the App's private key cannot sign a token: {exc}") from None
+    return github.Github(
+        auth=auth,
+        base_url=base_url.rstrip("/"),
+        timeout=max(1, math.ceil(timeout)),
+        user_agent=f"gate/{__version__}",
         retry=None,
         seconds_between_requests=None,
         seconds_between_writes=None,

@@ -111,7 +111,10 @@ def _checks(facts: Facts, branch: str, app: int | None) -> list[Finding]:
         sources = [c.integration_id for c in checks if c.context == name]
         if not sources:
             out.append(Finding(branch, f"the check {name!r} is not required: a PR merges without that verdict"))
-        elif app is None or any(s != app for s in sources):
+        elif app is None:
+            why = "which App is the gate's is not known: give --app-id (or --app-key to read the installation)"
+            out.append(Finding(branch, f"the check {name!r} cannot be matched to the gate App: {why}"))
+        elif any(s != app for s in sources):
             shown = ", ".join("any source" if s is None else str(s) for s in sources)
             out.append(
                 Finding(

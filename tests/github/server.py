@@ -156,6 +156,7 @@ class Call:
     query: dict[str, str]
     body: Json
     who: Identity = GATE_APP
+    token: str = ""  # the bearer credential as sent (a token, or an App's JWT)
 
     def need(self, permission: str, level: str = "read") -> None:
         """GitHub's 403 for a token whose App lacks `permission` at `level`."""
@@ -485,9 +486,34 @@ def _list_branch_policies(call: Call) -> Reply:
 
 
 def _get_installation(call: Call) -> Reply:
-    if call.state.installation is None:
+    # GitHub answers this only to the App itself: a JWT signed with its private key, whose issuer is
+    # the App installed here. A token (an installation's, a person's) gets 401.
+    import jwt
+
+    from tests.github.state import app_private_key
+
+    public = serialization_public(app_private_key())
+    try:
+        claims = jwt.decode(call.token, public, algorithms=["RS256"], options={"verify_iss": False})
+    except jwt.PyJWTError:
+        raise HttpError(401, "A JSON web token could not be decoded") from None
+    installed = call.state.installation
+    if installed is None or str(claims.get("iss")) != str(installed["app_id"]):
         raise not_found()
-    return Reply(200, call.state.installation)
+    return Reply(200, installed)
+
+
+@functools.cache
+def serialization_public(private_pem: str) -> str:
+    """The public half of a PEM private key, as PEM."""
+    from cryptography.hazmat.primitives import serialization
+
+    key = serialization.load_pem_private_key(private_pem.encode("ascii"), password=None)
+    return (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode("ascii")
+    )
 
 
 @dataclass(frozen=True)
@@ -778,7 +804,8 @@ class GitHubServer:
                 or params.get("repo", self.state.repo) != self.state.repo
             ):
                 raise not_found()
-            reply = route.handler(Call(api, self.state, params, query, body, self._identity(headers)))
+            bearer = (headers.get("authorization") or "").partition(" ")[2]
+            reply = route.handler(Call(api, self.state, params, query, body, self._identity(headers), bearer))
         except HttpError as error:
             return _error_answer(error)
         payload, extra = reply.body, dict[str, str]()

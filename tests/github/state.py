@@ -6,6 +6,7 @@ was created, edited). Plain records, no HTTP: `github_payloads.py` turns them in
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -321,3 +322,15 @@ class State:
         tag = TagRecord(fake_sha("tag", name, object_sha, message), name, message, object_sha, object_type)
         self.tags[tag.sha] = tag
         return tag
+
+
+@functools.cache
+def app_private_key() -> str:
+    """The private key (PEM) every test App signs its JWTs with: made once per run, never stored."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode("ascii")

@@ -11,7 +11,7 @@ import pytest
 from gate.commands.doctor import doctor
 from gate.github.doctor import Diagnosis, Expected
 from tests.github import payloads
-from tests.github.state import ACTIONS, GATE_APP, RELEASE_APP, State
+from tests.github.state import ACTIONS, GATE_APP, RELEASE_APP, State, app_private_key
 from tests.helpers import ROOT
 
 RULESET = json.loads((ROOT / "docs" / "ruleset.json").read_text())
@@ -32,6 +32,12 @@ def set_up(state: State, api: str) -> None:
     ]
     state.labels = ["security-hotfix", "critical-fix"]
     state.installation = payloads.installation(api, state, GATE_APP)
+
+
+@pytest.fixture
+def github_client(make_client: Any) -> Any:
+    """The doctor as documented: the token for the settings, the App's own key for its installation."""
+    return make_client(app=(APP, app_private_key()))
 
 
 @pytest.fixture
@@ -190,12 +196,17 @@ def test_a_setting_that_cannot_be_read_is_a_finding(repo, github_client, github_
 
 
 @pytest.mark.parametrize("set_up_first", [True, False])
-def test_the_command_exits_1_while_a_protection_is_missing(run_gate, github_server, monkeypatch, set_up_first):
+def test_the_command_exits_1_while_a_protection_is_missing(
+    run_gate, github_server, monkeypatch, set_up_first, tmp_path
+):
     monkeypatch.setenv("GITHUB_API_URL", github_server.url)
     monkeypatch.setenv("GATE_GITHUB_TOKEN", "ghs_testtoken")
     if set_up_first:
         set_up(github_server.state, github_server.url)
+    key = tmp_path / "gate-app.pem"
+    key.write_text(app_private_key())
     args = ["github", "doctor", "--github", "acme/launch", "--release-app-id", str(RELEASE_APP.app_id)]
+    args += ["--app-id", str(APP), "--app-key", str(key)]
 
     code, out, _ = run_gate(*args)
 
@@ -203,3 +214,33 @@ def test_the_command_exits_1_while_a_protection_is_missing(run_gate, github_serv
     assert out.endswith("every protection is in place\n" if set_up_first else "missing protection(s)\n")
     code, out, _ = run_gate(*args, "--format", "json")
     assert json.loads(out)["findings"] == [] if set_up_first else json.loads(out)["findings"]
+
+
+def test_the_installation_is_read_only_as_the_app_itself(repo, make_client):
+    """GitHub shows an installation's permissions to the App's JWT alone: with only a token the doctor
+    says it could not read them (and how to), never that they are fine."""
+    got = findings(make_client())
+    [unread] = [line for line in got if line.startswith("read: could not read the App installation")]
+    assert "--app-id with --app-key" in unread
+    assert "401" in unread
+    assert "main: the check 'gate check' cannot be matched to the gate App: which App is the gate's" in " ".join(got)
+    assert findings(make_client(app=(APP, app_private_key()))) == []
+
+
+def test_another_apps_key_does_not_read_this_installation(repo, make_client):
+    other = (RELEASE_APP.app_id or 0, app_private_key())  # signs well, but is not the App installed here
+    got = findings(make_client(app=other))
+    assert any(line.startswith("read: could not read the App installation") for line in got), got
+
+
+def test_a_key_that_cannot_sign_is_a_usage_error(tmp_path, run_gate):
+    bad = tmp_path / "key.pem"
+    bad.write_text("-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n")
+    code, _, err = run_gate("github", "doctor", "--github", "acme/launch", "--app-id", "7", "--app-key", bad)
+    assert code == 2
+    assert "the App's private key cannot sign a token" in err
+    code, _, err = run_gate("github", "doctor", "--github", "acme/launch", "--app-key", bad)
+    assert code == 2
+    assert "give its --app-id too" in err
+    code, _, err = run_gate("github", "doctor", "--github", "acme/launch", "--app-id", "7", "--app-key", tmp_path)
+    assert code == 2
