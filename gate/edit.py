@@ -16,13 +16,13 @@ import os
 import re
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 
-from gate.errors import GateError, InputErrors, UsageError
+from gate.errors import GateError, InputError, InputErrors, UsageError
 from gate.yamlread import lookup
 
 Path_ = tuple[str | int, ...]
@@ -124,10 +124,10 @@ def check_edited(text: str, edits: Sequence[Edit], model: type[Any], file: str) 
     try:
         doc = parse(text, file)
     except YamlProblem as problem:
-        raise InputErrors(problem.errors) from None
+        raise InputErrors(_unwritten(problem.errors)) from None
     _, errors = validate(model, doc)
     if errors:
-        raise InputErrors(errors)
+        raise InputErrors(_unwritten(errors))
     for one in edits:
         found = lookup(doc.data, one.path)
         wanted = one.value if one.mode == "set" else None
@@ -137,6 +137,13 @@ def check_edited(text: str, edits: Sequence[Edit], model: type[Any], file: str) 
             )
         if one.mode == "append" and (not isinstance(found, list) or found[-len(one.value) :] != _plain(one.value)):
             raise EditFailed(f"{file}: the items appended to {_dotted(one.path)} do not read back; nothing was written")
+
+
+def _unwritten(errors: list[InputError]) -> list[InputError]:
+    """Errors of the text an edit would have written: their line and column are in that text, not in
+    the file on disk, which is left as it was."""
+    note = " (in the file as this edit would leave it; nothing was written)"
+    return [replace(e, message=e.message + note) for e in errors]
 
 
 def _apply(text: str, one: Edit) -> str:

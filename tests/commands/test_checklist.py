@@ -112,6 +112,17 @@ def test_an_edit_the_rest_of_the_launch_refuses_leaves_the_file_as_it_was(tmp_pa
     assert snapshot(repo) == before
 
 
+def test_an_edit_the_checklist_refuses_says_its_place_is_in_the_text_never_written(tmp_path, cli):
+    repo = copy_example(tmp_path, decisions=False)
+    before = snapshot(repo)
+    result = cli("set", "target-block-time", "0s", "--repo", repo)
+    assert result.code == 2
+    assert "target_block_time must be longer than 0s (in the file as this edit would leave it; nothing was" in (
+        result.err
+    )
+    assert snapshot(repo) == before
+
+
 def test_check_reports_every_roster_team_nothing_names_at_its_key(tmp_path, cli):
     repo = copy_example(tmp_path)
     replace_once(repo / CHECKLIST, '  "@virtengine/sre":\n', '  "@virtengine/ser":\n')
