@@ -463,3 +463,14 @@ def test_refusals_on_stderr_are_shown_not_obeyed(tmp_path, cli):
     for raw in RAW:
         assert raw not in refused.err
     assert "Vuln \\x1b[2J scan \\u202e results" in refused.err
+
+
+def test_a_lone_surrogate_in_json_is_an_input_error(tmp_path, cli):
+    """JSON can spell half a character ("\\ud800"); it is no text, and hashing it crashed (exit 3)."""
+    repo = copy_example(tmp_path)
+    edit(repo, MANIFEST, "schemas/evidence-manifest.schema.json", "x\\ud800")  # a field that takes any text
+    result = check_text(cli, repo)
+    assert result.code == 2
+    assert "Traceback" not in result.err
+    [(file, *_)] = errors_in(result.out)
+    assert file == MANIFEST

@@ -193,8 +193,16 @@ def _plain(tp: Any) -> Check:
     return simple
 
 
+# A lone surrogate (JSON's "\ud800") is no Unicode text: pydantic refuses it, and it cannot be encoded.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _text(value: Any) -> bool:
+    return isinstance(value, str) and (value.isascii() or not _SURROGATE.search(value))
+
+
 def _str(value: Any) -> str:
-    if not isinstance(value, str):
+    if not _text(value):
         raise Invalid
     return value
 
@@ -243,7 +251,7 @@ def _string(constraints: StringConstraints) -> Check:
     low, high = constraints.min_length, constraints.max_length
 
     def check(value: Any) -> str:
-        if not isinstance(value, str):
+        if not _text(value):
             raise Invalid
         if (low is not None and len(value) < low) or (high is not None and len(value) > high):
             raise Invalid

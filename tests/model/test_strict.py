@@ -75,7 +75,7 @@ def test_every_real_launch_file_reads_the_same(name, model, data):
 # quoted number, an id or time with a trailing newline (the end of a pattern), empty and overlong text.
 def _variants(value: Any) -> list[Any]:
     out: list[Any] = [None, True, 0, -1, 3, 2.5, float("inf"), "", "x", "3", "a\nb", " ", "Ü" * 3, [], {}, ["x"]]
-    out += [{"x": 1}, "2026-01-01T00:00:00", "2026-01-01T00:00:00Z", "1" * 200, "x" * 10_001]
+    out += [{"x": 1}, "2026-01-01T00:00:00", "2026-01-01T00:00:00Z", "1" * 200, "x" * 10_001, "x\ud800"]
     if isinstance(value, str):
         out += [value + "\n", value + " ", value.upper(), value[:-1], "@" + value, value.replace("-", "_")]
     if isinstance(value, int) and not isinstance(value, bool):
