@@ -28,6 +28,7 @@ from gate.model.checklist import Checklist
 from gate.report.output import Output
 from gate.rollback.compile import Matchers, compile_criteria, render_rules, scrape_text
 from gate.rollback.criteria import Family, match_option
+from gate.rollback.prometheus import server_url
 from gate.rollback.watch import CriterionState, WatchResult, watch_once
 
 INCIDENT_TEMPLATE = "incident-update"
@@ -126,6 +127,7 @@ class Watcher:
         self.checklist = loaded.checklist
         self.window = window_in_force(loaded, request.at or datetime.now(UTC))
         self.match: Matchers = parse_match(request.match)
+        server_url(request.prometheus)  # a URL that is no server's is a usage error before anything is asked
         self.variables = parse_vars(request.variables)
         if request.record:
             self.status_update()  # refuse a template it cannot fill before anything fires
@@ -146,7 +148,7 @@ class Watcher:
         update = {"status_update": self.status_update()}
         try:
             update["recorded"] = self._record(result)
-        except GateError as exc:
+        except (GateError, OSError) as exc:
             # The chain fired: that verdict and the incident update must reach the launch room even when
             # the record cannot be written (a launch file broken meanwhile, a record already there).
             update["not_recorded"] = str(exc)

@@ -20,7 +20,7 @@ import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 from gate.model.declare import (
     AfterValidator,
@@ -197,7 +197,7 @@ def _plain(tp: Any) -> Check:
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _text(value: Any) -> bool:
+def _text(value: Any) -> TypeGuard[str]:
     return isinstance(value, str) and (value.isascii() or not _SURROGATE.search(value))
 
 

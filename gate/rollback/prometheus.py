@@ -26,6 +26,15 @@ _DURATION_PART = re.compile(r"([0-9]+)(ms|s|m|h|d|w|y)")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
 
 
+def server_url(text: str) -> str:
+    """An http(s) URL of a server, as it is written everywhere after: the scheme in lower case (as the
+    record's schema reads it), nothing blank in it."""
+    parsed = urllib.parse.urlsplit(text)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc or any(ch.isspace() for ch in text):
+        raise UsageError(f"{text!r} is not an http(s) URL of a Prometheus server")
+    return urllib.parse.urlunsplit(parsed)  # urlsplit lower-cases the scheme; the rest stays as given
+
+
 class PrometheusUnavailable(CannotTell):
     """Prometheus cannot be reached or answers nonsense: the gate cannot tell (exit 2)."""
 
@@ -34,10 +43,7 @@ class Prometheus:
     """Instant queries and scrape targets over Prometheus's HTTP API."""
 
     def __init__(self, base_url: str, timeout: float) -> None:
-        parsed = urllib.parse.urlsplit(base_url)
-        if parsed.scheme not in ("http", "https") or not parsed.netloc:
-            raise UsageError(f"{base_url!r} is not an http(s) URL of a Prometheus server")
-        self.base_url = base_url
+        self.base_url = base_url = server_url(base_url)
         self.api = base_url.rstrip("/") + "/api/v1/"
         self.timeout = timeout
 

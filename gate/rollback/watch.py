@@ -121,7 +121,9 @@ def watch_once(
     """
     when = _moment(at)
     compiled = compile_criteria(rollback, match=match)
-    session = _Session(Prometheus(base_url, timeout), when)
+    server = Prometheus(base_url, timeout)
+    base_url = server.base_url  # as the record writes it
+    session = _Session(server, when)
     criteria = [_observe(session, c) for c in compiled]
     verdict = _verdict(criteria)
     return WatchResult(

@@ -168,6 +168,28 @@ def test_a_rollback_is_recorded_and_holds_the_launch_at_no_go(
 
 
 @pytest.mark.prometheus
+def test_a_server_url_in_capitals_is_recorded_as_the_record_spells_urls(
+    cli: GateRunner, launch: Path, prometheus: Prometheus
+) -> None:
+    """`HTTP://host` is a URL the client reads; the record's schema reads only `http://`: a halt with
+    --record crashed (exit 3) and printed no verdict."""
+    at = prometheus.at(ONSET + 120).strftime("%Y-%m-%dT%H:%M:%SZ")
+    url = prometheus.url.replace("http://", "HTTP://")
+    args = ["rollback", "watch", "--repo", launch, "--prometheus", url, "--at", at, "--record", "--var", "TIME=1h"]
+    run = cli(*args, *prometheus.match_options("halt"))
+    assert run.code == 1, run.out + run.err
+    (record,) = _records(launch)
+    assert yaml.safe_load(record.read_text(encoding="utf-8"))["rollback"]["prometheus"] == prometheus.url
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:9/ ", "ftp://127.0.0.1:9", "127.0.0.1:9090", "http:///x"])
+def test_a_url_that_is_no_server_is_a_usage_error(cli: GateRunner, launch: Path, url: str) -> None:
+    run = cli("rollback", "watch", "--repo", launch, "--prometheus", url, "--once")
+    assert run.code == 2
+    assert "is not an http(s) URL of a Prometheus server" in run.err
+
+
+@pytest.mark.prometheus
 def test_a_rollback_that_cannot_be_recorded_is_still_a_rollback(
     cli: GateRunner, launch: Path, prometheus: Prometheus, monkeypatch: pytest.MonkeyPatch
 ) -> None:
