@@ -44,6 +44,10 @@ _SECONDS = {"s": 1, "m": 60, "h": 3600}
 # Criteria judge minutes and hours of a launch; a week bounds every duration (and keeps each one inside
 # what Prometheus parses: a duration past its range makes the whole rule file fail to load).
 MAX_DURATION_SECONDS = 7 * 24 * 3600
+# Past these a criterion could never fire in a launch (and its arithmetic would leave floats' range).
+MAX_BLOCKS = 100_000
+MAX_RATIO = 1_000
+MAX_MIN_REQUESTS = 10_000_000
 _MAX_DIGITS = 12
 
 
@@ -70,7 +74,7 @@ SIGNALS: dict[str, SignalSpec] = {
         {"height": "chain"},
         (">", ">="),
         0,
-        math.inf,
+        MAX_BLOCKS,
         "required",
         "the range a stall is looked for in",
         in_blocks=True,
@@ -89,7 +93,7 @@ SIGNALS: dict[str, SignalSpec] = {
         {"interval": "chain"},
         (">", ">="),
         0,
-        math.inf,
+        MAX_RATIO,
         "optional",
         "the range block intervals are averaged over",
         in_blocks=True,
@@ -253,7 +257,7 @@ def _range_text(spec: SignalSpec) -> str:
         return "a percentage (0 to 100)"
     if spec.unit == "boolean":
         return "a health level between 0 (failing) and 1 (healthy)"
-    return f"a {spec.unit} count of 0 or more" if spec.unit == "blocks" else "a ratio of 0 or more"
+    return f"a count of blocks from 0 to {MAX_BLOCKS}" if spec.unit == "blocks" else f"a ratio from 0 to {MAX_RATIO}"
 
 
 def _metric_problems(cond: RollbackCondition, spec: SignalSpec) -> list[Problem]:
@@ -299,8 +303,9 @@ def _duration_problems(cond: RollbackCondition, spec: SignalSpec, target: float 
 def _halt_problems(cond: RollbackCondition, target: float | None) -> list[Problem]:
     if cond.sustained_for is not None:
         return [Problem(("for",), "a stall is already a duration: say how long with threshold and window, not for")]
-    if target is None or cond.window is None or not math.isfinite(cond.threshold):
-        return []
+    spec = SIGNALS[cond.signal]
+    if target is None or cond.window is None or not spec.low <= cond.threshold <= spec.high:
+        return []  # an unknown target, or a threshold out of range (said where it is measured)
     stall = (cond.threshold + 1) * target
     if seconds(cond.window) < stall:
         why = f"window {cond.window} is shorter than the stall it looks for ({format_seconds(stall)})"
@@ -329,6 +334,9 @@ def _option_problems(cond: RollbackCondition, spec: SignalSpec) -> list[Problem]
         out.append(Problem(("min_requests",), "min_requests applies to a rate signal (verification_error_rate)"))
     elif cond.min_requests is not None and cond.min_requests < 1:
         out.append(Problem(("min_requests",), "min_requests must be 1 or more"))
+    elif cond.min_requests is not None and cond.min_requests > MAX_MIN_REQUESTS:
+        why = f"min_requests must be at most {MAX_MIN_REQUESTS}: a floor no launch window reaches never fires"
+        out.append(Problem(("min_requests",), why))
     return out
 
 

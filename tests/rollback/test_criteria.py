@@ -153,6 +153,21 @@ INVALID = [
         "rollback.criteria[1].any_of[0].threshold: signal participation is never < 0: this criterion could never fire",
     ),
     Invalid(
+        # (1e308 + 1) target block times overflowed to inf while the window was compared (exit 3).
+        "halt-threshold-past-any-stall",
+        HALT,
+        HALT.replace("threshold: 3", "threshold: 1e308"),
+        "1e308",
+        "rollback.criteria[0].any_of[0].threshold: 1e+308 is not a count of blocks from 0 to 100000",
+    ),
+    Invalid(
+        "a-traffic-floor-no-window-reaches",
+        "          min_requests: 100\n",
+        "          min_requests: 1000000000000000000000\n",
+        "1000000000000000000000",
+        "rollback.criteria[3].any_of[0].min_requests: min_requests must be at most 10000000",
+    ),
+    Invalid(
         "window-shorter-than-the-stall",
         HALT,
         HALT.replace("window: 10m", "window: 20s"),
