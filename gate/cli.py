@@ -360,7 +360,9 @@ def cmd_verify(args: argparse.Namespace) -> object:
 
     if (args.archive is None) == (args.tag is None):
         raise UsageError("give an ARCHIVE or --tag TAG")
-    if args.tag:
+    if args.tag is not None:
+        if not args.tag.strip():
+            raise UsageError("--tag is empty: name the release tag to verify")
         return verify_tag(_launch_root(args), args.tag, Limits(max_bytes=args.max_size))
     return verify_archive(args.archive, Limits(max_bytes=args.max_size))
 

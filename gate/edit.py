@@ -14,6 +14,7 @@ import io
 import json
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -34,8 +35,12 @@ def write_atomic(path: Path, text: str) -> None:
     An interrupted write leaves the old file whole; the rename is atomic on POSIX file systems. A new
     file gets the mode the umask allows (as `open` would give it), an existing one keeps its mode.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    refuse_special(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
@@ -43,10 +48,26 @@ def write_atomic(path: Path, text: str) -> None:
             os.fsync(fh.fileno())
         os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask())
         os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def refuse_special(path: Path) -> None:
+    """A file is written by renaming a new one over it: over a device, FIFO or socket (`/dev/null`)
+    that would replace the node itself, so only a regular file (or nothing yet) may be written."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return  # nothing there yet (or unreachable: the write says why)
+    if not stat.S_ISREG(mode):
+        kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file (a device, FIFO or socket)"
+        raise UsageError(f"{path} is {kind}: name a file to write")
 
 
 def _umask() -> int:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from gate.edit import refuse_special
 from gate.errors import InputError, InputErrors, UsageError
 from gate.evidence.hashing import Digest, Progress
 from gate.evidence.integrity import ArtifactCheck, check_artifacts
@@ -139,8 +140,7 @@ def refuse_launch_file(
     launch's own files, or is a folder: every command that writes where it is told asks this first."""
     found = launch_file(repo, loaded, out, replacing=replacing)
     if found is None:
-        if out.is_dir():
-            raise UsageError(f"{out} is a folder: name the file to write {writing} to")
+        refuse_special(out)  # a folder, a device or a FIFO is no file to write
         return
     if found.artifact_id is None:
         raise UsageError(f"{found}: writing {writing} there would change the launch. Write it elsewhere {elsewhere}")

@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from gate.commands.packet import MANIFEST_SUMS, SUMS, render_packet
-from gate.errors import GateFailed, InputErrors
+from gate.edit import refuse_special
+from gate.errors import GateFailed, InputErrors, UsageError
 from gate.evidence.digests import sha256sums
 from gate.evidence.hashing import LFS_HINT, Progress, Tally, describe, lfs_pointer, sha256_bytes, workers
 from gate.evidence.integrity import as_recorded
@@ -320,8 +321,12 @@ class _GzipMembers:
 def _atomic(out: Path) -> Iterator[BinaryIO]:
     """A file that becomes `out` only when the block ends without an error (temp file in the same
     folder, fsync, rename); a new file gets the mode the umask allows, as `open` would give it."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    refuse_special(out)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    except OSError as exc:
+        raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "wb") as fh:
             yield fh
@@ -330,7 +335,10 @@ def _atomic(out: Path) -> Iterator[BinaryIO]:
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, out)
+        try:
+            os.replace(tmp, out)
+        except OSError as exc:
+            raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from gate.edit import Edit, edit_yaml, write_atomic
-from gate.errors import GateError, UsageError
+from gate.errors import UsageError
 from gate.evidence.digests import area_digest, area_pins
 from gate.launch import load_valid
 from gate.load import CHECKLIST, Loaded, load_yaml
@@ -247,9 +247,10 @@ def _edit(repo: Path, edits: list[Edit], loaded: Loaded | None = None) -> Checkl
     edit_yaml(repo / CHECKLIST, edits, Checklist, file=CHECKLIST)
     try:
         after, _ = load_valid(repo)
-    except GateError:
+    except BaseException:
         # The file validates alone but not with the rest of the launch (a role no team has, an owner
-        # the checklist does not define): put it back as it was, so a refused edit changes nothing.
+        # the checklist does not define), or Ctrl-C came while the launch was read back: put it back
+        # as it was, so an edit that did not finish changes nothing.
         write_atomic(repo / CHECKLIST, original)
         raise
     new = after.documents[CHECKLIST].data

@@ -582,6 +582,14 @@ def test_a_tag_holding_more_than_max_size_is_refused_before_anything_is_written(
     assert run_gate("verify", "--tag", TAG, "--repo", tagged, "--max-size", "1000000")[0] == 0  # the release is small
 
 
+@pytest.mark.parametrize("tag", ["", " "])
+def test_an_empty_tag_is_a_usage_error(tagged, run_gate, tag):
+    """A script's unset $TAG: exit 2 saying so (it was an internal error)."""
+    code, _, err = run_gate("verify", "--tag", tag, "--repo", tagged)
+    assert code == 2
+    assert "--tag is empty" in err
+
+
 def test_unknown_tag_is_an_input_error(tagged, run_gate):
     code, _, err = run_gate("verify", "--tag", "no-such-tag", "--repo", tagged)
     assert code == 2

@@ -7,6 +7,8 @@ a person types them: relative to the current folder, through `./`, `..` and syml
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -113,5 +115,33 @@ def test_a_folder_as_the_output_is_a_usage_error(cli: GateRunner, launch: Path, 
     """`gate archive .` was an internal error (exit 3); a folder is named where a file is wanted."""
     run = cli(*COMMANDS[command]("."))
     assert run.code == 2, run.err
-    assert " is a folder: name the file to write " in run.err
+    assert " is a folder: name a file to write" in run.err
     assert "Traceback" not in run.err
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_a_fifo_or_a_device_is_never_replaced_by_the_output(
+    cli: GateRunner, launch: Path, tmp_path: Path, command: str
+) -> None:
+    """Outputs are renamed into place: over /dev/null (as root) or a FIFO that replaced the node itself."""
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    run = cli(*COMMANDS[command](fifo))
+    assert run.code == 2, run.err
+    assert "is not a regular file (a device, FIFO or socket): name a file to write" in run.err
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    devnull = Path(os.devnull)
+    run = cli(*COMMANDS[command](devnull))
+    assert run.code == 2, run.err
+    assert stat.S_ISCHR(devnull.stat().st_mode)
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_an_output_that_cannot_be_written_is_a_usage_error(cli: GateRunner, launch: Path, command: str) -> None:
+    """A folder that is a file, a name too long for the file system: exit 2 saying so, never a traceback."""
+    for out in ("README-not-a-folder/x", "a" * 300 + ".out"):
+        (launch / "README-not-a-folder").write_text("a file\n")
+        run = cli(*COMMANDS[command](out))
+        assert run.code == 2, run.err
+        assert "cannot write " in run.err
+        assert "Traceback" not in run.err
