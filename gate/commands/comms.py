@@ -136,9 +136,10 @@ def _record(request: DraftRequest, loaded: Loaded, drafts: Sequence[Draft]) -> R
         path = resolve_inside(request.repo, rel)
     except ValueError as exc:
         raise UsageError(f"{rel}: {exc}") from None
-    # Only drafts this item recorded may be replaced (with --replace): an --id naming other evidence
-    # would write the drafts over it.
-    own = entry_id if known and item.id in known.items else None
+    # `choose_id` has made sure the id is this item's own (a requirement it names, shared or not, or
+    # evidence registered for it): that entry may be replaced (with --replace); any other file the
+    # path would land on is refused by the guard.
+    own = entry_id if known else None
     refuse_launch_file(request.repo, loaded, path, writing="the drafts", elsewhere="with another --id", replacing=own)
     text = drafts_markdown(drafts)
     old = path.read_bytes() if path.is_file() else None

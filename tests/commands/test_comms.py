@@ -131,6 +131,20 @@ def test_record_never_files_drafts_under_another_item_s_id(cli: GateRunner, laun
     assert snapshot(launch) == before
 
 
+def test_a_second_item_sharing_the_drafts_requirement_records_them_too(cli: GateRunner, launch: Path) -> None:
+    """Two items naming the same requirement share its evidence, as `evidence add` lets them."""
+    checklist = launch / "checklist.yaml"
+    text = checklist.read_text(encoding="utf-8")
+    need = "      - {id: customer-notice-7d,"
+    assert text.count(need) == 1
+    shared = "      - {id: status-page-drafts, kind: document, description: Draft status page posts}\n"
+    checklist.write_text(text.replace(need, shared + need), encoding="utf-8")
+    args = ("comms", "draft", "scheduled-maintenance", "--repo", launch, "--record", "--replace")
+    run = cli(*args, "--var", "IMPACT=minor", "--item", "F-customer-notice")
+    assert run.code == 0, run.err
+    assert f"recorded: {REGISTERED} as evidence status-page-drafts" in run.out
+
+
 def test_recording_the_same_drafts_again_changes_nothing(cli: GateRunner, launch: Path) -> None:
     """The example's drafts were recorded with this very command: the same values record nothing new."""
     args = ("comms", "draft", "scheduled-maintenance", "--repo", launch, "--record", "--var", "IMPACT=none")
