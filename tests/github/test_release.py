@@ -5,6 +5,7 @@ The launch is `examples/go` (or `examples/no-go`) committed into a fresh reposit
 
 from __future__ import annotations
 
+import inspect
 import json
 import shutil
 import subprocess
@@ -285,10 +286,10 @@ def github_env(monkeypatch, github_server):
 @pytest.fixture
 def cli_sleeps(monkeypatch, sleeps):
     """The CLI builds its own client: record its pauses instead of waiting (1 + 2 + 4 s per failure)."""
-    defaults = PyGithubClient.__init__.__defaults__
-    assert defaults is not None
-    *head, _ = defaults
-    monkeypatch.setattr(PyGithubClient.__init__, "__defaults__", (*head, sleeps.append))
+    params = inspect.signature(PyGithubClient.__init__).parameters.values()
+    defaults = tuple(sleeps.append if p.name == "sleep" else p.default for p in params if p.default is not p.empty)
+    assert sleeps.append in defaults
+    monkeypatch.setattr(PyGithubClient.__init__, "__defaults__", defaults)
     return sleeps
 
 
