@@ -1226,7 +1226,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             import traceback
 
             traceback.print_exc()
-        _err(f"gate: internal error: {type(exc).__name__}: {exc} (run with --verbose for the traceback)")
+        hint = "the traceback is above" if args.verbose else "run with --verbose for the traceback"
+        _err(f"gate: internal error: {type(exc).__name__}: {exc} ({hint})")
         return 3
 
 

@@ -290,6 +290,7 @@ def test_internal_errors_name_verbose_for_the_traceback(tmp_path, cli, monkeypat
     loud = cli("check", "--repo", repo, "--verbose")
     assert loud.code == 3
     assert "Traceback" in loud.err
+    assert loud.err.endswith("gate: internal error: RuntimeError: boom (the traceback is above)\n")
 
 
 # ---- progress on a terminal ----------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from gate.model.scorecard import Scorecard, SignoffResult, Where
@@ -118,20 +119,47 @@ def annotation(level: str, where: Where | None, title: str, message: str) -> str
 
 
 def github(card: Scorecard) -> str:
-    """Annotations on the exact YAML lines, then a one-line verdict."""
-    out = [
-        annotation("error", Where(file=e.file, line=e.line, column=e.column), "input error", e.message)
-        for e in card.errors
-    ]
-    out += [annotation("error", f.where, "integrity", f"{f.path}: {f.message}") for f in card.integrity]
+    """Annotations on the exact YAML lines (a whole file's problem on its first line), one for every
+    blocking reason, then a one-line verdict."""
+    from gate.report.status import launch_reasons
+
+    if card.errors:
+        out = [
+            annotation("error", Where(file=e.file, line=e.line, column=e.column), "input error", e.message)
+            for e in card.errors
+        ]
+        return "\n".join([*out, f"gate: {card.decision} ({len(card.errors)} input error(s))"]) + "\n"
+    out = [annotation("error", f.where or _top(f.path), "integrity", f"{f.path}: {f.message}") for f in card.integrity]
     for i in card.items:
         if i.state in ("FAIL", "WARN"):
             level = "error" if i.state == "FAIL" else "warning"
             out.append(annotation(level, i.where, f"{i.state} {i.priority} {i.id}", "; ".join(i.reasons)))
     for s in card.signoffs:
-        if not (s.status == "approved" and s.fresh):
-            out.append(annotation("warning", s.where, f"sign-off {s.area}", "; ".join(s.reasons)))
-    if card.recorded_decision and not card.recorded_decision.holds:
-        out.append(annotation("error", None, "decision", "; ".join(card.recorded_decision.reasons)))
+        if not s.stands:  # a sign-off that does not stand blocks GO
+            out.append(annotation("error", s.where, f"sign-off {s.area}", "; ".join(s.reasons)))
+    decision = card.recorded_decision
+    if decision and not decision.holds:
+        out.append(annotation("error", _top(decision.file), "decision", "; ".join(decision.reasons)))
+    for reason in launch_reasons(card):
+        if decision and not decision.holds and reason.startswith(decision.file):
+            continue  # said just above, at its file
+        where, message = _located(reason)
+        out.append(annotation("error", where, "launch", message))
     out.append(f"gate: {card.decision} ({len(card.blocking)} blocking reason(s))")
     return "\n".join(out) + "\n"
+
+
+def _top(path: str) -> Where:
+    """A problem of a whole file, shown on its first line."""
+    return Where(file=path, line=1, column=1)
+
+
+_LOCATED = re.compile(r"^([^\s:]+\.(?:yaml|json)):(\d+):(\d+): (.*)$", re.S)
+
+
+def _located(reason: str) -> tuple[Where | None, str]:
+    """A reason that starts `FILE:LINE:COL: ` as that place and the rest; any other as no place."""
+    found = _LOCATED.match(reason)
+    if found is None:
+        return None, reason
+    return Where(file=found[1], line=int(found[2]), column=int(found[3])), found[4]

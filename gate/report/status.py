@@ -177,7 +177,7 @@ def blockers(card: Scorecard) -> list[Group]:
         else:
             fix = "record a new decision on the launch as it stands: gate decide …"
         add(*launch, Blocker(f"{failure.path}: {failure.message}", [fix]))
-    for reason in _launch_reasons(card):
+    for reason in launch_reasons(card):
         add(*launch, Blocker(reason, [_launch_fix(reason)]))
     return sorted(groups.values(), key=lambda g: (g.title.startswith("release-manager"), g.title))
 
@@ -220,7 +220,7 @@ def _approvers(signoff: SignoffResult) -> str:
     return signoff.team
 
 
-def _launch_reasons(card: Scorecard) -> list[str]:
+def launch_reasons(card: Scorecard) -> list[str]:
     """Blocking reasons that belong to no item and no sign-off: the decision, the launch's own values."""
     names = {s.name for s in card.signoffs}
     out = []

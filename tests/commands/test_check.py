@@ -19,6 +19,7 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from gate.commands import schema as schemas
+from tests.helpers import AT, copy_example
 
 CHECKLIST = "checklist.yaml"
 PLACEHOLDER = re.compile(r'"[^"\n]*(?:YYYY|HH:MM)[^"\n]*"|<[A-Za-z][^<>\n]*>')
@@ -175,9 +176,8 @@ def assert_github_annotations(out: str, repo: Path, card: dict[str, Any]) -> Non
     for area in load(repo)["areas"]:
         rel = f"signoffs/{area['id']}.yaml"
         line, column = position((repo / rel).read_text(encoding="utf-8"), "status: pending", len("status: "))
-        expected = (
-            f"::warning file={rel},line={line},col={column},title=sign-off {area['id']}::pending: not yet approved"
-        )
+        # A pending sign-off blocks GO: an error, not a warning.
+        expected = f"::error file={rel},line={line},col={column},title=sign-off {area['id']}::pending: not yet approved"
         assert expected in lines
     text = (repo / CHECKLIST).read_text(encoding="utf-8")
     for item in card["items"]:
@@ -186,6 +186,15 @@ def assert_github_annotations(out: str, repo: Path, card: dict[str, Any]) -> Non
         line, column = position(text, f"  - id: {item['id']}\n", len("  - "))
         head = f"::error file={CHECKLIST},line={line},col={column},title=FAIL {item['priority']} {item['id']}::"
         assert any(a.startswith(head) for a in lines), head
+    # Every blocking reason is annotated, those of the launch itself too (at their place when they have one).
+    release_tag = position(text, "<insert release tag>", 0)
+    assert (
+        f"::error file={CHECKLIST},line={release_tag[0]},col={release_tag[1]},title=launch::unfilled placeholder" in out
+    )
+    assert any(a.startswith("::error title=launch::no go/no-go decision recorded") for a in lines)
+    errors = [a for a in lines if a.startswith("::error ")]
+    assert len(errors) >= len(card["blocking"]) - 1  # the P1 count, if any, is said by its items
+    assert lines[-1] == f"gate: NO-GO ({len(card['blocking'])} blocking reason(s))"
 
 
 def test_json_matches_its_schema_and_holds_what_machines_need(card: dict[str, Any], repo_copy: Path) -> None:
@@ -323,3 +332,19 @@ def test_facts_computed_once_per_launch_are_not_carried_to_another(tmp_path: Pat
     stale = [s for s in after.readiness.signoffs if not s.fresh]
     assert [s.area for s in stale] == ["security"]
     assert after.scorecard_sha256 != before.scorecard_sha256
+
+
+def test_github_annotations_put_a_broken_go_on_its_decision_file(tmp_path: Path, run_gate) -> None:
+    """Evidence changed after the GO: the decision that no longer holds is annotated on its own file
+    (its first line), so the workflow's summary says which file and why, not only "NO-GO"."""
+    repo = copy_example(tmp_path)
+    with (repo / "evidence/product/veid-e2e-report.md").open("a", encoding="utf-8") as fh:
+        fh.write("edited after the decision\n")
+    [decision] = sorted(p.relative_to(repo).as_posix() for p in (repo / "decisions").glob("*.yaml"))
+    code, out, _ = run_gate("check", "--repo", repo, "--format", "github", "--at", AT)
+    assert code == 1
+    assert f"::error file={decision},line=1,col=1,title=decision::" in out
+    assert "title=integrity::evidence/product/veid-e2e-report.md: SHA-256 is " in out
+    assert (
+        f"::error file={decision},line=1,col=1,title=integrity::{decision}: says GO but the gate computes NO-GO" in out
+    )
