@@ -377,7 +377,22 @@ def test_non_canonical_manifest_path_names_its_one_spelling(tmp_path, cli, spell
     assert result.code == 2
     [(file, line, column, message)] = errors_in(result.out)
     assert (file, line, column) == (MANIFEST, *position(text, f'"{spelling}"'))
-    assert message == f"path {spelling!r} is not canonical: write {VULN_SCAN!r}"
+    assert message.endswith(f".path: path {spelling!r} is not canonical: write {VULN_SCAN!r}")
+
+
+def test_a_bad_path_is_reported_with_every_other_problem_of_the_manifest(tmp_path, cli):
+    """A path's spelling is part of the manifest's schema: it is reported in the same run as a bad
+    SHA-256 beside it, not in a later one after that is fixed."""
+    repo = copy_example(tmp_path)
+    text = edit(repo, MANIFEST, f'"path": "{VULN_SCAN}"', f'"path": "./{VULN_SCAN}"')
+    digest = re.search(r'"sha256": "([0-9a-f]{64})"', text)
+    assert digest is not None
+    text = edit(repo, MANIFEST, digest[1], digest[1].upper())
+    result = check_text(cli, repo)
+    assert result.code == 2
+    messages = [message for *_, message in errors_in(result.out)]
+    assert any("is not canonical" in m for m in messages), messages
+    assert any("sha256" in m for m in messages), messages
 
 
 def test_backslash_manifest_path_is_an_input_error(tmp_path, cli):

@@ -171,6 +171,20 @@ def _a_person(login: str) -> str:
 # Who approved, or attended: `TBD`, `tbd` or `nobody` matches the login pattern, and with no roster for
 # the team nothing else would tell it from a person.
 Person = Annotated[str, StringConstraints(pattern=LOGIN_PATTERN), AfterValidator(_a_person)]
+
+
+def _repo_path(path: str) -> str:
+    from gate.paths import check_relative
+
+    problem = check_relative(path)
+    if problem:
+        raise ValueError(problem)
+    return path
+
+
+# A repository-relative path in its one spelling: checked with the rest of the file's schema, so a bad
+# path is reported in the same run as every other problem of the file.
+RepoPath = Annotated[str, StringConstraints(min_length=1, max_length=10_000), AfterValidator(_repo_path)]
 TeamHandle = Annotated[str, StringConstraints(pattern=r"^@[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$")]
 Duration = Annotated[str, StringConstraints(pattern=r"^[0-9]+[smh]$")]
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from gate.model.base import Field, Id, Model, Sha256Hex, Text, UtcTime
+from gate.model.base import Field, Id, Model, RepoPath, Sha256Hex, Text, UtcTime
 
 
 class Artifact(Model):
     """One evidence file, at a repository-relative path."""
 
     id: Id
-    path: Text
+    path: RepoPath
     sha256: Sha256Hex
     size: int = Field(ge=0)
     items: list[Id] = Field(default_factory=list)
