@@ -154,6 +154,10 @@ def _syntax_error(exc: Exception, file: str, text: str) -> InputError:
     started = getattr(exc, "context_mark", None)
     if started is not None and (mark.line >= len(lines) or not lines[mark.line].strip()):
         mark = started  # the problem is found at a blank line or the end: show where the construct began
+    elif started is not None and started.line != mark.line:
+        # An unclosed bracket or quote is found lines later: say where it was opened, the likely mistake.
+        what = context.removeprefix("while parsing ").removeprefix("a ") if context else "construct"
+        message += f" (the {what} began at line {started.line + 1}, column {started.column + 1})"
     source = lines[mark.line][:200] if mark.line < len(lines) else None
     return InputError(Location(file, mark.line + 1, mark.column + 1), message, source)
 

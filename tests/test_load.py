@@ -447,3 +447,12 @@ def test_a_syntax_error_shows_its_line_with_a_caret(repo_copy: Path, run_gate) -
     code, _, err = run_gate("signoff", "security", "--approve", "--by", "sec-lead-ana", "--repo", repo_copy)
     assert code == 2
     assert "    status: {pending\n            ^" in err
+
+
+def test_an_unclosed_bracket_found_lines_later_names_where_it_was_opened(repo_copy: Path, run_gate) -> None:
+    """The parser notices a missing `]` on a later line; the message says where the sequence began."""
+    write(repo_copy, SECURITY, "area: security\nfindings: [oops\nstatus: pending\n")
+    code, out, _ = run_gate("check", "--repo", repo_copy)
+    assert code == 2
+    [line] = [ln for ln in out.splitlines() if ln.startswith(f"{SECURITY}:3:")]
+    assert line.endswith("(the flow sequence began at line 2, column 11)")
