@@ -16,10 +16,10 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 import yaml
 
@@ -35,6 +35,15 @@ def write_atomic(path: Path, text: str) -> None:
     An interrupted write leaves the old file whole; the rename is atomic on POSIX file systems. A new
     file gets the mode the umask allows (as `open` would give it), an existing one keeps its mode.
     """
+    with atomic_file(path, keep_mode=True) as fh:
+        fh.write(text.encode("utf-8"))
+
+
+@contextlib.contextmanager
+def atomic_file(path: Path, *, keep_mode: bool = False) -> Iterator[BinaryIO]:
+    """A file that becomes `path` only when the block ends without an error: a temp file in the same
+    folder, fsync, rename. A new file gets the mode the umask allows (as `open` would give it); with
+    `keep_mode`, a file it replaces keeps its own. What cannot be written is a UsageError."""
     refuse_special(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -42,16 +51,16 @@ def write_atomic(path: Path, text: str) -> None:
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except OSError as exc:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+        keep = keep_mode and path.exists()
+        os.chmod(tmp, path.stat().st_mode & 0o7777 if keep else 0o666 & ~_umask())
+        try:
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)

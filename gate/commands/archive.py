@@ -20,18 +20,17 @@ import hashlib
 import os
 import struct
 import tarfile
-import tempfile
 import zlib
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from gate.commands.packet import MANIFEST_SUMS, SUMS, render_packet
-from gate.edit import refuse_special
-from gate.errors import GateFailed, InputErrors, UsageError
+from gate.edit import atomic_file
+from gate.errors import GateFailed, InputErrors
 from gate.evidence.digests import sha256sums
 from gate.evidence.hashing import LFS_HINT, Progress, Tally, describe, lfs_pointer, sha256_bytes, workers
 from gate.evidence.integrity import as_recorded
@@ -317,29 +316,6 @@ class _GzipMembers:
         self.pool.shutdown(wait=True)
 
 
-@contextlib.contextmanager
-def _atomic(out: Path) -> Iterator[BinaryIO]:
-    """A file that becomes `out` only when the block ends without an error (temp file in the same
-    folder, fsync, rename); a new file gets the mode the umask allows, as `open` would give it."""
-    refuse_special(out)
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    except OSError as exc:
-        raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        try:
-            os.replace(tmp, out)
-        except OSError as exc:
-            raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+def _atomic(out: Path) -> contextlib.AbstractContextManager[BinaryIO]:
+    """A file that becomes `out` only when the archive is written whole (see `atomic_file`)."""
+    return atomic_file(out)

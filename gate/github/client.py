@@ -584,12 +584,13 @@ class PyGithubClient:
         self._sleep(delay)
 
 
-def _connect(token: str | None, base_url: str, timeout: float) -> Github:
-    """A PyGithub instance that never retries or throttles on its own: `_run` decides, testably."""
+def _connect(token: str | None, base_url: str, timeout: float, auth: Any = None) -> Github:
+    """A PyGithub instance that never retries or throttles on its own: `_run` decides, testably. It
+    speaks with `token`, or with `auth` when given (the App's own JWT)."""
     import github
 
     return github.Github(
-        auth=github.Auth.Token(token) if token else None,
+        auth=auth or (github.Auth.Token(token) if token else None),
         base_url=base_url.rstrip("/"),
         timeout=max(1, math.ceil(timeout)),
         user_agent=f"gate/{__version__}",
@@ -611,15 +612,7 @@ def _connect_app(app: tuple[int, str], base_url: str, timeout: float) -> Github:
         auth.create_jwt()  # a key that cannot sign is the user's mistake, said now
     except (ValueError, TypeError, jwt.PyJWTError) as exc:
         raise UsageError(f"the App's private key cannot sign a token: {exc}") from None
-    return github.Github(
-        auth=auth,
-        base_url=base_url.rstrip("/"),
-        timeout=max(1, math.ceil(timeout)),
-        user_agent=f"gate/{__version__}",
-        retry=None,
-        seconds_between_requests=None,
-        seconds_between_writes=None,
-    )
+    return _connect(None, base_url, timeout, auth=auth)
 
 
 def _next_link(headers: Mapping[str, str]) -> str | None:
