@@ -597,18 +597,21 @@ def _shared(formats: Sequence[str] = TEXT_JSON, *, repo: bool = True) -> argpars
     return p
 
 
-def _group(sub: Any, name: str, summary: str, example: str) -> argparse.ArgumentParser:
-    """A command group (`gate evidence ACTION`): its help shows an example and the exit codes, and the
-    shared options are taken between the group and its action too (`gate evidence --repo X ls`)."""
-    group: argparse.ArgumentParser = sub.add_parser(
-        name,
-        help=summary,
-        description=summary[0].upper() + summary[1:] + ".",
-        epilog=f"example:\n  {example}\n\n{EXIT_CODES}",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        parents=[_shared()],
-    )
-    return group
+def _help(summary: str, example: str) -> dict[str, Any]:
+    """What every command's and group's `--help` shows: the summary, an example and the exit codes."""
+    return {
+        "help": summary,
+        "description": summary[0].upper() + summary[1:] + ("" if summary.endswith(("?", ".", "!")) else "."),
+        "epilog": f"example:\n  {example}\n\n{EXIT_CODES}",
+        "formatter_class": argparse.RawDescriptionHelpFormatter,
+    }
+
+
+def _group(sub: Any, name: str, summary: str, example: str) -> Any:
+    """A command group (`gate evidence ACTION`), as the subparsers its actions are added to. The shared
+    options are taken between the group and its action too (`gate evidence --repo X ls`)."""
+    group = sub.add_parser(name, **_help(summary, example), parents=[_shared()])
+    return group.add_subparsers(dest=f"{name}_command", required=True, metavar="ACTION", parser_class=_Parser)
 
 
 # Building every command's parser cost tens of milliseconds a run (each help string a gettext lookup
@@ -660,12 +663,7 @@ def _command(
             _unbuilt.append(_Unbuilt(add_help=False))
         return _unbuilt[0]
     p: argparse.ArgumentParser = sub.add_parser(
-        name,
-        help=summary,
-        description=summary[0].upper() + summary[1:] + ("" if summary.endswith(("?", ".", "!")) else "."),
-        epilog=f"example:\n  {example}\n\n{EXIT_CODES}",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        parents=[_shared(formats, repo=launch)],
+        name, **_help(summary, example), parents=[_shared(formats, repo=launch)]
     )
     p.set_defaults(handler=handler, formats=tuple(formats), launch=launch)
     return p
@@ -844,13 +842,12 @@ def _plan_parsers(sub: Any) -> None:
 
 
 def _evidence_parsers(sub: Any) -> None:
-    group = _group(
+    ev = _group(
         sub,
         "evidence",
         "add, capture and verify evidence",
         "gate evidence add report.pdf --item B-security --id vuln-scan   |   gate evidence ls --stale",
     )
-    ev = group.add_subparsers(dest="evidence_command", required=True, metavar="ACTION", parser_class=_Parser)
     add = _command(
         ev,
         "add",
@@ -1021,13 +1018,12 @@ def _github_parsers(sub: Any) -> None:
     rl.add_argument("--archive", type=Path, default=None, metavar="FILE", help="its digest goes in the release")
     rl.add_argument("--at", type=_time, default=None, help="judge as of this UTC time (default: now; rehearsals)")
     _github_app_parsers(sub, github_options)
-    group = _group(
+    co = _group(
         sub,
         "codeowners",
         "who owns a path; lint CODEOWNERS as GitHub reads it",
         "gate codeowners owners signoffs/security.yaml   |   gate codeowners lint",
     )
-    co = group.add_subparsers(dest="codeowners_command", required=True, metavar="ACTION", parser_class=_Parser)
     owners = _command(
         co,
         "owners",
@@ -1048,13 +1044,12 @@ def _github_parsers(sub: Any) -> None:
 
 
 def _github_app_parsers(sub: Any, github_options: Callable[[argparse.ArgumentParser], None]) -> None:
-    group = _group(
+    gh = _group(
         sub,
         "github",
         "the verdicts GitHub requires, and the settings they rely on",
         "gate github doctor --github acme/launch",
     )
-    gh = group.add_subparsers(dest="github_command", required=True, metavar="ACTION", parser_class=_Parser)
     ju = _command(
         gh,
         "judge",
@@ -1098,13 +1093,12 @@ MATCH_HELP = "a label matcher for one metric family (chain: CometBFT's; applicat
 
 
 def _rollback_parsers(sub: Any) -> None:
-    group = _group(
+    rb = _group(
         sub,
         "rollback",
         "rollback criteria as Prometheus rules; watch them live",
         "gate rollback rules --out launch-rollback.yml   |   gate rollback watch --prometheus http://127.0.0.1:9090",
     )
-    rb = group.add_subparsers(dest="rollback_command", required=True, metavar="ACTION", parser_class=_Parser)
     rr = _command(
         rb,
         "rules",
@@ -1133,13 +1127,12 @@ def _rollback_parsers(sub: Any) -> None:
 
 
 def _comms_parsers(sub: Any) -> None:
-    group = _group(
+    cm = _group(
         sub,
         "comms",
         "status-page drafts from the checklist's templates",
         "gate comms draft scheduled-maintenance --var 'IMPACT=read-only for 30 minutes'",
     )
-    cm = group.add_subparsers(dest="comms_command", required=True, metavar="ACTION", parser_class=_Parser)
     dr = _command(
         cm,
         "draft",

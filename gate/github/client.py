@@ -788,10 +788,16 @@ def _to_commit(data: Json) -> PullCommit:
     raw = _field(commit, "author")
     user = data.get("author")
     login = _login(user) if isinstance(user, dict) and user.get("login") else None
-    author = _person(raw.get("name") or "", raw.get("email") or "", login)
     message = _field(commit, "message")
-    coauthors = tuple(_person(n, e) for n, e in _COAUTHOR.findall(message if isinstance(message, str) else ""))
-    return PullCommit(_sha(_field(data, "sha")), author, coauthors)
+    text = message if isinstance(message, str) else ""
+    return pull_commit(_sha(_field(data, "sha")), raw.get("name") or "", raw.get("email") or "", login, text)
+
+
+def pull_commit(sha: str, name: str, email: str, login: str | None, message: str) -> PullCommit:
+    """A commit of a pull request and who wrote it: its author (GitHub's login for them, if any) and
+    every `Co-authored-by:` trailer of its message."""
+    coauthors = tuple(_person(n, e) for n, e in _COAUTHOR.findall(message))
+    return PullCommit(sha, _person(name, email, login), coauthors)
 
 
 def _person(name: str, email: str, login: str | None = None) -> Person:

@@ -179,11 +179,9 @@ SCRIPT_OK = (
 )
 
 
-def test_evidence_capture_records_the_run(tmp_path, cli):
-    repo = copy_example(tmp_path)
-    argv = [sys.executable, "-c", SCRIPT_OK]
-    started = now_s()
-    result = cli(
+def supporting_capture(repo: Path, evidence_id: str, *argv: str) -> tuple[str | Path, ...]:
+    """`gate evidence capture` of `argv` as Security's supporting evidence `evidence_id`."""
+    return (
         "evidence",
         "capture",
         "--repo",
@@ -191,11 +189,18 @@ def test_evidence_capture_records_the_run(tmp_path, cli):
         "--item",
         "B-security",
         "--id",
-        "extra-audit",
+        evidence_id,
         "--supporting",
         "--",
         *argv,
     )
+
+
+def test_evidence_capture_records_the_run(tmp_path, cli):
+    repo = copy_example(tmp_path)
+    argv = [sys.executable, "-c", SCRIPT_OK]
+    started = now_s()
+    result = cli(*supporting_capture(repo, "extra-audit", *argv))
     ended = now_s()
     assert result.code == 0, result.err
     assert "recorded: extra-audit" in result.out
@@ -246,20 +251,7 @@ def test_evidence_capture_of_a_failing_command(tmp_path, cli, check):
 def test_evidence_capture_of_a_missing_program(tmp_path, cli):
     repo = copy_example(tmp_path)
     before = snapshot(repo)
-    result = cli(
-        "evidence",
-        "capture",
-        "--repo",
-        repo,
-        "--item",
-        "B-security",
-        "--id",
-        "x",
-        "--supporting",
-        "--",
-        "no-such-program-4711",
-        "-v",
-    )
+    result = cli(*supporting_capture(repo, "x", "no-such-program-4711", "-v"))
     assert result.code == 2
     assert "gate: cannot run no-such-program-4711" in result.err
     assert "Traceback" not in result.err
@@ -268,7 +260,7 @@ def test_evidence_capture_of_a_missing_program(tmp_path, cli):
 
 def test_evidence_capture_needs_a_command(tmp_path, cli):
     repo = copy_example(tmp_path)
-    result = cli("evidence", "capture", "--repo", repo, "--item", "B-security", "--id", "x", "--supporting", "--")
+    result = cli(*supporting_capture(repo, "x"))
     assert result.code == 2
     assert "give the command to run after --" in result.err
 

@@ -8,16 +8,14 @@ nothing for its first `lag` calls, as GitHub does for a commit merged a moment a
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, cast
 
-from gate.github.client import GitHubError
+from gate.github.client import GitHubError, pull_commit
 from gate.github.types import (
     CheckRun,
     Comment,
     LabelEvent,
-    Person,
     PullCommit,
     PullRequest,
     Review,
@@ -27,9 +25,6 @@ from gate.github.types import (
 )
 from tests.github.payloads import blob_sha
 from tests.github.state import GATE_APP, CheckRunRecord, CommentRecord, Identity, PullRecord, State
-
-_NOREPLY = re.compile(r"^(?:\d+\+)?([A-Za-z0-9-]+)@users\.noreply\.github\.com$")
-_COAUTHOR = re.compile(r"^co-authored-by:\s*(.*?)\s*<([^<>]*)>\s*$", re.IGNORECASE | re.MULTILINE)
 
 
 @dataclass
@@ -78,11 +73,8 @@ class FakeGitHub:
         ]
 
     def pull_commits(self, number: int) -> list[PullCommit]:
-        out = []
-        for c in self._pull(number).commits:
-            coauthors = tuple(_person(n, e, None) for n, e in _COAUTHOR.findall(c.message))
-            out.append(PullCommit(c.sha, _person(c.name, c.email, c.login), coauthors))
-        return out
+        # Who wrote a commit is read as the real adapter reads it: the same function, not a copy.
+        return [pull_commit(c.sha, c.name, c.email, c.login, c.message) for c in self._pull(number).commits]
 
     def label_events(self, number: int) -> list[LabelEvent]:
         return [
@@ -177,11 +169,6 @@ class FakeGitHub:
             return
         moment = self.state.tick()
         self.state.comments[number].append(CommentRecord(self.state.next_id(), text, author, "Bot", moment, moment))
-
-
-def _person(name: str, email: str, login: str | None) -> Person:
-    found = _NOREPLY.match(email) if login is None else None
-    return Person(name, email, login or (found.group(1) if found else None))
 
 
 if TYPE_CHECKING:
