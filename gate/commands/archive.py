@@ -34,9 +34,10 @@ from gate.errors import GateFailed, InputErrors
 from gate.evidence.digests import sha256sums
 from gate.evidence.hashing import LFS_HINT, Progress, Tally, describe, lfs_pointer, sha256_bytes, workers
 from gate.evidence.integrity import as_recorded
-from gate.launch import artifact_error, load_unhashed, refuse_launch_file
+from gate.launch import artifact_error, load_unhashed
 from gate.load import CHECKLIST, DECISIONS, MANIFEST, SIGNOFFS, Loaded
 from gate.model import Artifact
+from gate.outputs import refuse_launch_file
 from gate.paths import Opener, PathEscape, read_inside
 
 # The packet rendered for the archive sits at its root, never at packet.location: that path may itself

@@ -17,9 +17,10 @@ from gate.commands.evidence import add, choose_id
 from gate.comms import DRAFTS_ID, STATUS_ITEM, Draft, find_template, launch_values, parse_vars, render, window_in_force
 from gate.edit import write_atomic
 from gate.errors import UsageError
-from gate.launch import load_valid, refuse_launch_file
+from gate.launch import load_valid
 from gate.load import Loaded
 from gate.model import Item
+from gate.outputs import refuse_launch_file
 from gate.paths import resolve_inside
 from gate.report.output import Output
 from gate.score import all_items

@@ -11,10 +11,11 @@ from gate.decision import Evaluation, evaluate
 from gate.edit import write_atomic
 from gate.errors import UsageError
 from gate.evidence.digests import sha256_text
-from gate.launch import Checks, load_valid, refuse_launch_file
+from gate.launch import Checks, load_valid
 from gate.load import Loaded
 from gate.model import Command
 from gate.model.base import format_time
+from gate.outputs import refuse_launch_file
 from gate.paths import PathEscape, read_head, resolve_inside
 
 EXCERPT_BYTES = 2048

@@ -20,11 +20,12 @@ from gate.comms import find_template, launch_values, parse_vars, render, window_
 from gate.decision import evaluate
 from gate.edit import dump_record, write_atomic
 from gate.errors import GateError, UsageError
-from gate.launch import load_valid, refuse_launch_file
+from gate.launch import load_valid
 from gate.load import DECISIONS
 from gate.model import Decision
 from gate.model.base import format_time
 from gate.model.checklist import Checklist
+from gate.outputs import refuse_launch_file
 from gate.report.output import Output
 from gate.rollback.compile import Matchers, compile_criteria, render_rules, scrape_text
 from gate.rollback.criteria import Family, match_option
