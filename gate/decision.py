@@ -59,7 +59,7 @@ def evaluate(loaded: Loaded, checks: Checks, at: datetime) -> Evaluation:
     blocking = integrity + readiness.blocking + decision_blocking(loaded, current, at)
     blocking += [
         f"{file} is not a decision: {'; '.join(problems)}"
-        for file, problems in invalid_records(loaded)
+        for file, problems in invalid_records(loaded, at)
         if current is None or file != current[0]
     ]
     return Evaluation(
@@ -123,10 +123,17 @@ def judge_recorded(evaluation: Evaluation) -> RecordedDecision | None:
     )
 
 
-def invalid_records(loaded: Loaded) -> list[tuple[str, list[str]]]:
-    """Every record, in force or not, that is not a decision the process allows: (file, problems)."""
-    found = [(file, record_problems(loaded, d)) for file, d in loaded.decisions]
-    return [(file, problems) for file, problems in found if problems]
+def invalid_records(loaded: Loaded, at: datetime | None = None) -> list[tuple[str, list[str]]]:
+    """Every record taken no later than `at` (all of them when None), in force or not, that is not a
+    decision the process allows: (file, problems). A record taken later does not exist yet at `at`: it
+    cannot break a GO judged at the moment it was taken."""
+    return [(file, problems) for file, when, problems in loaded.derived(_invalid) if at is None or when <= at]
+
+
+def _invalid(loaded: Loaded) -> list[tuple[str, datetime, list[str]]]:
+    """Every record's problems, judged once per loaded launch (from the files alone)."""
+    found = [(file, d.decided_at, record_problems(loaded, d)) for file, d in loaded.decisions]
+    return [(file, when, problems) for file, when, problems in found if problems]
 
 
 def record_problems(loaded: Loaded, decision: Decision) -> list[str]:

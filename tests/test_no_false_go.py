@@ -292,6 +292,21 @@ def test_an_invalid_record_makes_the_verdict_no_go(tmp_path, cli):
     assert any("not a decision" in b for b in card["blocking"])
 
 
+def test_an_invalid_record_counts_from_when_it_was_taken(tmp_path, cli):
+    """An invalid record dated after the GO is no blocker before its own time: the GO holds between the
+    two (it used to be judged broken "at its own time" by a record that did not exist yet), and from the
+    record's time on the launch is NO-GO."""
+    repo = copy_example(tmp_path)
+    later = EXAMPLE.decided_at + timedelta(days=1)
+    write_record(repo, "no-quorum", "NO-GO", later, attendees=one_person_two_roles())
+    code, card = judge(cli, repo, later - timedelta(hours=1), "--require-go")
+    assert (code, card["decision"]) == (0, "GO"), card["blocking"]
+    assert card["integrity"] == []
+    code, card = judge(cli, repo, later + timedelta(hours=1))
+    assert code == 1
+    assert card["blocking"][0].startswith("decisions/no-quorum.yaml does not hold: meeting quorum: ")
+
+
 @pytest.mark.parametrize("decision", ["GO", "NO-GO"])
 def test_decide_refuses_one_person_for_two_roles(tmp_path, cli, decision):
     repo = copy_example(tmp_path, decisions=False)

@@ -46,7 +46,7 @@ def _decision_failures(evaluation: Evaluation, recorded: RecordedDecision | None
     out = []
     if recorded is not None and not recorded.holds:
         out.append(IntegrityFailure(path=recorded.file, message="; ".join(recorded.reasons)))
-    for file, problems in invalid_records(evaluation.loaded):
+    for file, problems in invalid_records(evaluation.loaded, evaluation.at):
         if recorded is None or file != recorded.file:
             out.append(IntegrityFailure(path=file, message="not a decision: " + "; ".join(problems)))
     return out

@@ -18,7 +18,7 @@ from typing import Any
 from gate.edit import Edit, edit_yaml, write_atomic
 from gate.errors import UsageError
 from gate.evidence.digests import area_digest, area_pins
-from gate.launch import load_valid
+from gate.launch import load_unhashed, load_valid
 from gate.load import CHECKLIST, Loaded, load_yaml
 from gate.model import Checklist
 from gate.model.base import LOGIN
@@ -246,7 +246,7 @@ def _edit(repo: Path, edits: list[Edit], loaded: Loaded | None = None) -> Checkl
     original = (repo / CHECKLIST).read_bytes().decode("utf-8")
     edit_yaml(repo / CHECKLIST, edits, Checklist, file=CHECKLIST)
     try:
-        after, _ = load_valid(repo)
+        after = load_unhashed(repo)  # a checklist edit changes no evidence: nothing to hash again
     except BaseException:
         # The file validates alone but not with the rest of the launch (a role no team has, an owner
         # the checklist does not define), or Ctrl-C came while the launch was read back: put it back

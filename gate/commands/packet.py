@@ -160,7 +160,7 @@ def write_packet(repo: Path, out: Path | None, at: datetime | None) -> PacketWri
     """Write the packet to `out` (any path; relative to the current folder), else where checklist.yaml
     says (relative to the repository). A launch file or registered artifact is never overwritten: that
     would change the launch, or the evidence under a decision and stale its area."""
-    loaded, _ = load_valid(repo)
+    loaded, checks = load_valid(repo)
     if out is None:
         try:
             target = resolve_inside(repo, loaded.checklist.packet.location)
@@ -169,7 +169,7 @@ def write_packet(repo: Path, out: Path | None, at: datetime | None) -> PacketWri
     else:
         target = out.resolve()
     refuse_launch_file(repo, loaded, target, writing="the packet", elsewhere="with --out FILE")
-    text = render_packet(repo, at)
+    text = render_packet(repo, at, prepared=(loaded, checks))  # loaded and hashed once
     write_atomic(target, text)
     shown = target.relative_to(repo.resolve()).as_posix() if target.is_relative_to(repo.resolve()) else str(target)
     return PacketWritten(shown, sha256_text(text))

@@ -128,7 +128,7 @@ class Watcher:
         self.checklist = loaded.checklist
         self.window = window_in_force(loaded, request.at or datetime.now(UTC))
         self.match: Matchers = parse_match(request.match)
-        server_url(request.prometheus)  # a URL that is no server's is a usage error before anything is asked
+        self.url = server_url(request.prometheus)  # no server's URL: a usage error before anything is asked
         self.variables = parse_vars(request.variables)
         if request.record:
             self.status_update()  # refuse a template it cannot fill before anything fires
@@ -143,7 +143,7 @@ class Watcher:
     def once(self) -> WatchResult:
         """One evaluation; with `--record`, a ROLLBACK verdict is written into decisions/."""
         req = self.request
-        result = watch_once(req.prometheus, self.checklist.rollback, at=req.at, timeout=req.timeout, match=self.match)
+        result = watch_once(self.url, self.checklist.rollback, at=req.at, timeout=req.timeout, match=self.match)
         if not req.record or result.verdict != "ROLLBACK":
             return result
         update = {"status_update": self.status_update()}

@@ -7,6 +7,8 @@ schemas/output/); text, Markdown and annotations come from one renderer per resu
 from __future__ import annotations
 
 import dataclasses
+import json
+import sys
 
 from gate.evidence.quick import HashReport
 
@@ -28,16 +30,20 @@ def as_json(result: object) -> str:
 
 def render(result: object, fmt: str) -> str:
     """`result` in the named format (the caller has checked the command offers it)."""
+    if isinstance(result, HashReport):  # the pre-commit path: rendered without importing pydantic
+        return json.dumps(dataclasses.asdict(result), indent=2) + "\n" if fmt == "json" else hash_text(result)
     if fmt == "json":
         return as_json(result)
-    if isinstance(result, HashReport):  # the pre-commit path: rendered without importing pydantic
-        return hash_text(result)
     from gate.model.scorecard import Scorecard
 
     if isinstance(result, Scorecard):
         from gate.report.scorecard import render as render_scorecard
 
         return render_scorecard(result, fmt)
+    from gate.report.status import StatusReport, status, terminal_width
+
+    if isinstance(result, StatusReport):  # the daily view: not the renderers of every other command
+        return status(result, terminal_width() if sys.stdout.isatty() else None)
     from gate.report.text import text
 
     return text(result)
