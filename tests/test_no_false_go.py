@@ -958,11 +958,18 @@ def test_a_rollback_criterion_the_compiler_refuses_is_an_input_error(tmp_path, c
 
 @pytest.mark.parametrize("case", list(ROLLBACK_BREAKS))
 def test_a_rollback_criterion_the_compiler_refuses_never_gives_go(tmp_path, cli, case):
-    repo = copy_example(tmp_path, decisions=False)
+    """The example's GO recorded, then a criterion broken: the GO no longer stands (the file is refused
+    whole), and the meeting cannot record a new GO on it either."""
+    repo = copy_example(tmp_path)  # with its GO decision
+    assert judge(cli, repo, AT_TIME, "--require-go")[0] == 0  # the control: GO before the change
     break_rollback(cli, repo, case)
-    decide(cli, repo, "GO", AT_TIME, window="primary")
-    code, _ = judge(cli, repo, AT_TIME + timedelta(hours=1), "--require-go")
-    assert code != 0
+    code, card = judge(cli, repo, AT_TIME, "--require-go")
+    assert (code, card["decision"]) == (2, "NO-GO")
+    assert card["errors"]
+    assert all(e["file"] == CHECKLIST for e in card["errors"])
+    refused = decide(cli, repo, "GO", AT_TIME + timedelta(minutes=5), window="primary")
+    assert refused.code == 2, refused.err
+    assert f"{CHECKLIST}:" in refused.err
 
 
 P0_RULE = 'P0: {description: "must-pass: any failure = NO-GO", blocks: true}'

@@ -133,6 +133,7 @@ def test_a_fifo_or_a_device_is_never_replaced_by_the_output(
     devnull = Path(os.devnull)
     run = cli(*COMMANDS[command](devnull))
     assert run.code == 2, run.err
+    assert "is not a regular file (a device, FIFO or socket)" in run.err  # not merely "cannot write" in /dev
     assert stat.S_ISCHR(devnull.stat().st_mode)
 
 
@@ -145,3 +146,18 @@ def test_an_output_that_cannot_be_written_is_a_usage_error(cli: GateRunner, laun
         assert run.code == 2, run.err
         assert "cannot write " in run.err
         assert "Traceback" not in run.err
+
+
+def test_comms_drafts_never_land_on_a_launch_file_through_their_own_path(cli: GateRunner, launch: Path) -> None:
+    """The drafts' own id, not yet registered, writes to evidence/comms/<id>.md: when that is a link to
+    the checklist, the output guard (not the id rule, which the id passes) refuses it."""
+    assert cli("evidence", "rm", "status-page-drafts", "--repo", launch).code == 0
+    drafts = launch / "evidence" / "comms" / "status-page-drafts.md"
+    drafts.unlink(missing_ok=True)
+    drafts.symlink_to(Path("../../checklist.yaml"))
+    before = everything(launch)
+    args = ("comms", "draft", "scheduled-maintenance", "--var", "IMPACT=none", "--record", "--replace")
+    run = cli(*args, "--repo", launch)
+    assert run.code == 2, run.err
+    assert "checklist.yaml is a launch file (the checklist)" in run.err
+    assert everything(launch) == before

@@ -267,15 +267,17 @@ def test_the_lfs_hint_names_a_page_that_explains_it(repo, cli):
     assert all(words in section for words in ("50 MB", "100 MB", "git lfs track", "git lfs pull"))
 
 
-def test_written_files_get_the_mode_the_umask_allows(repo, cli):
-    old = os.umask(0o022)
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)])
+def test_written_files_get_the_mode_the_umask_allows(repo, cli, umask, mode):
+    """Three umasks, so a mode written as a constant (0o644, 0o600) cannot pass for all of them."""
+    old = os.umask(umask)
     try:
         attendees = [f"--attendee={a}" for a in ATTENDEES]
         assert cli("decide", "--repo", repo, "--decision", "NO-GO", "--at", AT, *attendees).code == 0
     finally:
         os.umask(old)
     [record] = (repo / "decisions").glob("*.yaml")
-    assert stat.S_IMODE(record.stat().st_mode) == 0o644
+    assert stat.S_IMODE(record.stat().st_mode) == mode
     manifest = repo / MANIFEST
     manifest.chmod(0o640)  # an existing file keeps its own mode
     rel = _write(repo, "evidence/security/scan.txt")

@@ -407,6 +407,22 @@ def test_the_critical_fix_label_needs_a_release_managers_approval(run_gate, gh, 
         assert "(label critical-fix applied by rm-rosa, approved by rm-rosa)" in out
 
 
+@both_modes
+def test_a_release_manager_who_wrote_a_commit_cannot_grant_the_critical_fix(run_gate, gh):
+    """The freeze exception's approval is held to the same rule as an area's: who wrote (or co-wrote) a
+    commit of the pull request cannot approve it, also as the release manager granting `critical-fix`."""
+    pull = gh.pull(51, [APP_CODE], author="dev-dan", freeze=True, codeowners=CODEOWNERS + TOOL_OWNER)
+    pull.commits = [CommitRecord(pull.head_sha, "rm-rosa", "Rosa", "rosa@example.com")]
+    gh.state.add_label(51, "critical-fix", "rm-rosa")
+    gh.state.add_review(51, "tool-dev-tim")
+    gh.state.add_review(51, "rm-rosa")
+
+    code, out, _ = run_gate(*gh.args("--pr", "51", "--at", IN_FREEZE))
+
+    assert code == 1, out
+    assert "allowed during the freeze" not in out
+
+
 # -- cost ----------------------------------------------------------------------------------------------
 
 

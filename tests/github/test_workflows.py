@@ -113,9 +113,23 @@ def test_privileged_workflows_run_nothing_of_the_pull_request(launch):
                 assert with_.get("persist-credentials") is False, path.name
                 assert "${{" not in str(with_.get("ref", "")), f"{path.name}: checks out a ref from the event"
                 assert "repository" not in with_, f"{path.name}: checks out another repository (a fork?)"
-            for command in re.findall(r"pip\"? install[^\n]*", run):
-                assert "--require-hashes" in command or "--no-deps" in command, f"{path.name}: {command}"
+            _assert_pinned_installs(path.name, run)
     assert seen == 2  # gate.yml here and in the init repository
+    # The init repository's judge is installed by the gate action: its installs are held to the same rule.
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    runs = [s["run"] for s in action["runs"]["steps"] if "run" in s]
+    assert sum(len(re.findall(r"pip\"? install", run)) for run in runs) == 2
+    for run in runs:
+        _assert_pinned_installs("action.yml", run)
+
+
+def _assert_pinned_installs(name: str, run: str) -> None:
+    """Requirements only from a hash-locked file; the judge itself with no dependencies of its own."""
+    for command in re.findall(r"pip\"? install[^\n]*", run):
+        if " -r " in command:
+            assert "--require-hashes" in command, f"{name}: {command}"
+        else:
+            assert "--no-deps" in command, f"{name}: {command}"
 
 
 def test_python_never_imports_from_a_checkout_in_a_job_that_holds_a_token(launch, tmp_path):
@@ -170,16 +184,20 @@ def test_secrets_live_only_in_protected_branch_environments(launch):
 
 
 def test_workflows_a_pull_request_can_change_hold_nothing(launch):
-    """The relay (reviews, merge groups) and the tests run files a PR controls: no secret, no write."""
+    """The relay (reviews, merge groups) and the tests run files a PR controls: no secret, no write —
+    whatever other trigger the workflow also has (a `push:` beside `pull_request:` changes nothing)."""
+    seen = 0
     for path, doc in workflows(launch):
-        if not triggers(doc) <= UNPRIVILEGED_SOURCES:
+        if not triggers(doc) & UNPRIVILEGED_SOURCES:
             continue
+        seen += 1
         assert doc["permissions"] == {}, path.name
         for name, job in doc["jobs"].items():
             text = yaml.safe_dump(job)
             assert "secrets." not in text, f"{path.name}:{name}"
             assert "environment" not in job, f"{path.name}:{name}"
             assert all(level in ("read", "none") for level in (job.get("permissions") or {}).values()), name
+    assert seen >= 3  # the relay here and in the init repository, and this repository's tests
 
 
 def test_the_judge_token_cannot_tag_and_the_release_token_cannot_judge(launch):
