@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal, NoReturn, cast
 
 from gate import __version__
 from gate.errors import CannotTell, ExternalError, GateError, GateFailed, InputErrors, UsageError
+from gate.paths import MAX_UNPACKED
 
 if TYPE_CHECKING:
     from gate.evidence.hashing import Progress
@@ -965,7 +966,7 @@ def _audit_parsers(sub: Any) -> None:
     ve.add_argument(
         "--max-size",
         type=int,
-        default=8 * 1024**3,
+        default=MAX_UNPACKED,
         metavar="BYTES",
         help="refuse an archive (or a tag's files) holding more",
     )

@@ -23,7 +23,7 @@ from gate.launch import Checks
 from gate.load import Loaded
 from gate.model import Decision
 from gate.model.scorecard import RecordedDecision
-from gate.score import Readiness, assess, roster_of
+from gate.score import Readiness, assess, role_team, roster_of
 from gate.windows import blackout_clashes, chosen_window, interval
 
 
@@ -235,11 +235,9 @@ def _quorum(loaded: Loaded, decision: Decision) -> list[str]:
 def _off_roster(loaded: Loaded, present: dict[str, str]) -> list[tuple[str, str, str]]:
     """(role, login, team) for each attendee not on their role's team, where a roster lists the team."""
     checklist = loaded.checklist
-    teams = {a.id: a.team for a in checklist.areas}
     out = []
     for role_id in present:  # every role recorded as attending, required or not, must be held by its team
-        role, login = checklist.roles.get(role_id), present.get(role_id)
-        team = (role.team or teams.get(role.area or "")) if role else None
+        login, team = present.get(role_id), role_team(checklist, role_id)
         members = roster_of(checklist, team) if team else None
         if login is not None and team is not None and members is not None and login.lower() not in members:
             out.append((role_id, login, team))

@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO
 
 from gate.errors import ExternalError, GateError, GateFailed, UsageError
+from gate.paths import MAX_UNPACKED
 
 CHUNK = 1024 * 1024
 _MODE_FILE = ("100644", "100755")
@@ -67,12 +68,11 @@ def commit_time(repo: Path, sha: str) -> datetime:
 # ---- a commit's tree, as files -------------------------------------------------------------------------
 
 
-MAX_TREE_BYTES = 8 * 1024**3  # as an archive's default bound (`gate verify --max-size`)
 MAX_TREE_FILES = 100_000
 
 
 @contextmanager
-def export_tree(repo: Path, rev: str, max_bytes: int = MAX_TREE_BYTES) -> Iterator[Path]:
+def export_tree(repo: Path, rev: str, max_bytes: int = MAX_UNPACKED) -> Iterator[Path]:
     """The launch folder (`repo`, which may be a subfolder of the git work tree) exactly as committed in
     `rev`, written from its tree objects into a temporary folder — refused, before anything is written,
     when it holds more than `max_bytes` or MAX_TREE_FILES files (a commit is input like any other)."""

@@ -9,7 +9,6 @@ from gate.errors import InputError, InputErrors
 from gate.evidence.hashing import Digest, Progress
 from gate.evidence.integrity import ArtifactCheck, check_artifacts
 from gate.load import MANIFEST, Loaded, load_repo
-from gate.paths import check_relative
 from gate.references import check_references
 
 Checks = dict[str, ArtifactCheck]
@@ -33,10 +32,9 @@ def prepare(
     checks = check_artifacts(repo, loaded.manifest.artifacts, progress, known)
     for n, artifact in enumerate(loaded.manifest.artifacts):
         check = checks[artifact.id]
-        # Lexically bad paths are already reported by check_references; here only symlink escapes.
-        if check.escapes and check.problem and check_relative(artifact.path) is None:
+        # Lexically bad paths never load (the manifest's schema refuses them): here only symlink escapes.
+        if check.escapes and check.problem:
             errors.append(artifact_error(loaded, n, check.problem))
-    errors = list(dict.fromkeys(errors))  # two rules may find one mistake: it is reported once
     return (None if errors else loaded), checks, errors
 
 

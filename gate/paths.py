@@ -18,6 +18,8 @@ from pathlib import Path
 
 from gate.errors import UsageError
 
+# What an archive or a tag's tree may hold when written out to be judged (`gate verify --max-size`).
+MAX_UNPACKED = 8 * 1024**3
 _FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
 
 

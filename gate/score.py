@@ -348,6 +348,17 @@ def _roster_problem(facts: ItemFacts, approver: str | None, team: str) -> str | 
     return f"approver {approver} is not a member of {team} (roster in checklist.yaml)"
 
 
+def role_team(checklist: Checklist, role_id: str | None) -> str | None:
+    """The team handle standing for `role_id`: its own team, else its area's team."""
+    role = checklist.roles.get(role_id or "")
+    if role is None:
+        return None
+    if role.team:
+        return role.team
+    area = next((a for a in checklist.areas if a.id == role.area), None)
+    return area.team if area else None
+
+
 def roster_of(checklist: Checklist, team: str) -> frozenset[str] | None:
     """The lower-cased logins the checklist lists for `team`; None when it has no roster for it."""
     lists = [ms for t, ms in checklist.roster.items() if t.lower() == team.lower()]

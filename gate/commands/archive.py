@@ -15,7 +15,6 @@ without a time make the same launch give the same bytes.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import struct
@@ -89,7 +88,7 @@ def write_archive(repo: Path, out: Path, progress: Progress | None = None) -> Ar
     _refuse_unmatched(repo, loaded)
     members = plan(repo, loaded)
     advance = Tally(sum(m.size for m in members), progress) if progress else None
-    with _atomic(out) as fh:
+    with atomic_file(out) as fh:  # the archive becomes `out` only when written whole
         packed = _GzipMembers(fh)
         try:
             problems = _write_tar(repo, members, packed, advance)
@@ -315,8 +314,3 @@ class _GzipMembers:
         for member in self.pending:
             member.cancel()
         self.pool.shutdown(wait=True)
-
-
-def _atomic(out: Path) -> contextlib.AbstractContextManager[BinaryIO]:
-    """A file that becomes `out` only when the archive is written whole (see `atomic_file`)."""
-    return atomic_file(out)

@@ -16,7 +16,7 @@ from gate.github.doctor import Diagnosis, Expected, Facts, diagnose
 T = TypeVar("T")
 
 
-def doctor(client: SettingsClient, expected: Expected, codeowners_ref: str | None = None) -> Diagnosis:
+def doctor(client: SettingsClient, expected: Expected) -> Diagnosis:
     """Read every setting through `client` and diagnose it against `expected`."""
     unreadable: list[str] = []
 
@@ -39,9 +39,7 @@ def doctor(client: SettingsClient, expected: Expected, codeowners_ref: str | Non
             client.installation,
             None,
         ),
-        codeowners_errors=tuple(
-            read("GitHub's CODEOWNERS errors", lambda: client.codeowners_errors(codeowners_ref or branch), [])
-        ),
+        codeowners_errors=tuple(read("GitHub's CODEOWNERS errors", lambda: client.codeowners_errors(branch), [])),
         unreadable=(),
     )
     return diagnose(replace(facts, unreadable=tuple(unreadable)), expected)

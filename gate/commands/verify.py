@@ -19,7 +19,7 @@ from gate.git import export_tree
 from gate.launch import Checks, prepare
 from gate.load import Loaded
 from gate.model.scorecard import RecordedDecision
-from gate.paths import check_relative
+from gate.paths import MAX_UNPACKED, check_relative
 
 Digests = dict[str, Digest]  # each file of an unpacked archive, by its path in the archive
 
@@ -41,7 +41,7 @@ class Limits:
     archive's own size is a compression bomb, not evidence (text and reports compress some 5-20 times).
     """
 
-    max_bytes: int = 8 * 1024**3
+    max_bytes: int = MAX_UNPACKED  # an archive and a tag's tree are bounded alike
     max_members: int = 100_000
     max_ratio: int = 200
     ratio_floor: int = 64 * 1024**2

@@ -17,6 +17,7 @@ from gate.github.duties import machinery_paths
 from gate.github.types import LabelEvent, Membership, PullRequest
 from gate.model import Checklist
 from gate.model.checklist import AllowedChange
+from gate.score import role_team
 from gate.windows import interval
 
 MACHINERY_APPROVER_ROLE = "release-manager"
@@ -41,17 +42,6 @@ def label_appliers(events: Iterable[LabelEvent]) -> dict[str, str | None]:
         else:
             applied.pop(name, None)
     return applied
-
-
-def role_team(checklist: Checklist, role_id: str | None) -> str | None:
-    """The team handle standing for `role_id`: its own team, else its area's team."""
-    role = checklist.roles.get(role_id or "")
-    if role is None:
-        return None
-    if role.team:
-        return role.team
-    area = next((a for a in checklist.areas if a.id == role.area), None)
-    return area.team if area else None
 
 
 @dataclass(frozen=True)

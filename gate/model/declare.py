@@ -25,7 +25,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 _MISSING: Any = object()
 # The field bounds understood, on numbers (`ge`) and on lists and strings (lengths).
-_BOUNDS = ("ge", "min_length", "max_length")
 
 
 @dataclass(frozen=True)
