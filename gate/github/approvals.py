@@ -168,13 +168,14 @@ def check_pull_request(
     labels = label_appliers(client.label_events(number)) if pr.labels else {}
     approved = verdicts(pr, reviews, wrote).approved
     freeze = freeze_check(checklist, pr, approved, members, at, labels, lead)
-    refusals = [*_base_refusal(pr, branch), *unknown]
+    refusals = [*base_refusal(pr, branch), *unknown]
     policy_changed = CHECKLIST in pr.files and checklist_policy_changed(checklist, head_checklist(client, pr))
     refusals += separation_problems(pr.files, policy_changed)
     return ApprovalsReport(pr, result, freeze, source, found[0], rules, branch, tuple(refusals))
 
 
-def _base_refusal(pr: PullRequest, branch: str) -> list[str]:
+def base_refusal(pr: PullRequest, branch: str) -> list[str]:
+    """Why a pull request is not judged at all: its base is not the protected branch (or nothing)."""
     if pr.base_ref == branch:
         return []
     return [

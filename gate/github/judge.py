@@ -27,7 +27,13 @@ from typing import Literal
 
 from gate.commands.check import CheckRequest, run_check
 from gate.errors import GateError, UsageError
-from gate.github.approvals import ApprovalsReport, MembershipSource, check_pull_request, rules_checklist
+from gate.github.approvals import (
+    ApprovalsReport,
+    MembershipSource,
+    base_refusal,
+    check_pull_request,
+    rules_checklist,
+)
 from gate.github.client import GitHubClient
 from gate.github.clock import LEAD, rejudge_due
 from gate.github.tree import fetched_tree
@@ -218,9 +224,7 @@ def _post(client: GitHubClient, verdict: Verdict) -> None:
 
 
 def _base_problem(pr: PullRequest, branch: str) -> str:
-    if pr.base_ref == branch:
-        return ""
-    return f"refused: the base of #{pr.number} is {pr.base_ref!r}, not the protected branch {branch!r}"
+    return "; ".join(f"refused: {why}" for why in base_refusal(pr, branch))
 
 
 def _valid_sha(text: str) -> str:

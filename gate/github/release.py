@@ -135,10 +135,11 @@ def release(request: ReleaseRequest) -> ReleaseResult:
         raise UsageError("the packet and the archive go into the GitHub release: give --github as well")
     sha = _release_commit(request.repo, request.sha)
     with export_tree(request.repo, sha) as tree:
-        nothing = nothing_to_release(tree, request.at)
+        card = run_check(CheckRequest(tree, at=request.at))  # the whole gate, once, on the commit
+        nothing = nothing_to_release(card)
         if nothing:
             return ReleaseResult("", sha, "", "", None, (), (), released=False, note=nothing)
-        verified = verify_go(tree, with_packet=request.client is not None, at=request.at)
+        verified = verify_go(tree, card, with_packet=request.client is not None)
     check_tag_name(request.repo, verified.decision.release_tag)
     if request.client is None:
         message = tag_message(verified, sha, None, ())
@@ -165,9 +166,8 @@ def _release_on_github(request: ReleaseRequest, client: GitHubClient, sha: str, 
 # ---- (a) the whole gate at the commit ----------------------------------------------------------------
 
 
-def nothing_to_release(tree: Path, at: datetime | None = None) -> str:
+def nothing_to_release(card: Scorecard) -> str:
     """Why there is nothing to release at all ("" when the latest decision is a GO, to be verified)."""
-    card = run_check(CheckRequest(tree, at=at))
     recorded = card.recorded_decision
     if recorded is None:
         return "no go/no-go decision is recorded at this commit (none yet, or reverted): nothing to release"
@@ -176,9 +176,9 @@ def nothing_to_release(tree: Path, at: datetime | None = None) -> str:
     return ""
 
 
-def verify_go(tree: Path, *, with_packet: bool = False, at: datetime | None = None) -> Verified:
-    """`gate check --require-go` on `tree`; anything but a GO whose recorded decision holds is refused."""
-    card = run_check(CheckRequest(tree, at=at))
+def verify_go(tree: Path, card: Scorecard, *, with_packet: bool = False) -> Verified:
+    """`card` (the gate's scorecard of `tree`) as `gate check --require-go` reads it: anything but a GO
+    whose recorded decision holds is refused."""
     reasons = _refusals(card)
     if reasons:
         raise GateFailed("not releasing: the gate does not say GO\n" + "\n".join(f"  - {r}" for r in reasons))

@@ -23,6 +23,7 @@ from gate.github.approvals import ApprovalsReport
 from gate.github.doctor import Diagnosis
 from gate.github.judge import JudgeResult
 from gate.github.release import ReleaseResult
+from gate.model.base import format_time
 from gate.report.status import StatusReport, status, terminal_width
 from gate.rollback.watch import ConditionState, CriterionState, WatchResult
 
@@ -77,7 +78,7 @@ def _archive(result: ArchiveWritten) -> str:
 def _audit(result: AuditReport) -> str:
     lines = [f"  - {p}" for p in result.problems]
     rd = result.decision
-    said = f"{rd.decision} recorded in {rd.file} at {rd.decided_at:%Y-%m-%dT%H:%M:%SZ}" if rd else "no decision"
+    said = f"{rd.decision} recorded in {rd.file} at {format_time(rd.decided_at)}" if rd else "no decision"
     lines.append(f"{'HOLDS' if result.holds else 'DOES NOT HOLD'}: {said}")
     return "\n".join(lines) + "\n"
 
@@ -165,7 +166,7 @@ def _watch(result: WatchResult) -> str:
         lines.append(f"recorded: {result.recorded} (ROLLBACK: `gate check` is NO-GO from now on)")
     if result.not_recorded:
         lines.append(f"NOT RECORDED: {result.not_recorded}")
-        lines.append(f"  fix that, then: gate rollback watch --record --at {result.at:%Y-%m-%dT%H:%M:%SZ} …")
+        lines.append(f"  fix that, then: gate rollback watch --record --at {format_time(result.at)} …")
     if result.status_update:
         lines += ["status update draft:", f"  {result.status_update}"]
     return "\n".join(lines) + "\n"
